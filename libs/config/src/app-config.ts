@@ -1,0 +1,77 @@
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ParsedEnv } from './config.schema';
+
+export type EventLogConfig =
+  | { readonly adapter: 'kafka'; readonly brokers: readonly string[]; readonly clientId: string }
+  | { readonly adapter: 'embedded'; readonly dataDir: string };
+
+export type ClickHouseConfig =
+  | {
+      readonly adapter: 'server';
+      readonly url: string;
+      readonly username: string;
+      readonly password: string;
+      readonly database: string;
+    }
+  | { readonly adapter: 'chdb'; readonly path: string; readonly database: string };
+
+export type DatabaseConfig =
+  | { readonly adapter: 'postgres'; readonly url: string }
+  | { readonly adapter: 'pglite'; readonly dir: string; readonly port: number };
+
+export type RateLimitStoreConfig =
+  { readonly adapter: 'redis'; readonly url: string } | { readonly adapter: 'in-process' };
+
+/** The validated configuration every app reads from. Built once at start-up. */
+export interface AppConfig {
+  readonly env: ParsedEnv['NODE_ENV'];
+  readonly logLevel: ParsedEnv['LOG_LEVEL'];
+  readonly dataDir: string;
+  readonly host: string;
+  readonly ports: { readonly gateway: number; readonly ingestor: number; readonly billing: number };
+  readonly gatewayId: string;
+  readonly eventLog: EventLogConfig;
+  readonly clickhouse: ClickHouseConfig;
+  readonly database: DatabaseConfig;
+  readonly rateLimitStore: RateLimitStoreConfig;
+  readonly topics: { readonly usageEvents: { readonly name: string; readonly partitions: number } };
+}
+
+/** Maps validated variables to the adapters they select. The only place that choice is made. */
+export function toAppConfig(env: ParsedEnv): AppConfig {
+  const dataDir = resolve(env.KEYMETER_DATA_DIR);
+  return {
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    dataDir,
+    host: env.HOST,
+    ports: { gateway: env.GATEWAY_PORT, ingestor: env.INGESTOR_PORT, billing: env.BILLING_PORT },
+    gatewayId: env.GATEWAY_ID ?? `gw-${hostname()}-${process.pid}`,
+    eventLog: env.KAFKA_BROKERS
+      ? {
+          adapter: 'kafka',
+          brokers: env.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+          clientId: env.KAFKA_CLIENT_ID,
+        }
+      : { adapter: 'embedded', dataDir: join(dataDir, 'event-log') },
+    clickhouse: env.CLICKHOUSE_URL
+      ? {
+          adapter: 'server',
+          url: env.CLICKHOUSE_URL,
+          username: env.CLICKHOUSE_USER,
+          password: env.CLICKHOUSE_PASSWORD,
+          database: env.CLICKHOUSE_DATABASE,
+        }
+      : {
+          adapter: 'chdb',
+          path: resolve(env.CHDB_PATH ?? join(dataDir, 'chdb')),
+          database: env.CLICKHOUSE_DATABASE,
+        },
+    database: env.DATABASE_URL
+      ? { adapter: 'postgres', url: env.DATABASE_URL }
+      : { adapter: 'pglite', dir: resolve(env.PGLITE_DIR ?? join(dataDir, 'pglite')), port: env.PGLITE_PORT },
+    rateLimitStore: env.REDIS_URL ? { adapter: 'redis', url: env.REDIS_URL } : { adapter: 'in-process' },
+    topics: { usageEvents: { name: 'usage-events', partitions: env.USAGE_EVENTS_PARTITIONS } },
+  };
+}

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable keymeter reads, in one place. `docker-compose.yml` uses the same names;
+ * a test checks that the two agree.
+ */
+export const ENV_VARIABLES = [
+  'NODE_ENV',
+  'LOG_LEVEL',
+  'KEYMETER_DATA_DIR',
+  'HOST',
+  'GATEWAY_PORT',
+  'INGESTOR_PORT',
+  'BILLING_PORT',
+  'KAFKA_BROKERS',
+  'KAFKA_CLIENT_ID',
+  'USAGE_EVENTS_PARTITIONS',
+  'CLICKHOUSE_URL',
+  'CLICKHOUSE_USER',
+  'CLICKHOUSE_PASSWORD',
+  'CLICKHOUSE_DATABASE',
+  'CHDB_PATH',
+  'DATABASE_URL',
+  'PGLITE_DIR',
+  'PGLITE_PORT',
+  'REDIS_URL',
+  'GATEWAY_ID',
+] as const;
+
+export type EnvVariable = (typeof ENV_VARIABLES)[number];
+
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const port = (fallback: number) =>
+  z
+    .string()
+    .trim()
+    .default(String(fallback))
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= 0 && Number(v) <= 65535, {
+      message: 'expected a TCP port number from 0 to 65535',
+    })
+    .transform(Number);
+
+const positiveInt = (fallback: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .default(String(fallback))
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= max, {
+      message: `expected a whole number from 1 to ${max}`,
+    })
+    .transform(Number);
+
+const url = (protocols: readonly string[]) =>
+  optionalText.refine(
+    (v) => {
+      if (v === undefined) return true;
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}` },
+  );
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KEYMETER_DATA_DIR: z.string().trim().min(1).default('.data'),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  GATEWAY_PORT: port(8080),
+  INGESTOR_PORT: port(8081),
+  BILLING_PORT: port(8082),
+  KAFKA_BROKERS: optionalText.refine(
+    (v) => v === undefined || v.split(',').every((b) => HOST_PORT.test(b.trim())),
+    { message: 'expected a comma-separated list of host:port' },
+  ),
+  KAFKA_CLIENT_ID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 characters of letters, digits, dot, dash, underscore')
+    .default('keymeter'),
+  USAGE_EVENTS_PARTITIONS: positiveInt(6, 1024),
+  CLICKHOUSE_URL: url(['http:', 'https:']),
+  CLICKHOUSE_USER: z.string().default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'expected an identifier (letters, digits, underscore)')
+    .default('keymeter'),
+  CHDB_PATH: optionalText,
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  PGLITE_DIR: optionalText,
+  PGLITE_PORT: port(0),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  GATEWAY_ID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 characters of letters, digits, dot, dash, underscore')
+    .optional(),
+});
+
+export type RawEnv = z.input<typeof envSchema>;
+export type ParsedEnv = z.output<typeof envSchema>;
