@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runApps } from '@keymeter/platform';
+import { startBilling } from './start-billing';
+
+void runApps('billing', { database: true, clickhouse: true }, [startBilling]);
