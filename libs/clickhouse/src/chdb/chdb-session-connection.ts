@@ -1,0 +1,133 @@
+import { Readable } from 'node:stream';
+import { ClickHouseError } from '@clickhouse/client';
+import type { ChdbSession, ClientConnection } from './client-connection';
+
+type QueryParams = Parameters<ClientConnection['query']>[0];
+type CommandParams = Parameters<ClientConnection['command']>[0];
+type InsertParams = Parameters<ClientConnection['insert']>[0];
+type ExecParams = Parameters<ClientConnection['exec']>[0];
+type PingParams = Parameters<ClientConnection['ping']>[0];
+type PingResult = Awaited<ReturnType<ClientConnection['ping']>>;
+
+const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The connection @clickhouse/client talks to for chDB. It wraps chdb's own connection to give every call
+ * the per-request semantics a ClickHouse server gives over HTTP:
+ *
+ * - Settings: chdb applies `clickhouse_settings` as `SET k = v` on the session, where they outlive the call.
+ *   A later insert would silently reuse an earlier `insert_deduplication_token` and be dropped as a
+ *   duplicate. Each call here first resets (`SET k = DEFAULT`) what earlier calls set and it does not.
+ * - Order: the engine runs one statement at a time per session anyway; calls are queued here so the
+ *   settings bookkeeping above follows execution order, and so close() can wait for them.
+ * - Errors: chdb raises its own copy of ClickHouseError; they are re-raised as @clickhouse/client's, so
+ *   `instanceof ClickHouseError` holds on both adapters.
+ */
+export class ChdbSessionConnection implements ClientConnection {
+  readonly #session: ChdbSession;
+  readonly #release: (session: ChdbSession) => Promise<void>;
+  #tail: Promise<void> = Promise.resolve();
+  #settingsLeftInSession = new Set<string>();
+  #closing: Promise<void> | null = null;
+
+  constructor(session: ChdbSession, release: (session: ChdbSession) => Promise<void>) {
+    this.#session = session;
+    this.#release = release;
+  }
+
+  /** The chDB data directory this session is bound to. */
+  get path(): string {
+    return this.#session.chdb.session.path;
+  }
+
+  async ping(params: PingParams): Promise<PingResult> {
+    if (this.#closing) return { success: false, error: new Error('ClickHouse handle is closed') };
+    return this.#serialize(() => this.#session.ping(params));
+  }
+
+  query(params: QueryParams): ReturnType<ClientConnection['query']> {
+    return this.#serialize(() => this.#session.query(this.#isolate(params)));
+  }
+
+  command(params: CommandParams): ReturnType<ClientConnection['command']> {
+    return this.#serialize(() => this.#session.command(this.#isolate(params)));
+  }
+
+  async insert(params: InsertParams): ReturnType<ClientConnection['insert']> {
+    // Read the body before queueing so a slow producer never holds up other calls on the session.
+    const values = await readBody(params.values);
+    return this.#serialize(() => this.#session.insert(this.#isolate({ ...params, values })));
+  }
+
+  async exec(params: ExecParams): ReturnType<ClientConnection['exec']> {
+    if (params.values === undefined) {
+      return this.#serialize(() => this.#session.exec(this.#isolate(params)));
+    }
+    const body = await readBody(params.values);
+    // chdb's exec takes the body as a stream.
+    return this.#serialize(() =>
+      this.#session.exec(this.#isolate({ ...params, values: Readable.from([body]) })),
+    );
+  }
+
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = this.#tail.then(() => this.#release(this.#session));
+    }
+    return this.#closing;
+  }
+
+  #serialize<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.#closing) return Promise.reject(new Error('ClickHouse handle is closed'));
+    const result = this.#tail.then(operation);
+    this.#tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result.catch((error: unknown) => {
+      throw asClientError(error);
+    });
+  }
+
+  /** Prefixes resets for settings an earlier call left in the session. Runs inside the queue, in order. */
+  #isolate<P extends { query: string; clickhouse_settings?: object }>(params: P): P {
+    const requested = Object.entries(params.clickhouse_settings ?? {})
+      .filter(([name, value]) => value !== undefined && SETTING_NAME.test(name))
+      .map(([name]) => name);
+    const stale = [...this.#settingsLeftInSession].filter((name) => !requested.includes(name));
+    this.#settingsLeftInSession = new Set(requested);
+    if (stale.length === 0) return params;
+    const resets = stale.map((name) => `SET ${name} = DEFAULT`).join('; ');
+    return { ...params, query: `${resets}; ${params.query}` };
+  }
+}
+
+async function readBody(values: string | Readable): Promise<string> {
+  if (typeof values === 'string') return values;
+  const chunks: Buffer[] = [];
+  for await (const chunk of values as AsyncIterable<unknown>) {
+    if (typeof chunk === 'string') chunks.push(Buffer.from(chunk, 'utf8'));
+    else if (chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk));
+    else throw new Error(`insert values: unsupported stream chunk of type ${typeof chunk}`);
+  }
+  // Decode once so a multi-byte character split across chunks survives.
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function asClientError(error: unknown): Error {
+  if (error instanceof ClickHouseError) return error;
+  if (error instanceof Error) {
+    const { code, type } = error as Error & { code?: unknown; type?: unknown };
+    if (typeof code === 'string' && /^\d+$/.test(code)) {
+      const mapped = new ClickHouseError({
+        message: error.message,
+        code,
+        type: typeof type === 'string' ? type : undefined,
+      });
+      mapped.cause = error;
+      return mapped;
+    }
+    return error;
+  }
+  return new Error(String(error));
+}

@@ -1,0 +1,17 @@
+export type {
+  ClickHouseAdapter,
+  ClickHouseHandle,
+  ClickHouseHealth,
+  OpenClickHouseOptions,
+} from './clickhouse-handle';
+export { openClickHouse, UNIFORM_CLICKHOUSE_SETTINGS } from './open-clickhouse';
+export { assertDatabaseName } from './database-name';
+export {
+  defaultMigrationsDir,
+  readMigrationFiles,
+  runClickHouseMigrations,
+  splitSqlStatements,
+  type MigrationFile,
+  type RunMigrationsOptions,
+  type RunMigrationsResult,
+} from './migrations';
