@@ -1,0 +1,12 @@
+export type {
+  DatabaseAdapter,
+  DatabaseHandle,
+  DatabaseHealth,
+  EntityClass,
+  MigrationClass,
+  OpenDatabaseOptions,
+} from './database-handle';
+export { openDatabase, MIGRATIONS_TABLE } from './open-database';
+export { runDatabaseMigrations } from './run-migrations';
+export { allEntities, CustomerEntity } from './entities';
+export { allMigrations } from './migrations';

@@ -1,0 +1,7 @@
+import { CreateCustomers1795910175542 } from './1795910175542-create-customers';
+
+/**
+ * Every migration, oldest first. Append new ones at the end; never edit or remove one that has
+ * been released (see docs/database.md).
+ */
+export const allMigrations = [CreateCustomers1795910175542] as const;
