@@ -1,0 +1,42 @@
+export {
+  BASE62_ALPHABET,
+  base62LengthForBytes,
+  decodeBase62,
+  decodeBase62Integer,
+  encodeBase62,
+  encodeBase62Integer,
+} from './base62';
+export { crc32 } from './crc32';
+export {
+  API_KEY_BODY_LENGTH,
+  API_KEY_CHECKSUM_LENGTH,
+  API_KEY_DISPLAY_PREFIX_LENGTH,
+  API_KEY_ENVIRONMENTS,
+  API_KEY_PATTERN,
+  API_KEY_RANDOM_BYTES,
+  API_KEY_SCAN_PATTERN,
+  generateApiKey,
+  hashApiKey,
+  hashesEqual,
+  parseApiKey,
+  redactApiKeys,
+  type ApiKeyEnvironment,
+  type ApiKeyParseFailure,
+  type GeneratedApiKey,
+  type ParsedApiKey,
+  type RandomBytes,
+} from './api-key';
+export {
+  FULL_ACCESS_SCOPE,
+  MAX_SCOPES,
+  NAMED_SCOPES,
+  READ_ONLY_SCOPE,
+  compileScopes,
+  hasNamedScope,
+  scopeAllows,
+  validateScopes,
+  type NamedScope,
+  type RouteScope,
+  type Scope,
+  type ScopeChecker,
+} from './scopes';
