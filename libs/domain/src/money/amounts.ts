@@ -38,20 +38,30 @@ export function formatAmount(amount: DecimalLike, currency: string): string {
 
 /**
  * Parses a money amount in a currency (fixed fee, commitment, adjustment): a decimal string with at most
- * the currency's exponent of fractional digits. Errors name `field`.
+ * the currency's exponent of fractional digits and, unless told otherwise, 18 integer digits. Errors name
+ * `field`.
  */
 export function parseAmount(
   value: unknown,
   currency: string,
   field: string,
-  options: { allowNegative?: boolean } = {},
+  options: { allowNegative?: boolean; maxIntegerDigits?: number } = {},
 ): Dec {
   return parseDecimal(value, field, {
     maxFractionDigits: currencyExponent(currency),
-    maxIntegerDigits: 18,
+    maxIntegerDigits: options.maxIntegerDigits ?? AMOUNT_INPUT_INTEGER_DIGITS,
     allowNegative: options.allowNegative ?? false,
   });
 }
+
+/** Amounts given as input (fees, commitments, adjustments): up to 18 integer digits. */
+export const AMOUNT_INPUT_INTEGER_DIGITS = 18;
+
+/**
+ * Amounts computed by pricing: a quantity (≤ 30 integer digits) times a price (≤ 18) plus fees stays within
+ * 50 integer digits. Used when reading back lines this library produced.
+ */
+export const COMPUTED_AMOUNT_INTEGER_DIGITS = 50;
 
 /** An amount already at the minor unit, as an integer count of minor units (12.30 USD → 1230n). */
 export function toMinorUnits(amount: DecimalLike, currency: string): bigint {

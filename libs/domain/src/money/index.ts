@@ -10,6 +10,8 @@ export {
   type DecimalRules,
 } from './parse-decimal';
 export {
+  AMOUNT_INPUT_INTEGER_DIGITS,
+  COMPUTED_AMOUNT_INTEGER_DIGITS,
   formatAmount,
   fromMinorUnits,
   isWholeMinorAmount,

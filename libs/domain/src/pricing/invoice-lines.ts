@@ -1,4 +1,12 @@
-import { dec, formatAmount, parseAmount, roundToMinor, toDecimalString, type Dec } from '../money';
+import {
+  COMPUTED_AMOUNT_INTEGER_DIGITS,
+  dec,
+  formatAmount,
+  parseAmount,
+  roundToMinor,
+  toDecimalString,
+  type Dec,
+} from '../money';
 import { checkCurrency, collect, isList } from './input-checks';
 import { fieldPath, InvalidPricingInputError, type FieldError } from './pricing-errors';
 import { parseProrationFactor, type ProrationFactor } from './proration';
@@ -184,7 +192,11 @@ export function sumUsageLines(
       complete = false;
       return;
     }
-    const amount = collect(errors, () => parseAmount(line.amount, currency, fieldPath(linePath, 'amount')));
+    const amount = collect(errors, () =>
+      parseAmount(line.amount, currency, fieldPath(linePath, 'amount'), {
+        maxIntegerDigits: COMPUTED_AMOUNT_INTEGER_DIGITS,
+      }),
+    );
     if (amount === undefined) {
       complete = false;
     } else {
