@@ -1,4 +1,4 @@
-const CANONICAL_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/;
+const CANONICAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** RFC 3339 with seconds; fraction digits beyond milliseconds are dropped. */
 const RFC3339_INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
@@ -8,9 +8,17 @@ export const OCCURRED_AT_REASON =
 
 /** Epoch milliseconds and canonical UTC string of an RFC 3339 timestamp, or undefined when it is not one. */
 export function parseInstant(value: string): { epochMs: number; canonical: string } | undefined {
-  const canonical = CANONICAL_INSTANT.exec(value);
-  if (canonical !== null) {
-    const epochMs = wallClockMsOf(canonical);
+  if (CANONICAL_INSTANT.test(value)) {
+    // Hot path (every event from our own gateways): read the digits in place, no match array.
+    const epochMs = checkedEpochMs(
+      digitsAt(value, 0, 4),
+      digitsAt(value, 5, 2),
+      digitsAt(value, 8, 2),
+      digitsAt(value, 11, 2),
+      digitsAt(value, 14, 2),
+      digitsAt(value, 17, 2),
+      digitsAt(value, 20, 3),
+    );
     return epochMs === undefined ? undefined : { epochMs, canonical: value };
   }
   const lenient = RFC3339_INSTANT.exec(value);
@@ -28,13 +36,27 @@ export function parseInstant(value: string): { epochMs: number; canonical: strin
 
 /** Fields 1–7 of a match (year … fraction) read as UTC, or undefined for an impossible calendar date/time. */
 function wallClockMsOf(match: RegExpExecArray): number | undefined {
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
-  const hour = Number(match[4]);
-  const minute = Number(match[5]);
-  const second = Number(match[6]);
-  const millisecond = match[7] === undefined ? 0 : Number(match[7].slice(0, 3).padEnd(3, '0'));
+  const fraction = match[7] === undefined ? 0 : Number(match[7].slice(0, 3).padEnd(3, '0'));
+  return checkedEpochMs(
+    Number(match[1]),
+    Number(match[2]),
+    Number(match[3]),
+    Number(match[4]),
+    Number(match[5]),
+    Number(match[6]),
+    fraction,
+  );
+}
+
+function checkedEpochMs(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  millisecond: number,
+): number | undefined {
   if (
     month < 1 ||
     month > 12 ||
@@ -47,6 +69,15 @@ function wallClockMsOf(match: RegExpExecArray): number | undefined {
     return undefined;
   }
   return Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
+}
+
+/** The decimal number written by `length` ASCII digits of `text` from `start` (already known to be digits). */
+function digitsAt(text: string, start: number, length: number): number {
+  let value = 0;
+  for (let index = start; index < start + length; index++) {
+    value = value * 10 + text.charCodeAt(index) - 48;
+  }
+  return value;
 }
 
 function offsetMsOf(designator: string): number | undefined {
