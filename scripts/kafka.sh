@@ -13,7 +13,12 @@
 #                          removed by `stop`
 #   KAFKA_HEAP_OPTS        JVM heap options (default -Xms128m -Xmx512m)
 #   KAFKA_START_TIMEOUT    seconds to wait for the broker to serve (default 60)
+#   KAFKA_START_EXCLUSIVE  1: `start` never reuses a running broker; it exits with status 4 when the
+#                          ports or the data dir are taken (the test setup then tries other ports)
 #   JAVA_HOME              Java 17 or newer (default: java on PATH)
+#
+# Exit status: 0 done, 1 error, 2 usage, 3 `status`: not running, 4 `start`: port or data dir taken.
+# Starts on one machine are serialised with a lock, so concurrent test runs never race for a port.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,6 +33,8 @@ LOG_DIR="$DATA_DIR/logs"
 # Written into every data dir this script creates; `stop` removes only directories that carry it.
 MARKER_FILE="$DATA_DIR/.keymeter-kafka"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
+START_EXCLUSIVE="${KAFKA_START_EXCLUSIVE:-0}"
+START_LOCK_FILE="${TMPDIR:-/tmp}/keymeter-kafka-start.lock"
 HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}"
 JAVA_BIN="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
@@ -35,6 +42,10 @@ log() { printf 'kafka: %s\n' "$*"; }
 die() {
   printf 'kafka: error: %s\n' "$*" >&2
   exit 1
+}
+taken() {
+  printf 'kafka: %s\n' "$*" >&2
+  exit 4
 }
 
 kafka_version() {
@@ -142,8 +153,14 @@ java_opts() {
 }
 
 cmd_start() {
+  if command -v flock > /dev/null; then
+    # Held until this script exits: the port checks and the broker's bind happen under it.
+    exec 9> "$START_LOCK_FILE"
+    flock -w 120 9 || die "timed out waiting for another broker start ($START_LOCK_FILE)"
+  fi
   local pid
   if pid="$(running_pid)"; then
+    [[ "$START_EXCLUSIVE" == 1 ]] && taken "a broker (pid $pid) already runs from $DATA_DIR"
     log "already running on $HOST:$PORT (pid $pid)"
     echo "$HOST:$PORT"
     return 0
@@ -151,10 +168,10 @@ cmd_start() {
   jars_present || die "broker jars missing: run 'scripts/kafka.sh fetch' first"
   check_java
   if port_open "$PORT"; then
-    die "port $PORT on $HOST is already in use by another process (set KAFKA_PORT)"
+    taken "port $PORT on $HOST is already in use by another process (set KAFKA_PORT)"
   fi
   if port_open "$CONTROLLER_PORT"; then
-    die "controller port $CONTROLLER_PORT on $HOST is already in use (set KAFKA_CONTROLLER_PORT)"
+    taken "controller port $CONTROLLER_PORT on $HOST is already in use (set KAFKA_CONTROLLER_PORT)"
   fi
 
   # Every start begins from empty storage: a stale dir from an unclean exit is discarded.
@@ -177,7 +194,7 @@ cmd_start() {
 
   # shellcheck disable=SC2046,SC2086 # option lists are split on purpose
   nohup "$JAVA_BIN" $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 $(java_opts) -cp "$cp" \
-    kafka.Kafka "$DATA_DIR/server.properties" > "$LOG_DIR/stdout.log" 2>&1 < /dev/null &
+    kafka.Kafka "$DATA_DIR/server.properties" > "$LOG_DIR/stdout.log" 2>&1 < /dev/null 9>&- &
   pid=$!
   echo "$pid" > "$PID_FILE"
 
