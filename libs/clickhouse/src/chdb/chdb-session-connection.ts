@@ -20,6 +20,8 @@ const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  *   duplicate. Each call here first resets (`SET k = DEFAULT`) what earlier calls set and it does not.
  * - Order: the engine runs one statement at a time per session anyway; calls are queued here so the
  *   settings bookkeeping above follows execution order, and so close() can wait for them.
+ * - Dates: chdb binds a Date query parameter as 'YYYY-MM-DD HH:MM:SS', dropping milliseconds; top-level
+ *   Dates are sent as the Unix timestamp string @clickhouse/client sends to a server instead.
  * - Errors: chdb raises its own copy of ClickHouseError; they are re-raised as @clickhouse/client's, so
  *   `instanceof ClickHouseError` holds on both adapters.
  */
@@ -90,16 +92,36 @@ export class ChdbSessionConnection implements ClientConnection {
   }
 
   /** Prefixes resets for settings an earlier call left in the session. Runs inside the queue, in order. */
-  #isolate<P extends { query: string; clickhouse_settings?: object }>(params: P): P {
+  #isolate<P extends { query: string; clickhouse_settings?: object; query_params?: Record<string, unknown> }>(
+    params: P,
+  ): P {
+    const query_params = params.query_params && withServerDateParams(params.query_params);
     const requested = Object.entries(params.clickhouse_settings ?? {})
       .filter(([name, value]) => value !== undefined && SETTING_NAME.test(name))
       .map(([name]) => name);
     const stale = [...this.#settingsLeftInSession].filter((name) => !requested.includes(name));
     this.#settingsLeftInSession = new Set(requested);
-    if (stale.length === 0) return params;
-    const resets = stale.map((name) => `SET ${name} = DEFAULT`).join('; ');
-    return { ...params, query: `${resets}; ${params.query}` };
+    const resets = stale.map((name) => `SET ${name} = DEFAULT; `).join('');
+    return { ...params, query: `${resets}${params.query}`, query_params };
   }
+}
+
+function withServerDateParams(params: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(params).map(([name, value]) => [
+      name,
+      value instanceof Date ? unixTimestampParam(value) : value,
+    ]),
+  );
+}
+
+/** @clickhouse/client's form: seconds since the epoch with optional milliseconds, independent of time zones. */
+function unixTimestampParam(date: Date): string {
+  const seconds = Math.floor(date.getTime() / 1000)
+    .toString()
+    .padStart(10, '0');
+  const milliseconds = date.getUTCMilliseconds();
+  return milliseconds === 0 ? seconds : `${seconds}.${milliseconds.toString().padStart(3, '0')}`;
 }
 
 async function readBody(values: string | Readable): Promise<string> {
