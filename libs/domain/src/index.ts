@@ -1,2 +1,5 @@
 export * from './money';
 export * from './pricing';
+export * from './keys';
+export * from './routing';
+export * from './limits';
