@@ -134,6 +134,24 @@ describe.each(clickHouseTestTargets())('ClickHouse handle on %s', (adapter, crea
     ]);
   });
 
+  it('swaps tables with EXCHANGE TABLES and moves them with RENAME TABLE', async () => {
+    const handle = await target.open();
+    for (const table of ['live', 'rebuilt']) {
+      await handle.client.command({
+        query: `CREATE TABLE ${table} (v String) ENGINE = MergeTree ORDER BY v`,
+      });
+      await handle.client.insert({ table, values: [{ v: table }], format: 'JSONEachRow' });
+    }
+
+    await handle.client.command({ query: 'EXCHANGE TABLES live AND rebuilt' });
+    expect(await rows(handle, 'SELECT v FROM live')).toEqual([{ v: 'rebuilt' }]);
+    expect(await rows(handle, 'SELECT v FROM rebuilt')).toEqual([{ v: 'live' }]);
+
+    await handle.client.command({ query: 'RENAME TABLE rebuilt TO retired' });
+    expect(await rows(handle, 'SELECT v FROM retired')).toEqual([{ v: 'live' }]);
+    await expect(rows(handle, 'SELECT v FROM rebuilt')).rejects.toMatchObject({ type: 'UNKNOWN_TABLE' });
+  });
+
   it('raises @clickhouse/client ClickHouseError with the server code', async () => {
     const handle = await target.open();
 
