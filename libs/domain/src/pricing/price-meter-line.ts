@@ -1,5 +1,5 @@
 import { dec, formatAmount, roundToMinor, toDecimalString, type Dec } from '../money';
-import { chargeRange } from './charge-range';
+import { chargeRange, type RangeCharge } from './charge-range';
 import { checkCurrency, checkQuantity, isList, type QuantityInput } from './input-checks';
 import type { PriceModel } from './price-model';
 import { fieldPath, InvalidPricingInputError, type FieldError } from './pricing-errors';
@@ -19,9 +19,9 @@ export function priceMeterLine(model: PriceModel, quantity: QuantityInput, curre
   if (errors.length > 0 || !checkedCurrency || !parsedModel || !parsedQuantity) {
     throw new InvalidPricingInputError(errors);
   }
-  return usageLine(parsedModel, dec(0), parsedQuantity, checkedCurrency, (exact) =>
-    roundToMinor(exact, currency),
-  );
+  const charge = chargeRange(parsedModel, dec(0), parsedQuantity, checkedCurrency);
+  const amount = roundToMinor(charge.amount, checkedCurrency);
+  return usageLine(parsedModel, dec(0), parsedQuantity, charge, amount, checkedCurrency);
 }
 
 export interface PeriodPart {
@@ -78,31 +78,32 @@ export function pricePeriodParts(parts: readonly PeriodPart[], options: PeriodPa
   let position = dec(0);
   let exactSoFar = dec(0);
   parsedParts.forEach(({ model, quantity }, index) => {
-    const part = { model: model as ParsedPriceModel, quantity: quantity as Dec };
+    // Both are defined here: any missing one was reported as an error above.
+    const partModel = model as ParsedPriceModel;
+    const partQuantity = quantity as Dec;
+    const part = { index, tierMode };
     if (tierMode === 'per-part') {
+      const charge = chargeRange(partModel, dec(0), partQuantity, currency);
       lines.push(
-        usageLine(part.model, dec(0), part.quantity, currency, (exact) => roundToMinor(exact, currency), {
-          index,
-          tierMode,
-        }),
+        usageLine(
+          partModel,
+          dec(0),
+          partQuantity,
+          charge,
+          roundToMinor(charge.amount, currency),
+          currency,
+          part,
+        ),
       );
       return;
     }
     const from = position;
-    position = position.plus(part.quantity);
+    position = position.plus(partQuantity);
+    const charge = chargeRange(partModel, from, position, currency);
     const roundedBefore = roundToMinor(exactSoFar, currency);
-    const line = usageLine(
-      part.model,
-      from,
-      position,
-      currency,
-      (exact) => {
-        exactSoFar = exactSoFar.plus(exact);
-        return roundToMinor(exactSoFar, currency).minus(roundedBefore);
-      },
-      { index, tierMode },
-    );
-    lines.push(line);
+    exactSoFar = exactSoFar.plus(charge.amount);
+    const amount = roundToMinor(exactSoFar, currency).minus(roundedBefore);
+    lines.push(usageLine(partModel, from, position, charge, amount, currency, part));
   });
   return lines;
 }
@@ -111,11 +112,11 @@ function usageLine(
   model: ParsedPriceModel,
   from: Dec,
   to: Dec,
+  charge: RangeCharge,
+  amount: Dec,
   currency: string,
-  roundAmount: (exact: Dec) => Dec,
   part?: Pick<PeriodPartInfo, 'index' | 'tierMode'>,
 ): UsageLine {
-  const charge = chargeRange(model, from, to, currency);
   const line: UsageLine = {
     kind: 'usage',
     currency,
@@ -125,7 +126,7 @@ function usageLine(
     billableQuantity: toDecimalString(charge.billableQuantity),
     breakdown: charge.breakdown,
     unroundedAmount: toDecimalString(charge.amount),
-    amount: formatAmount(roundAmount(charge.amount), currency),
+    amount: formatAmount(amount, currency),
   };
   if (part !== undefined) {
     line.part = { ...part, cumulativeFrom: toDecimalString(from), cumulativeTo: toDecimalString(to) };
