@@ -55,6 +55,13 @@ describe('generateApiKey', () => {
     });
   });
 
+  it('produces the example key of docs/keys.md', () => {
+    const bytes = new Uint8Array(Buffer.from('00112233445566778899aabbccddeeff0011223344556677', 'hex'));
+    const key = generateApiKey('test', fixedBytes(bytes));
+    expect(key.plaintext).toBe('km_test_002m5tuTuyngBseW3FGiRdZQys4Y2RMP94aw6fp');
+    expect(key.prefix).toBe('km_test_002m');
+  });
+
   it('refuses a random source that returns the wrong number of bytes', () => {
     expect(() => generateApiKey('live', () => new Uint8Array(16))).toThrow(
       /randomBytes: returned 16 bytes, 24/,
