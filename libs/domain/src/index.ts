@@ -3,3 +3,4 @@ export * from './pricing';
 export * from './keys';
 export * from './routing';
 export * from './limits';
+export * from './periods';
