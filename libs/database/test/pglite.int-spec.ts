@@ -5,8 +5,8 @@ import { Client } from 'pg';
 import { CustomerEntity, openDatabase, runDatabaseMigrations, type DatabaseHandle } from '@keymeter/database';
 import { describeCustomersTable, type MigratedDatabase } from './customers-table.cases';
 
-// Creating a PGlite directory runs initdb, which takes seconds.
-const OPEN_TIMEOUT_MS = 60_000;
+// Creating a PGlite directory runs initdb: seconds on an idle machine, a minute on a busy one.
+const OPEN_TIMEOUT_MS = 180_000;
 
 describe('database on PGlite served over a loopback socket', () => {
   let dir: string;
@@ -38,15 +38,17 @@ describe('database on PGlite served over a loopback socket', () => {
 
   it('answers many concurrent queries through its single connection, each with its own result', async () => {
     const numbers = Array.from({ length: 25 }, (_, i) => i);
+    // Distinct statement texts: a reply paired with the wrong statement would show the wrong label.
     const results = await Promise.all(
       numbers.map(async (n) => {
-        const rows: { n: number }[] = await handle.dataSource.query('SELECT $1::int AS n, pg_sleep(0.002)', [
-          n,
-        ]);
-        return rows[0]?.n;
+        const rows: { n: number; label: string }[] = await handle.dataSource.query(
+          `SELECT $1::int AS n, 'query ${n}' AS label, pg_sleep(0.002)`,
+          [n],
+        );
+        return rows[0];
       }),
     );
-    expect(results).toEqual(numbers);
+    expect(results).toEqual(numbers.map((n) => ({ n, label: `query ${n}`, pg_sleep: '' })));
   });
 
   it('does not let a query from outside a transaction run inside it', async () => {
