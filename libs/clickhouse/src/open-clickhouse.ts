@@ -37,7 +37,11 @@ async function openServer(
   database: string,
   options: OpenClickHouseOptions,
 ): Promise<ClickHouseHandle> {
-  const credentials = { username: options.username ?? 'default', password: options.password ?? '' };
+  // Only what was given: credentials inside the URL then apply without being overridden.
+  const credentials = {
+    ...(options.username === undefined ? {} : { username: options.username }),
+    ...(options.password === undefined ? {} : { password: options.password }),
+  };
   // The server rejects a request whose default database does not exist, so create it from `default` first.
   const bootstrap = createClient({ url, ...credentials, clickhouse_settings: UNIFORM_CLICKHOUSE_SETTINGS });
   try {

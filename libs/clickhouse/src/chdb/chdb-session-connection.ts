@@ -37,11 +37,6 @@ export class ChdbSessionConnection implements ClientConnection {
     this.#release = release;
   }
 
-  /** The chDB data directory this session is bound to. */
-  get path(): string {
-    return this.#session.chdb.session.path;
-  }
-
   async ping(params: PingParams): Promise<PingResult> {
     if (this.#closing) return { success: false, error: new Error('ClickHouse handle is closed') };
     return this.#serialize(() => this.#session.ping(params));

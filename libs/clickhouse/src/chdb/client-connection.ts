@@ -7,6 +7,4 @@ export type ClientConnection = NonNullable<ClickHouseClientConfigOptions['connec
  * A chdb session as @clickhouse/client sees it. chdb declares the same contract against its own copy of
  * @clickhouse/client-common, whose `SettingsMap` class is nominally distinct, so the two only meet by a cast.
  */
-export type ChdbSession = ClientConnection & {
-  readonly chdb: { readonly session: { readonly path: string } };
-};
+export type ChdbSession = ClientConnection;
