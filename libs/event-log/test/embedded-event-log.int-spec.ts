@@ -314,6 +314,18 @@ describe('embedded event log', () => {
       expect(await child.exitCode()).toBe(0);
     });
 
+    it('takes over a lock whose pid now belongs to another process, or to this one', async () => {
+      for (const pid of [process.ppid, process.pid]) {
+        writeFileSync(
+          join(dataDir, 'LOCK'),
+          JSON.stringify({ pid, startTicks: '1', host: hostname(), token: 'old', acquiredAt: '' }),
+        );
+        const log = open();
+        await log.ensureTopics([{ name: 'reused-pid', partitions: 1 }]);
+        await closeAll();
+      }
+    });
+
     it('takes over a lock left by a process that no longer runs', async () => {
       const deadPid = Number(
         execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']),
@@ -326,6 +338,37 @@ describe('embedded event log', () => {
       await log.ensureTopics([{ name: 'after-stale-lock', partitions: 1 }]);
       expect(JSON.parse(readFileSync(join(dataDir, 'LOCK'), 'utf8')).pid).toBe(process.pid);
     });
+  });
+
+  it('lets a handler stop its own consumer without waiting for itself', async () => {
+    const log = open();
+    const scope = new ContractScope(log);
+    await log.ensureTopics([{ name: 'self-stop', partitions: 1 }]);
+    await scope.send('self-stop', [{ key: 'k', value: 'v' }]);
+    let stoppedFromHandler = false;
+    const running = await scope.consume({ groupId: 'g', topics: ['self-stop'] }, async (_batch, consumer) => {
+      await consumer.stop();
+      stoppedFromHandler = true;
+    });
+    await waitFor('the handler got past stop()', () => stoppedFromHandler);
+    await running.stop();
+    await scope.send('self-stop', [{ key: 'k', value: 'after stop' }]);
+    expect(running.recorder.records).toHaveLength(1);
+    await scope.close();
+  });
+
+  it('rejects use after close with a clear error', async () => {
+    const log = open();
+    await log.ensureTopics([{ name: 'closing', partitions: 1 }]);
+    const producer = await log.producer();
+    const consumer = await log.consumer({ groupId: 'g', topics: ['closing'] });
+    await log.close();
+    await expect(producer.send('closing', [{ key: 'k', value: 'v' }])).rejects.toThrow(/closed/);
+    await expect(consumer.commit([{ topic: 'closing', partition: 0, offset: '0' }])).rejects.toThrow(
+      /closed/,
+    );
+    await expect(log.topicOffsets('closing')).rejects.toThrow(/closed/);
+    expect(await log.health()).toMatchObject({ up: false, adapter: 'embedded' });
   });
 
   it('rejects unknown topics and invalid arguments with messages naming them', async () => {

@@ -10,6 +10,8 @@ import { errorCode } from './durable-file';
 
 interface LockContent {
   readonly pid: number;
+  /** Start time of the holder (Linux), to tell it from a later process that got the same pid. */
+  readonly startTicks?: string;
   readonly host: string;
   readonly token: string;
   readonly acquiredAt: string;
@@ -25,19 +27,30 @@ export class DirectoryLockedError extends Error {
   }
 }
 
-function processIsAlive(pid: number): boolean {
+/** State and start time (clock ticks since boot) of a process, from /proc (Linux); null elsewhere. */
+function processStat(pid: number): { state: string; startTicks: string } | null {
   try {
-    process.kill(pid, 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', startTicks: fields[19] ?? '' };
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the process that wrote a lock still runs: the pid answers, and is not a later process reusing it. */
+function holderIsAlive(holder: LockContent): boolean {
+  if (holder.pid === process.pid) return false; // Not open in this process (checked before): an earlier run.
+  try {
+    process.kill(holder.pid, 0);
   } catch (error) {
     return errorCode(error) === 'EPERM';
   }
+  const stat = processStat(holder.pid);
+  if (stat === null) return true;
   // A killed process that its parent has not reaped yet still answers signal 0: it is gone all the same.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
+  if (stat.state === 'Z') return false;
+  return holder.startTicks === undefined || holder.startTicks === stat.startTicks;
 }
 
 function readLock(path: string): LockContent | null {
@@ -46,6 +59,7 @@ function readLock(path: string): LockContent | null {
     if (typeof parsed.pid !== 'number' || typeof parsed.host !== 'string') return null;
     return {
       pid: parsed.pid,
+      startTicks: typeof parsed.startTicks === 'string' ? parsed.startTicks : undefined,
       host: parsed.host,
       token: String(parsed.token),
       acquiredAt: String(parsed.acquiredAt),
@@ -76,6 +90,7 @@ export class DirectoryLock {
     }
     const content: LockContent = {
       pid: process.pid,
+      startTicks: processStat(process.pid)?.startTicks,
       host: hostname(),
       token: randomBytes(8).toString('hex'),
       acquiredAt: new Date().toISOString(),
@@ -118,7 +133,7 @@ export class DirectoryLock {
             `(${path}); if that process is gone, delete the lock file`,
         );
       }
-      if (processIsAlive(holder.pid)) {
+      if (holderIsAlive(holder)) {
         throw new DirectoryLockedError(
           `event log data directory ${directory} is locked by running process ${holder.pid} (${path}); ` +
             'only one process may open it at a time',

@@ -3,6 +3,7 @@
  * one batch at a time, round-robin, and sleeps until an append, a resume or a rebalance wakes it
  * (no other process writes the directory, so no polling of files is needed).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type {
   ConsumerHandlers,
   ConsumerOptions,
@@ -40,6 +41,9 @@ export interface ConsumerContext {
   /** Called once the consumer has stopped and left its group. */
   readonly onStopped: (consumer: EmbeddedConsumer) => void;
 }
+
+/** The consumer whose handler is running, so `stop()` called from inside it does not wait for itself. */
+const handlerOf = new AsyncLocalStorage<EmbeddedConsumer>();
 
 const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
@@ -144,6 +148,9 @@ export class EmbeddedConsumer implements LogConsumer, GroupMember {
 
   stop(): Promise<void> {
     if (this.stopping === null) this.stopping = this.stopNow();
+    // From inside our own handler, waiting for the batch in flight would wait forever: the stop
+    // completes once the handler returns.
+    if (handlerOf.getStore() === this) return Promise.resolve();
     return this.stopping;
   }
 
@@ -234,6 +241,15 @@ export class EmbeddedConsumer implements LogConsumer, GroupMember {
   }
 
   private async fetchLoop(): Promise<void> {
+    try {
+      await this.fetchUntilStopped();
+    } catch (error) {
+      // Not expected (handler and read failures are handled per batch); keep stop() working regardless.
+      this.context.warn(`event log consumer of group ${this.groupId} stopped fetching: ${String(error)}`);
+    }
+  }
+
+  private async fetchUntilStopped(): Promise<void> {
     while (this.state === 'running') {
       this.woken = false;
       const { cursor, retryAt } = this.pickCursor(Date.now());
@@ -283,7 +299,8 @@ export class EmbeddedConsumer implements LogConsumer, GroupMember {
       highWatermark: String(cursor.log.high),
     };
     try {
-      await this.handlers!.eachBatch(batch);
+      const handlers = this.handlers!;
+      await handlerOf.run(this, () => handlers.eachBatch(batch));
       cursor.position = stored[stored.length - 1].offset + 1;
       cursor.failures = 0;
       cursor.retryAt = 0;

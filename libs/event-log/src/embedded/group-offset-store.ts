@@ -89,6 +89,7 @@ class GroupOffsets {
 
 export class GroupOffsetStore {
   private readonly groups = new Map<string, GroupOffsets>();
+  private closed = false;
 
   constructor(private readonly root: string) {}
 
@@ -133,12 +134,15 @@ export class GroupOffsetStore {
   }
 
   commit(groupId: string, offsets: readonly OffsetCommit[]): Promise<void> {
+    if (this.closed)
+      return Promise.reject(new Error(`cannot commit offsets of group ${groupId}: the event log is closed`));
     if (offsets.length === 0) return Promise.resolve();
     return this.group(groupId).commit(offsets);
   }
 
   /** Waits for commits in progress. */
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([...this.groups.values()].map((group) => group.settled()));
   }
 }

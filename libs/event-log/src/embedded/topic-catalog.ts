@@ -46,6 +46,7 @@ export function validateTopicSpec(spec: TopicSpec, field: string): void {
 export class TopicCatalog {
   private readonly topics = new Map<string, Topic>();
   private creating: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(
     private readonly root: string,
@@ -78,6 +79,7 @@ export class TopicCatalog {
 
   /** The topic, or an error naming it and the argument it came from. */
   require(name: string, field: string): Topic {
+    if (this.closed) throw new Error('the event log is closed');
     const topic = this.topics.get(name);
     if (!topic)
       throw new Error(`${field}: unknown topic ${JSON.stringify(name)} (create it with ensureTopics)`);
@@ -93,7 +95,16 @@ export class TopicCatalog {
     specs.forEach((spec, index) => validateTopicSpec(spec, `topics[${index}]`));
     const run = this.creating.then(async () => {
       for (const spec of specs) {
-        if (this.topics.has(spec.name)) continue;
+        const existing = this.topics.get(spec.name);
+        if (existing) {
+          if (existing.metadata.partitions !== spec.partitions) {
+            this.options.warn(
+              `topic ${spec.name} exists with ${existing.metadata.partitions} partitions; ` +
+                `${spec.partitions} requested, left unchanged`,
+            );
+          }
+          continue;
+        }
         const metadata: TopicMetadata = {
           name: spec.name,
           partitions: spec.partitions,
@@ -129,9 +140,9 @@ export class TopicCatalog {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.creating;
     const logs = [...this.topics.values()].flatMap((topic) => topic.partitions);
-    this.topics.clear();
     const results = await Promise.allSettled(logs.map((log) => log.close()));
     const failed = results.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
