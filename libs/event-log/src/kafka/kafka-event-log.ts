@@ -31,6 +31,13 @@ export interface KafkaEventLogOptions {
 }
 
 const DEFAULT_HEALTH_TIMEOUT_MS = 3_000;
+/** How long ensureTopics waits for new topics to have a leader on every partition. */
+const TOPIC_LEADERS_TIMEOUT_MS = 30_000;
+/** Answers meaning "the new topic is not in the broker's metadata yet". */
+const TOPIC_NOT_READY_ERRORS = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+/** Answers meaning "a partition's leadership is still settling" (new topic, broker restart). */
+const LEADERSHIP_SETTLING_ERRORS = new Set([...TOPIC_NOT_READY_ERRORS, 'NOT_LEADER_FOR_PARTITION']);
+const SETTLE_TIMEOUT_MS = 10_000;
 
 /** The event log on Apache Kafka, through kafkajs. */
 export class KafkaEventLog implements EventLog {
@@ -39,6 +46,7 @@ export class KafkaEventLog implements EventLog {
   private readonly log: KafkaLogSink;
   private readonly consumerSettings: KafkaConsumerSettings;
   private adminClient: Promise<Admin> | null = null;
+  private adminInstance: Admin | null = null;
   private readonly producers = new Set<KafkaLogProducer>();
   private readonly consumers = new Set<KafkaLogConsumer>();
   private closed = false;
@@ -69,13 +77,18 @@ export class KafkaEventLog implements EventLog {
     if (missing.length > 0) {
       // Returns false (no error) when another process created one of them first.
       await admin.createTopics({
-        waitForLeaders: true,
+        // kafkajs's own wait gives up when the broker does not know the new topic yet.
+        waitForLeaders: false,
         topics: missing.map((spec) => ({
           topic: spec.name,
           numPartitions: spec.partitions,
           configEntries: spec.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
         })),
       });
+      await waitForLeaders(admin, missing);
+      // A leader in the metadata can still answer "not the leader" for a moment; wait until each
+      // partition serves offsets, so producers and consumers work as soon as this resolves.
+      for (const spec of missing) await whileTopicSettles(() => admin.fetchTopicOffsets(spec.name));
     }
     const present = specs.filter((spec) => existing.has(spec.name));
     if (present.length > 0) await this.warnOnPartitionMismatch(admin, present);
@@ -102,7 +115,7 @@ export class KafkaEventLog implements EventLog {
     this.assertOpen('topicOffsets');
     requireTopicName(topic, 'topic');
     const admin = await this.admin();
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await whileTopicSettles(() => admin.fetchTopicOffsets(topic));
     return offsets.map(({ partition, low, high }) => ({ partition, low, high })).sort(byPartition);
   }
 
@@ -126,7 +139,9 @@ export class KafkaEventLog implements EventLog {
     }
     const admin = await this.admin();
     // Partitions with no record at or after the time answer their high watermark (kafkajs).
-    const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, Math.floor(epochMs));
+    const offsets = await whileTopicSettles(() =>
+      admin.fetchTopicOffsetsByTimestamp(topic, Math.floor(epochMs)),
+    );
     return offsets.map(({ partition, offset }) => ({ topic, partition, offset })).sort(byPartition);
   }
 
@@ -164,9 +179,11 @@ export class KafkaEventLog implements EventLog {
       ...[...this.consumers].map((consumer) => consumer.stop()),
       ...[...this.producers].map((producer) => producer.close()),
     ];
-    const admin = this.adminClient;
+    // Disconnect the instance itself: waiting for a connect that is still retrying could take a minute.
+    const admin = this.adminInstance;
     this.adminClient = null;
-    if (admin) closing.push(admin.then((client) => client.disconnect()));
+    this.adminInstance = null;
+    if (admin) closing.push(admin.disconnect());
     const results = await Promise.allSettled(closing);
     const failures = results.filter(
       (result): result is PromiseRejectedResult => result.status === 'rejected',
@@ -182,10 +199,14 @@ export class KafkaEventLog implements EventLog {
   private admin(): Promise<Admin> {
     if (!this.adminClient) {
       const admin = this.kafka.admin();
+      this.adminInstance = admin;
       const connecting = admin.connect().then(() => admin);
       this.adminClient = connecting;
       connecting.catch(() => {
-        if (this.adminClient === connecting) this.adminClient = null;
+        if (this.adminClient !== connecting) return;
+        this.adminClient = null;
+        this.adminInstance = null;
+        admin.disconnect().catch(() => undefined);
       });
     }
     return this.adminClient;
@@ -213,6 +234,54 @@ export class KafkaEventLog implements EventLog {
 /** Creates the Kafka adapter of the event-log port. Connections are opened on first use. */
 export function createKafkaEventLog(options: KafkaEventLogOptions): EventLog {
   return new KafkaEventLog(options);
+}
+
+/** Resolves once every partition of the new topics has a leader, so producers can write at once. */
+async function waitForLeaders(admin: Admin, specs: readonly TopicSpec[]): Promise<void> {
+  const deadline = Date.now() + TOPIC_LEADERS_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((spec) => spec.name) });
+      const ready = specs.every((spec) => {
+        const partitions = topics.find((topic) => topic.name === spec.name)?.partitions ?? [];
+        return partitions.length === spec.partitions && partitions.every((p) => p.leader >= 0);
+      });
+      if (ready) return;
+    } catch (error) {
+      if (!TOPIC_NOT_READY_ERRORS.has(kafkaErrorType(error))) throw error;
+    }
+    if (Date.now() > deadline) {
+      const names = specs.map((spec) => spec.name).join(', ');
+      throw new Error(`ensureTopics: topics ${names} have no leader after ${TOPIC_LEADERS_TIMEOUT_MS} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Runs an admin offset request, retrying while leadership settles: kafkajs retries unknown topics
+ * itself but gives up at once on "not the leader".
+ */
+async function whileTopicSettles<T>(request: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return await request();
+    } catch (error) {
+      if (!LEADERSHIP_SETTLING_ERRORS.has(kafkaErrorType(error)) || Date.now() > deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The Kafka error type (e.g. NOT_LEADER_FOR_PARTITION) of an error or of its causes. */
+function kafkaErrorType(error: unknown): string {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    const { type, cause } = current as { type?: unknown; cause?: unknown };
+    if (typeof type === 'string') return type;
+    current = cause;
+  }
+  return '';
 }
 
 function validateOptions(options: KafkaEventLogOptions): void {
