@@ -42,7 +42,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
       const response = exception.getResponse();
       const message =
         typeof response === 'object' && response !== null && 'message' in response
-          ? String((response as { message: unknown }).message)
+          ? String(response.message)
           : exception.message;
       return { status, body: { error: { code: CODES[status] ?? 'error', message } }, headers: {} };
     }

@@ -1,4 +1,4 @@
-import type { INestApplication, Type } from '@nestjs/common';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -26,7 +26,7 @@ export interface RunningHttpApp {
 
 /** Creates a Nest app with the product's error format, logging and OpenAPI page, and listens. */
 export async function startHttpApp(
-  module: Type<unknown> | object,
+  module: Type<unknown> | DynamicModule,
   options: HttpAppOptions,
 ): Promise<RunningHttpApp> {
   const logger = options.logger.child({ app: options.name });
