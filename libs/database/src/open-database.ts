@@ -73,6 +73,8 @@ function createHandle(
     adapter,
     endpoint,
     async health(): Promise<DatabaseHealth> {
+      const failure = server?.failure();
+      if (failure) return { up: false, adapter, detail: failure };
       try {
         await dataSource.query('SELECT 1');
         return { up: true, adapter };

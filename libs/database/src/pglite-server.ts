@@ -11,6 +11,8 @@ export interface PgliteServer {
   readonly url: string;
   /** host:port/database, for logs. */
   readonly endpoint: string;
+  /** Why the server is gone, when it stopped without being asked to; undefined while it runs. */
+  failure(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -97,13 +99,6 @@ function nextMessage(worker: Worker, expected: WorkerMessage['type']): Promise<W
   });
 }
 
-function exited(worker: Worker): Promise<void> {
-  return new Promise((resolveExit) => {
-    if (worker.threadId === -1) resolveExit();
-    else worker.once('exit', () => resolveExit());
-  });
-}
-
 /**
  * Opens PGlite on a data directory and serves it on a loopback port with the Postgres wire
  * protocol, so the application talks to it with the same driver as to a real server.
@@ -133,11 +128,28 @@ export async function startPgliteServer(options: PgliteServerOptions): Promise<P
     port: options.port,
   };
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
+  // Kept for the worker's whole life: without an 'error' listener a crash in PGlite would take the
+  // application down; instead the connection fails and health() reports why.
+  let crash: string | undefined;
+  let stopRequested = false;
+  let running = true;
+  const exited = new Promise<void>((resolveExit) =>
+    worker.once('exit', (code) => {
+      running = false;
+      if (!stopRequested) crash ??= `PGlite worker exited with code ${code}`;
+      resolveExit();
+    }),
+  );
+  worker.on('error', (error) => {
+    crash = `PGlite worker failed: ${error.message}`;
+  });
+
   let address: string;
   try {
     const listening = await nextMessage(worker, 'listening');
     address = listening.type === 'listening' ? listening.address : '';
   } catch (error) {
+    stopRequested = true;
     await worker.terminate();
     await lock?.release();
     throw error;
@@ -145,15 +157,19 @@ export async function startPgliteServer(options: PgliteServerOptions): Promise<P
 
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
+    stopRequested = true;
     try {
+      if (!running) return;
       const stopped = nextMessage(worker, 'stopped');
       worker.postMessage('stop');
-      await stopped;
-      await exited(worker);
-    } catch (error) {
-      // The worker is gone or failed to close PGlite cleanly; make sure the thread ends.
-      await worker.terminate();
-      throw error;
+      try {
+        await stopped;
+      } catch (error) {
+        // PGlite did not close cleanly; make sure the thread ends.
+        await worker.terminate();
+        throw error;
+      }
+      await exited;
     } finally {
       await lock?.release();
     }
@@ -161,6 +177,7 @@ export async function startPgliteServer(options: PgliteServerOptions): Promise<P
   return {
     url: `postgres://postgres@${address}/postgres`,
     endpoint: `${address}/postgres`,
+    failure: () => crash,
     stop: () => (stopping ??= stop()),
   };
 }
