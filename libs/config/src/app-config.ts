@@ -35,7 +35,14 @@ export interface AppConfig {
   readonly clickhouse: ClickHouseConfig;
   readonly database: DatabaseConfig;
   readonly rateLimitStore: RateLimitStoreConfig;
-  readonly topics: { readonly usageEvents: { readonly name: string; readonly partitions: number } };
+  readonly topics: {
+    readonly usageEvents: { readonly name: string; readonly partitions: number };
+    readonly keyRegistry: { readonly name: string; readonly partitions: number; readonly compacted: true };
+  };
+  /** JSON file with the gateway's routes; none configured means every proxied path is 404. */
+  readonly gatewayRoutesFile: string | undefined;
+  /** A fixed admin token (e.g. from a secret store); when unset, one is generated on first start. */
+  readonly adminToken: string | undefined;
 }
 
 /** Maps validated variables to the adapters they select. The only place that choice is made. */
@@ -72,6 +79,11 @@ export function toAppConfig(env: ParsedEnv): AppConfig {
       ? { adapter: 'postgres', url: env.DATABASE_URL }
       : { adapter: 'pglite', dir: resolve(env.PGLITE_DIR ?? join(dataDir, 'pglite')), port: env.PGLITE_PORT },
     rateLimitStore: env.REDIS_URL ? { adapter: 'redis', url: env.REDIS_URL } : { adapter: 'in-process' },
-    topics: { usageEvents: { name: 'usage-events', partitions: env.USAGE_EVENTS_PARTITIONS } },
+    topics: {
+      usageEvents: { name: 'usage-events', partitions: env.USAGE_EVENTS_PARTITIONS },
+      keyRegistry: { name: 'key-registry', partitions: 1, compacted: true },
+    },
+    gatewayRoutesFile: env.GATEWAY_ROUTES_FILE === undefined ? undefined : resolve(env.GATEWAY_ROUTES_FILE),
+    adminToken: env.ADMIN_TOKEN,
   };
 }

@@ -25,6 +25,8 @@ export const ENV_VARIABLES = [
   'PGLITE_PORT',
   'REDIS_URL',
   'GATEWAY_ID',
+  'GATEWAY_ROUTES_FILE',
+  'ADMIN_TOKEN',
 ] as const;
 
 export type EnvVariable = (typeof ENV_VARIABLES)[number];
@@ -106,6 +108,10 @@ export const envSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 characters of letters, digits, dot, dash, underscore')
     .optional(),
+  GATEWAY_ROUTES_FILE: optionalText,
+  ADMIN_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 24, {
+    message: 'expected at least 24 characters',
+  }),
 });
 
 export type RawEnv = z.input<typeof envSchema>;

@@ -1,1 +1,2 @@
 export * from './usage-event';
+export * from './key-registry';

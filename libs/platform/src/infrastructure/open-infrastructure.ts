@@ -69,7 +69,7 @@ export async function openInfrastructure(
     }
     if (needs.eventLog) {
       eventLog = createEventLog(config);
-      await eventLog.ensureTopics([config.topics.usageEvents]);
+      await eventLog.ensureTopics([config.topics.usageEvents, config.topics.keyRegistry]);
     }
   } catch (error) {
     await close().catch(() => undefined);

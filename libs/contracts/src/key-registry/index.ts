@@ -1,0 +1,2 @@
+export * from './key-registry.types';
+export * from './key-registry.codec';
