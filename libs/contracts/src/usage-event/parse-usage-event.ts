@@ -5,6 +5,7 @@ import { OCCURRED_AT_REASON, parseInstant } from './occurred-at';
 import { normalizeUnits, UNITS_REASON } from './units';
 import { USAGE_EVENT_LIMITS as LIMITS } from './usage-event.limits';
 import {
+  REJECTED_OUTCOMES,
   USAGE_OUTCOMES,
   type FieldError,
   type UsageEventParseResult,
@@ -73,7 +74,7 @@ export function parseUsageEvent(input: unknown, options: ParseUsageEventOptions 
       errors.add('v', 'is required and must be 1');
     } else {
       // Another version's fields mean something else: checking them against v1 would only add noise.
-      const shown = typeof version === 'number' ? String(version) : JSON.stringify(version);
+      const shown = typeof version === 'number' ? String(version) : cutShort(JSON.stringify(version));
       return {
         ok: false,
         errors: [{ field: 'v', reason: `unsupported schema version ${shown}; expected 1` }],
@@ -82,7 +83,7 @@ export function parseUsageEvent(input: unknown, options: ParseUsageEventOptions 
   }
   for (const key in record) {
     if (!FIELDS.has(key)) {
-      errors.add(reportedName(key), 'is not a field of UsageEvent v1');
+      errors.add(cutShort(key), 'is not a field of UsageEvent v1');
     }
   }
 
@@ -214,7 +215,7 @@ class ErrorList {
 }
 
 /** Field names echoed in errors are cut short so a hostile key cannot inflate the response. */
-function reportedName(key: string): string {
+function cutShort(key: string): string {
   return key.length > REPORTED_NAME_MAX_LENGTH ? `${key.slice(0, REPORTED_NAME_MAX_LENGTH)}…` : key;
 }
 
@@ -301,7 +302,7 @@ function checkConsistency(
   if (outcome !== undefined && status !== undefined) {
     if (outcome === 'upstream_error' && status < 500) {
       errors.add('status', 'must be 500-599 when outcome is upstream_error');
-    } else if (outcome !== 'forwarded' && outcome !== 'upstream_error' && (status < 400 || status > 499)) {
+    } else if (REJECTED_OUTCOMES.includes(outcome) && (status < 400 || status > 499)) {
       errors.add('status', `must be 400-499 when outcome is ${outcome}`);
     } else if (typeof billable === 'boolean' && billable !== isBillable(outcome, status)) {
       errors.add('billable', 'must be true exactly when outcome is forwarded and status is below 500');
@@ -348,7 +349,7 @@ function checkMeta(value: unknown, errors: ErrorList): Record<string, string> | 
     // Keys start with a letter, which also keeps "__proto__" out of the copied object.
     if (!META_KEY.test(key)) {
       errors.add(
-        `meta.${reportedName(key)}`,
+        `meta.${cutShort(key)}`,
         `key must be 1-${LIMITS.metaKeyMaxLength} letters, digits, "_", "." or "-", starting with a letter`,
       );
     } else if (typeof entry !== 'string' || !fitsLength(entry, LIMITS.metaValueMaxLength)) {

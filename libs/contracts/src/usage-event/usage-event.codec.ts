@@ -80,7 +80,7 @@ export function decodeUsageEvent(
   if (value[0] !== 1) {
     return {
       ok: false,
-      errors: [{ field: 'v', reason: `unsupported schema version ${JSON.stringify(value[0])}; expected 1` }],
+      errors: [{ field: 'v', reason: `unsupported schema version ${shownVersion(value[0])}; expected 1` }],
     };
   }
   if (value.length < REQUIRED_ELEMENTS || value.length > USAGE_EVENT_V1_COMPACT_FIELDS.length) {
@@ -103,4 +103,10 @@ export function decodeUsageEvent(
     }
   }
   return parseUsageEvent(record, options);
+}
+
+/** The version element as shown in an error: short, whatever a broken producer put there. */
+function shownVersion(version: unknown): string {
+  const shown = typeof version === 'number' ? String(version) : String(JSON.stringify(version));
+  return shown.length > 32 ? `${shown.slice(0, 32)}…` : shown;
 }

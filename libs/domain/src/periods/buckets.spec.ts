@@ -127,6 +127,9 @@ describe('buckets', () => {
     expect(buckets(at('2026-03-01T00:00:00.000Z'), at('2026-03-01T00:00:00.000Z'), 'hour', 'UTC')).toEqual(
       [],
     );
+    expect(buckets(at('2026-03-01T00:30:00.000Z'), at('2026-03-01T00:30:00.000Z'), 'hour', 'UTC')).toEqual(
+      [],
+    );
     expect(() =>
       buckets(at('2026-03-02T00:00:00.000Z'), at('2026-03-01T00:00:00.000Z'), 'hour', 'UTC'),
     ).toThrow('to: must not be before from');

@@ -70,6 +70,9 @@ export function buckets(
     }
     starts.push(new Date(start));
   };
+  if (fromMs === toMs) {
+    return starts;
+  }
   let start = bucketStartMs(fromMs, unit, zone);
   while (start < toMs) {
     add(start);

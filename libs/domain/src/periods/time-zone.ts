@@ -50,7 +50,12 @@ function isSpelledAsIana(value: string): boolean {
 
 /** The zone for a name already checked by assertTimeZone (checks it now otherwise). */
 export function zoneNamed(name: string, field: string): IANAZone {
-  return validated.get(name) ?? (assertTimeZone(name, field), validated.get(name) as IANAZone);
+  const known = validated.get(name);
+  if (known !== undefined) {
+    return known;
+  }
+  assertTimeZone(name, field);
+  return validated.get(name) as IANAZone;
 }
 
 /** UTC offset in milliseconds in effect at `epochMs` (local wall clock = epochMs + offset). */
