@@ -1,0 +1,29 @@
+import type { UsageEventV1 } from '@keymeter/contracts';
+
+export interface UsageEventSinkStats {
+  /** Events accepted but not yet acknowledged by the event log (in memory + spooled on disk). */
+  readonly pending: number;
+  /** Bytes currently held in the on-disk spool. */
+  readonly spoolBytes: number;
+  readonly produced: number;
+  readonly producerErrors: number;
+}
+
+/**
+ * Where the gateway hands its usage events. `emit` never waits on the event log: events are batched
+ * and produced in the background; while the log is unreachable they spill to a bounded on-disk spool
+ * and are replayed in order when it returns.
+ */
+export interface UsageEventSink {
+  emit(event: UsageEventV1): void;
+  /**
+   * For ingestion endpoints that must answer only once events are durable: resolves when every
+   * given event is produced or spooled to disk.
+   */
+  emitDurably(events: readonly UsageEventV1[]): Promise<void>;
+  /** Resolves when everything emitted so far is produced (or durably spooled, if the log is down). */
+  flush(): Promise<void>;
+  stats(): UsageEventSinkStats;
+  /** Flushes, then stops background work. */
+  close(): Promise<void>;
+}
