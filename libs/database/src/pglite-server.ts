@@ -72,11 +72,14 @@ const describe = (error) => (error && error.stack) || String(error);
 });
 `;
 
-function nextMessage(worker: Worker, expected: WorkerMessage['type']): Promise<WorkerMessage> {
+function nextMessage<T extends WorkerMessage['type']>(
+  worker: Worker,
+  expected: T,
+): Promise<Extract<WorkerMessage, { type: T }>> {
   return new Promise((resolveMessage, reject) => {
     const onMessage = (message: WorkerMessage): void => {
       cleanup();
-      if (message.type === expected) resolveMessage(message);
+      if (message.type === expected) resolveMessage(message as Extract<WorkerMessage, { type: T }>);
       else if (message.type === 'failed') reject(new Error(`PGlite: ${message.message}`));
       else reject(new Error(`PGlite worker sent ${message.type} while ${expected} was expected`));
     };
@@ -146,8 +149,7 @@ export async function startPgliteServer(options: PgliteServerOptions): Promise<P
 
   let address: string;
   try {
-    const listening = await nextMessage(worker, 'listening');
-    address = listening.type === 'listening' ? listening.address : '';
+    ({ address } = await nextMessage(worker, 'listening'));
   } catch (error) {
     stopRequested = true;
     await worker.terminate();
