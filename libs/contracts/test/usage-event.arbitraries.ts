@@ -128,6 +128,8 @@ const corruptionsByField: Record<string, unknown[]> = {
   id: ['', '01ARZ3NDEKTSV4RRFFQ69G5FA', '81ARZ3NDEKTSV4RRFFQ69G5FAV', '01ARZ3NDEKTSV4RRFFQ69G5FAU', 42],
   occurredAt: ['2026-03-01', '2026-03-01 12:00:00Z', '2026-03-01T12:00:00.000', 1767225600000, ''],
   gatewayId: ['', '-gw', 'gw 1', 'x'.repeat(129), 7],
+  keyId: ['key 1', '_key', 'k'.repeat(129), 7, null],
+  customerId: ['cus/1', '.cus', 3, null],
   method: ['get', 'G E T', '', 'VERYLONGMETHODNAME', null],
   route: ['', 'v1/things', '/v1/things?id=1', '/v1/a b', `/${'a'.repeat(256)}`, '/v1/#x'],
   status: [99, 600, 200.5, '200', null],
