@@ -43,6 +43,8 @@ const SETTLE_TIMEOUT_MS = 10_000;
 export class KafkaEventLog implements EventLog {
   readonly adapter = 'kafka' as const;
   private readonly kafka: Kafka;
+  private readonly healthKafka: Kafka;
+  private readonly healthTimeoutMs: number;
   private readonly log: KafkaLogSink;
   private readonly consumerSettings: KafkaConsumerSettings;
   private adminClient: Promise<Admin> | null = null;
@@ -64,6 +66,16 @@ export class KafkaEventLog implements EventLog {
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 8 },
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(this.log),
+    });
+    this.healthTimeoutMs = options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
+    this.healthKafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      connectionTimeout: Math.min(3_000, this.healthTimeoutMs),
+      requestTimeout: this.healthTimeoutMs,
+      retry: { initialRetryTime: 100, maxRetryTime: 500, retries: 1 },
+      // A failed probe is reported by health() itself.
+      logLevel: logLevel.NOTHING,
     });
   }
 
@@ -147,15 +159,17 @@ export class KafkaEventLog implements EventLog {
 
   async health(): Promise<EventLogHealth> {
     if (this.closed) return { up: false, adapter: 'kafka', detail: 'closed' };
-    const timeoutMs = this.options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
+    // A short-lived admin of the health client: its few retries end soon after a timeout, where
+    // the main client's connect would keep retrying for a minute after nobody waits for it.
+    const admin = this.healthKafka.admin();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`no answer from the brokers within ${timeoutMs} ms`)),
-        timeoutMs,
+        () => reject(new Error(`no answer from the brokers within ${this.healthTimeoutMs} ms`)),
+        this.healthTimeoutMs,
       );
     });
-    const probe = this.admin().then((admin) => admin.describeCluster());
+    const probe = admin.connect().then(() => admin.describeCluster());
     probe.catch(() => undefined); // still settles after a timeout; nobody waits for it then
     try {
       const cluster = await Promise.race([probe, timeout]);
@@ -169,6 +183,7 @@ export class KafkaEventLog implements EventLog {
       return { up: false, adapter: 'kafka', detail: errorMessage(error) };
     } finally {
       clearTimeout(timer);
+      void probe.catch(() => undefined).then(() => admin.disconnect().catch(() => undefined));
     }
   }
 

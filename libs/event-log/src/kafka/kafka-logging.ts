@@ -40,11 +40,18 @@ const KEPT_FIELDS = [
 ];
 
 /**
- * Entries that a layer above reports itself: failed requests surface as rejected calls or as a
- * consumer crash, which the consumer logs once with its outcome (restarting or not).
+ * Entries that a layer above reports itself: failed requests and connection attempts (which kafkajs
+ * retries) surface as rejected calls, a failed health check, or a consumer crash, which the consumer
+ * logs once with its outcome (restarting or not).
  */
 function isReportedElsewhere(namespace: string, message: string): boolean {
-  if (namespace === 'Connection' && message.startsWith('Response ')) return true;
+  if (
+    namespace === 'Connection' &&
+    (message.startsWith('Response ') || message.startsWith('Connection error'))
+  ) {
+    return true;
+  }
+  if (namespace === 'BrokerPool' && message.startsWith('Failed to connect to seed broker')) return true;
   if (
     namespace === 'Consumer' &&
     (message.startsWith('Crash:') || message.startsWith('Restarting the consumer'))
