@@ -5,7 +5,17 @@ import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', '.kafka/**', 'infra/**', 'test-artifacts/**', '**/*.mjs', '**/*.js'],
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      '.data/**',
+      '.kafka/**',
+      'infra/**',
+      'test-artifacts/**',
+      '**/*.mjs',
+      '**/*.js',
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -42,7 +52,21 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: ['@nestjs/*', 'typeorm', 'kafkajs', '@clickhouse/*', 'pg', 'ioredis', 'fs', 'node:fs', 'http', 'node:http', 'net', 'node:net', 'chdb'],
+          patterns: [
+            '@nestjs/*',
+            'typeorm',
+            'kafkajs',
+            '@clickhouse/*',
+            'pg',
+            'ioredis',
+            'fs',
+            'node:fs',
+            'http',
+            'node:http',
+            'net',
+            'node:net',
+            'chdb',
+          ],
         },
       ],
     },
