@@ -4,6 +4,7 @@
 //   runs on the same machine are left alone. Workers inherit process.env.
 // - Postgres: the admin URL from which per-test-file databases are created.
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 
 const repoRoot = path.resolve(__dirname, '..');
@@ -55,7 +56,38 @@ function onlyUnitProjectsSelected(argv) {
   return selected.length > 0 && selected.every((name) => name === 'unit');
 }
 
+/** File in a test broker's data dir naming the jest process that started it. */
+const OWNER_FILE = 'jest-owner.pid';
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+/** Stops test brokers of this checkout whose jest run died without its teardown (e.g. Ctrl-C). */
+function stopOrphanedBrokers() {
+  const root = path.join(repoRoot, '.kafka');
+  const dirs = fs.existsSync(root) ? fs.readdirSync(root).filter((name) => /^test-\d+$/.test(name)) : [];
+  for (const dir of dirs) {
+    let owner;
+    try {
+      owner = Number(fs.readFileSync(path.join(root, dir, OWNER_FILE), 'utf8'));
+    } catch {
+      continue; // starting right now, or not made by this setup
+    }
+    if (!Number.isInteger(owner) || owner <= 0 || isAlive(owner)) continue;
+    const port = Number(dir.slice('test-'.length));
+    process.stdout.write(`kafka: stopping the broker left on port ${port} by an interrupted test run\n`);
+    runKafkaScript('stop', port);
+  }
+}
+
 function startKafka() {
+  stopOrphanedBrokers();
   const fetch = runKafkaScript('fetch', FIRST_TEST_KAFKA_PORT);
   if (fetch.status !== 0)
     throw new Error(`scripts/kafka.sh fetch failed (exit ${fetch.status ?? fetch.signal})`);
@@ -74,6 +106,7 @@ function startKafka() {
     if (!address || !/^[\w.-]+:\d+$/.test(address)) {
       throw new Error(`scripts/kafka.sh start printed no broker address (got: ${JSON.stringify(address)})`);
     }
+    fs.writeFileSync(path.join(kafkaEnv(port).KAFKA_DATA_DIR, OWNER_FILE), String(process.pid));
     process.env.KAFKA_BROKERS = address;
     process.env.KEYMETER_TEST_KAFKA_STARTED = '1';
     process.env.KEYMETER_TEST_KAFKA_STARTED_PORT = String(port);
