@@ -9,4 +9,13 @@ export type {
 export { openDatabase, MIGRATIONS_TABLE } from './open-database';
 export { runDatabaseMigrations } from './run-migrations';
 export { allEntities, CustomerEntity } from './entities';
+export {
+  AdminTokenEntity,
+  ApiKeyEntity,
+  ApiKeySecretEntity,
+  AuditLogEntity,
+  IngestTokenEntity,
+  IngestTokenSecretEntity,
+  OutboxEntity,
+} from './entities';
 export { allMigrations } from './migrations';

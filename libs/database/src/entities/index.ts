@@ -1,6 +1,31 @@
+import { AdminTokenEntity } from './admin-token.entity';
+import { ApiKeySecretEntity } from './api-key-secret.entity';
+import { ApiKeyEntity } from './api-key.entity';
+import { AuditLogEntity } from './audit-log.entity';
 import { CustomerEntity } from './customer.entity';
+import { IngestTokenSecretEntity } from './ingest-token-secret.entity';
+import { IngestTokenEntity } from './ingest-token.entity';
+import { OutboxEntity } from './outbox.entity';
 
 export { CustomerEntity };
+export {
+  AdminTokenEntity,
+  ApiKeyEntity,
+  ApiKeySecretEntity,
+  AuditLogEntity,
+  IngestTokenEntity,
+  IngestTokenSecretEntity,
+  OutboxEntity,
+};
 
 /** Every entity of the billing schema. Add new entities here. */
-export const allEntities = [CustomerEntity] as const;
+export const allEntities = [
+  CustomerEntity,
+  ApiKeyEntity,
+  ApiKeySecretEntity,
+  IngestTokenEntity,
+  IngestTokenSecretEntity,
+  AdminTokenEntity,
+  AuditLogEntity,
+  OutboxEntity,
+] as const;
