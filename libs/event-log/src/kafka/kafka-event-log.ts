@@ -133,8 +133,9 @@ export class KafkaEventLog implements EventLog {
 
   async committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
     this.assertOpen('committedOffsets');
-    if (typeof groupId !== 'string' || groupId.trim() === '')
+    if (typeof groupId !== 'string' || groupId.trim() === '') {
       throw new TypeError('groupId must be a non-empty string');
+    }
     requireTopicName(topic, 'topic');
     const admin = await this.admin();
     const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });

@@ -124,8 +124,9 @@ export class KafkaLogConsumer implements LogConsumer {
   }
 
   async run(handlers: ConsumerHandlers): Promise<void> {
-    if (typeof handlers?.eachBatch !== 'function')
+    if (typeof handlers?.eachBatch !== 'function') {
       throw new TypeError('handlers.eachBatch must be a function');
+    }
     if (this.state !== 'created') {
       throw new Error(`run: the consumer for group ${this.options.groupId} was already started`);
     }
@@ -143,8 +144,9 @@ export class KafkaLogConsumer implements LogConsumer {
     }));
     if (parsed.length === 0) return;
     const group = this.options.groupId;
-    if (this.state === 'created')
+    if (this.state === 'created') {
       throw new Error(`commit: the consumer for group ${group} has not been started (call run first)`);
+    }
     if (this.state === 'stopped') {
       throw new Error(
         `commit: the consumer for group ${group} is stopped; its uncommitted records will be redelivered`,
@@ -167,8 +169,7 @@ export class KafkaLogConsumer implements LogConsumer {
           partitions.map((p) => `${partitionKey(topic, p.partition)}@${String(p.offset)}`),
         ),
       );
-      if (parsed.every((o) => committed.has(`${partitionKey(o.topic, o.partition)}@${o.offset}`)))
-        applied = true;
+      applied ||= parsed.every((o) => committed.has(`${partitionKey(o.topic, o.partition)}@${o.offset}`));
     });
     try {
       await this.consumer.commitOffsets(

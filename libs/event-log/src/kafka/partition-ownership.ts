@@ -60,8 +60,9 @@ export class PartitionOwnership {
   delivered(topic: string, partition: number, firstOffset: bigint, lastOffset: bigint): void {
     const state = this.owned.get(partitionKey(topic, partition));
     if (!state) return;
-    if (state.firstDelivered === null || firstOffset < state.firstDelivered)
+    if (state.firstDelivered === null || firstOffset < state.firstDelivered) {
       state.firstDelivered = firstOffset;
+    }
     const next = lastOffset + 1n;
     if (state.nextDelivered === null || next > state.nextDelivered) state.nextDelivered = next;
   }
