@@ -18,4 +18,12 @@ export {
   IngestTokenSecretEntity,
   OutboxEntity,
 } from './entities';
+export {
+  InvoiceAdjustmentEntity,
+  InvoiceEntity,
+  PlanEntity,
+  PlanMeterPriceEntity,
+  PlanPriceTierEntity,
+  SubscriptionEntity,
+} from './entities';
 export { allMigrations } from './migrations';

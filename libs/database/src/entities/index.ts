@@ -6,6 +6,12 @@ import { CustomerEntity } from './customer.entity';
 import { IngestTokenSecretEntity } from './ingest-token-secret.entity';
 import { IngestTokenEntity } from './ingest-token.entity';
 import { OutboxEntity } from './outbox.entity';
+import { InvoiceAdjustmentEntity } from './invoice-adjustment.entity';
+import { InvoiceEntity } from './invoice.entity';
+import { PlanMeterPriceEntity } from './plan-meter-price.entity';
+import { PlanPriceTierEntity } from './plan-price-tier.entity';
+import { PlanEntity } from './plan.entity';
+import { SubscriptionEntity } from './subscription.entity';
 
 export { CustomerEntity };
 export {
@@ -16,6 +22,14 @@ export {
   IngestTokenEntity,
   IngestTokenSecretEntity,
   OutboxEntity,
+};
+export {
+  InvoiceAdjustmentEntity,
+  InvoiceEntity,
+  PlanEntity,
+  PlanMeterPriceEntity,
+  PlanPriceTierEntity,
+  SubscriptionEntity,
 };
 
 /** Every entity of the billing schema. Add new entities here. */
@@ -28,4 +42,10 @@ export const allEntities = [
   AdminTokenEntity,
   AuditLogEntity,
   OutboxEntity,
+  PlanEntity,
+  PlanMeterPriceEntity,
+  PlanPriceTierEntity,
+  SubscriptionEntity,
+  InvoiceEntity,
+  InvoiceAdjustmentEntity,
 ] as const;

@@ -1,8 +1,13 @@
 import { CreateCustomers1795910175542 } from './1795910175542-create-customers';
 import { CreateKeyManagement1795920000000 } from './1795920000000-create-key-management';
+import { CreateBilling1795930500000 } from './1795930500000-create-billing';
 
 /**
  * Every migration, oldest first. Append new ones at the end; never edit or remove one that has
  * been released (see docs/database.md).
  */
-export const allMigrations = [CreateCustomers1795910175542, CreateKeyManagement1795920000000] as const;
+export const allMigrations = [
+  CreateCustomers1795910175542,
+  CreateKeyManagement1795920000000,
+  CreateBilling1795930500000,
+] as const;

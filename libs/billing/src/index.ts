@@ -1,0 +1,21 @@
+export * from './usage-source';
+export { InMemoryUsageSource, type RecordedUsage } from './usage/in-memory-usage-source';
+export { METERS, type Meter, type PlanTerms } from './plans/plan-terms';
+export { validatePlanInput, type NewPlan, type PlanInputValidation } from './plans/validate-plan-input';
+export {
+  splitPeriod,
+  OverlappingSubscriptionsError,
+  type InvoicePart,
+  type SubscriptionTerm,
+  type TimeShare,
+} from './invoices/period-parts';
+export {
+  computeInvoice,
+  type BilledLine,
+  type ComputedInvoice,
+  type InvoiceComputationInput,
+  type LateUsageAdjustment,
+  type LineContext,
+} from './invoices/compute-invoice';
+export { lateUsageAdjustment, type FinalizedCharges } from './invoices/late-usage';
+export { compareInvoices, canonicalJson, type InvoiceDifference } from './invoices/compare-invoices';
