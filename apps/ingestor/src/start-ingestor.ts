@@ -1,20 +1,77 @@
+import { ClickHouseIngestStore, IngestionEngine, IngestMetrics } from '@keymeter/ingestion';
 import {
   clickhouseCheck,
   eventLogCheck,
   requireClickHouse,
   requireEventLog,
   startHttpApp,
+  type DependencyCheck,
   type Infrastructure,
   type RunningHttpApp,
 } from '@keymeter/platform';
 import { IngestorModule } from './ingestor.module';
 
+/** The consumer group every ingestor instance joins; partitions are shared among them. */
+export const INGESTOR_GROUP_ID = 'keymeter-ingestor';
+
+function ingestionCheck(engine: IngestionEngine): DependencyCheck {
+  return {
+    name: 'ingestion',
+    check: () => {
+      const status = engine.status();
+      const failing = status.partitions.filter((p) => p.consecutiveFailures > 0);
+      return Promise.resolve({
+        up: status.state === 'running' && failing.length === 0,
+        adapter: 'consumer',
+        detail:
+          failing.length === 0
+            ? `${status.state}`
+            : `retrying partitions ${failing.map((p) => `${p.partition} (${p.lastError ?? 'error'})`).join(', ')}`,
+      });
+    },
+  };
+}
+
 export async function startIngestor(infra: Infrastructure): Promise<RunningHttpApp> {
-  const checks = [eventLogCheck(requireEventLog(infra)), clickhouseCheck(requireClickHouse(infra))];
-  return startHttpApp(IngestorModule.register({ checks }), {
+  const eventLog = requireEventLog(infra);
+  const clickhouse = requireClickHouse(infra);
+  const { topics, ingestion } = infra.config;
+  await eventLog.ensureTopics([topics.usageEvents, topics.usageEventsDeadLetter]);
+
+  const metrics = new IngestMetrics();
+  const logger = infra.logger.child({ app: 'ingestor' });
+  const engine = new IngestionEngine({
+    eventLog,
+    store: new ClickHouseIngestStore(clickhouse.client),
+    topic: topics.usageEvents.name,
+    groupId: INGESTOR_GROUP_ID,
+    deadLetterTopic: topics.usageEventsDeadLetter.name,
+    maxBatchEvents: ingestion.batchMaxEvents,
+    maxBatchWaitMs: ingestion.batchMaxWaitMs,
+    lateGraceMs: ingestion.lateGraceMs,
+    metrics,
+    log: (level, message, fields) => logger[level](fields ?? {}, message),
+  });
+
+  const checks = [eventLogCheck(eventLog), clickhouseCheck(clickhouse), ingestionCheck(engine)];
+  const http = await startHttpApp(IngestorModule.register({ checks, metrics }), {
     name: 'ingestor',
     host: infra.config.host,
     port: infra.config.ports.ingestor,
     logger: infra.logger,
   });
+  try {
+    await engine.start();
+  } catch (error) {
+    await http.close().catch(() => undefined);
+    throw error;
+  }
+  return {
+    ...http,
+    // SIGTERM: finish and commit the batch in flight, leave the group, then stop serving HTTP.
+    close: async () => {
+      await engine.stop();
+      await http.close();
+    },
+  };
 }

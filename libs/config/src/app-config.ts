@@ -23,6 +23,12 @@ export type DatabaseConfig =
 export type RateLimitStoreConfig =
   { readonly adapter: 'redis'; readonly url: string } | { readonly adapter: 'in-process' };
 
+export interface IngestionConfig {
+  readonly lateGraceMs: number;
+  readonly batchMaxEvents: number;
+  readonly batchMaxWaitMs: number;
+}
+
 /** The validated configuration every app reads from. Built once at start-up. */
 export interface AppConfig {
   readonly env: ParsedEnv['NODE_ENV'];
@@ -38,7 +44,10 @@ export interface AppConfig {
   readonly topics: {
     readonly usageEvents: { readonly name: string; readonly partitions: number };
     readonly keyRegistry: { readonly name: string; readonly partitions: number; readonly compacted: true };
+    /** Invalid usage events, with the reason in a header; as many partitions as usage-events. */
+    readonly usageEventsDeadLetter: { readonly name: string; readonly partitions: number };
   };
+  readonly ingestion: IngestionConfig;
   /** JSON file with the gateway's routes; none configured means every proxied path is 404. */
   readonly gatewayRoutesFile: string | undefined;
   /** A fixed admin token (e.g. from a secret store); when unset, one is generated on first start. */
@@ -82,6 +91,12 @@ export function toAppConfig(env: ParsedEnv): AppConfig {
     topics: {
       usageEvents: { name: 'usage-events', partitions: env.USAGE_EVENTS_PARTITIONS },
       keyRegistry: { name: 'key-registry', partitions: 1, compacted: true },
+      usageEventsDeadLetter: { name: 'usage-events-dlq', partitions: env.USAGE_EVENTS_PARTITIONS },
+    },
+    ingestion: {
+      lateGraceMs: env.INGEST_LATE_GRACE_SECONDS * 1000,
+      batchMaxEvents: env.INGEST_BATCH_MAX_EVENTS,
+      batchMaxWaitMs: env.INGEST_BATCH_MAX_WAIT_MS,
     },
     gatewayRoutesFile: env.GATEWAY_ROUTES_FILE === undefined ? undefined : resolve(env.GATEWAY_ROUTES_FILE),
     adminToken: env.ADMIN_TOKEN,

@@ -27,6 +27,9 @@ export const ENV_VARIABLES = [
   'GATEWAY_ID',
   'GATEWAY_ROUTES_FILE',
   'ADMIN_TOKEN',
+  'INGEST_LATE_GRACE_SECONDS',
+  'INGEST_BATCH_MAX_EVENTS',
+  'INGEST_BATCH_MAX_WAIT_MS',
 ] as const;
 
 export type EnvVariable = (typeof ENV_VARIABLES)[number];
@@ -56,6 +59,16 @@ const positiveInt = (fallback: number, max: number) =>
     .default(String(fallback))
     .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= max, {
       message: `expected a whole number from 1 to ${max}`,
+    })
+    .transform(Number);
+
+const wholeNumber = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .default(String(fallback))
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, {
+      message: `expected a whole number from ${min} to ${max}`,
     })
     .transform(Number);
 
@@ -112,6 +125,12 @@ export const envSchema = z.object({
   ADMIN_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 24, {
     message: 'expected at least 24 characters',
   }),
+  /** Events reaching the log more than this after they occurred are stored flagged late. */
+  INGEST_LATE_GRACE_SECONDS: wholeNumber(3600, 0, 31 * 24 * 3600),
+  /** The ingestor inserts a partition's events in batches of at most this many... */
+  INGEST_BATCH_MAX_EVENTS: positiveInt(10_000, 100_000),
+  /** ...or of whatever arrived once the oldest buffered event has waited this long. */
+  INGEST_BATCH_MAX_WAIT_MS: wholeNumber(500, 0, 60_000),
 });
 
 export type RawEnv = z.input<typeof envSchema>;

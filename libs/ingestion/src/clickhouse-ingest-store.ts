@@ -1,0 +1,159 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { deduplicationTokenOf, type BatchRange } from './batch-range';
+import type { BatchWatermark, IngestStore } from './ingest-store';
+import type { PlannedRange } from './partition-buffer';
+import type { RawEventRow } from './raw-event-row';
+
+/** Ids per lookup: keeps the query parameter well under ClickHouse's 1 MiB URI limit on a server. */
+const ID_LOOKUP_CHUNK = 5000;
+
+/**
+ * Settings of every event insert. Async inserts stay off: an acknowledged insert must be on disk, and
+ * async inserts would merge blocks and defeat per-batch tokens.
+ */
+function insertSettings(token: string): Record<string, string | number> {
+  return {
+    insert_deduplicate: 1,
+    insert_deduplication_token: token,
+    deduplicate_blocks_in_dependent_materialized_views: 1,
+    async_insert: 0,
+  };
+}
+
+/** ClickHouse DateTime64(3) text for epoch milliseconds. */
+export function clickHouseTime(epochMs: number): string {
+  const iso = new Date(epochMs).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
+
+/** The ingestor's store on ClickHouse (server or chDB), tables from libs/clickhouse/migrations. */
+export class ClickHouseIngestStore implements IngestStore {
+  constructor(private readonly client: ClickHouseClient) {}
+
+  async loadPlans(topic: string, partition: number, fromOffset: bigint): Promise<PlannedRange[]> {
+    const result = await this.client.query({
+      query: `SELECT first_offset, last_offset FROM ingest_batches
+              WHERE topic = {topic:String} AND partition = {partition:UInt32} AND first_offset >= {from:UInt64}
+              ORDER BY planned_at, first_offset, last_offset`,
+      query_params: { topic, partition, from: fromOffset.toString() },
+      format: 'JSONEachRow',
+    });
+    const rows = await result.json<{ first_offset: string; last_offset: string }>();
+    return rows.map((row) => ({
+      firstOffset: BigInt(row.first_offset),
+      lastOffset: BigInt(row.last_offset),
+    }));
+  }
+
+  async recordPlan(range: BatchRange): Promise<void> {
+    await this.client.insert({
+      table: 'ingest_batches',
+      values: [
+        {
+          topic: range.topic,
+          partition: range.partition,
+          first_offset: range.firstOffset.toString(),
+          last_offset: range.lastOffset.toString(),
+        },
+      ],
+      format: 'JSONEachRow',
+      clickhouse_settings: { async_insert: 0 },
+    });
+  }
+
+  async findIdsStoredElsewhere(eventIds: readonly string[], range: BatchRange): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let start = 0; start < eventIds.length; start += ID_LOOKUP_CHUNK) {
+      const ids = eventIds.slice(start, start + ID_LOOKUP_CHUNK);
+      const result = await this.client.query({
+        query: `SELECT DISTINCT event_id FROM usage_event_ids
+                WHERE event_id IN {ids:Array(String)}
+                  AND NOT (source_topic = {topic:String} AND source_partition = {partition:UInt32}
+                           AND source_offset BETWEEN {first:UInt64} AND {last:UInt64})`,
+        query_params: {
+          ids,
+          topic: range.topic,
+          partition: range.partition,
+          first: range.firstOffset.toString(),
+          last: range.lastOffset.toString(),
+        },
+        format: 'JSONEachRow',
+      });
+      for (const row of await result.json<{ event_id: string }>()) found.add(row.event_id);
+    }
+    return found;
+  }
+
+  async insertEvents(rows: readonly RawEventRow[], range: BatchRange): Promise<void> {
+    if (rows.length === 0) return;
+    await this.client.insert({
+      table: 'usage_events_raw',
+      values: [...rows],
+      format: 'JSONEachRow',
+      clickhouse_settings: insertSettings(deduplicationTokenOf(range)),
+    });
+  }
+
+  async recordWatermark(watermark: BatchWatermark): Promise<void> {
+    await this.client.insert({
+      table: 'ingest_watermarks',
+      values: [
+        {
+          topic: watermark.topic,
+          partition: watermark.partition,
+          last_offset: watermark.lastOffset.toString(),
+          last_log_time: clickHouseTime(watermark.lastLogTimeMs),
+          max_occurred_at: clickHouseTime(watermark.maxOccurredAtMs ?? 0),
+          updated_at: clickHouseTime(Date.now()),
+        },
+      ],
+      format: 'JSONEachRow',
+      clickhouse_settings: { async_insert: 0 },
+    });
+  }
+}
+
+export interface IngestWatermark {
+  readonly topic: string;
+  readonly partition: number;
+  /** Every record of the partition up to this offset is counted in ClickHouse. */
+  readonly lastOffset: string;
+  /** ISO time the record at lastOffset reached the log. */
+  readonly lastLogTime: string;
+  /** ISO time of the latest event (by occurred_at) ingested from the partition. */
+  readonly maxOccurredAt: string;
+  readonly updatedAt: string;
+}
+
+/** The ingestion watermark of every partition of `topic` (for invoice cut-offs and lag reports). */
+export async function readIngestWatermarks(
+  client: ClickHouseClient,
+  topic: string,
+): Promise<IngestWatermark[]> {
+  const result = await client.query({
+    query: `SELECT topic, partition, toString(max(last_offset)) AS last_offset,
+                   max(last_log_time) AS last_log_time, max(max_occurred_at) AS max_occurred_at,
+                   max(updated_at) AS updated_at
+            FROM ingest_watermarks WHERE topic = {topic:String}
+            GROUP BY topic, partition ORDER BY partition`,
+    query_params: { topic },
+    format: 'JSONEachRow',
+  });
+  const rows = await result.json<{
+    topic: string;
+    partition: number;
+    last_offset: string;
+    last_log_time: string;
+    max_occurred_at: string;
+    updated_at: string;
+  }>();
+  const iso = (text: string): string => `${text.replace(' ', 'T')}Z`;
+  return rows.map((row) => ({
+    topic: row.topic,
+    partition: Number(row.partition),
+    lastOffset: row.last_offset,
+    lastLogTime: iso(row.last_log_time),
+    maxOccurredAt: iso(row.max_occurred_at),
+    updatedAt: iso(row.updated_at),
+  }));
+}

@@ -1,0 +1,21 @@
+export { deduplicationTokenOf, describeRange, type BatchRange } from './batch-range';
+export { toRawEventRow, type RawEventRow, type RowSource } from './raw-event-row';
+export { prepareBatch, type DeadLetter, type PreparedBatch } from './prepare-batch';
+export { PartitionBuffer, type BatchCut, type CutRules, type PlannedRange } from './partition-buffer';
+export type { BatchWatermark, IngestStore } from './ingest-store';
+export {
+  ClickHouseIngestStore,
+  clickHouseTime,
+  readIngestWatermarks,
+  type IngestWatermark,
+} from './clickhouse-ingest-store';
+export { IngestMetrics } from './ingest-metrics';
+export {
+  IngestionEngine,
+  type CommittedBatch,
+  type IngestionEngineOptions,
+  type IngestionStatus,
+  type IngestLog,
+  type IngestLogLevel,
+  type PartitionStatus,
+} from './ingestion-engine';

@@ -1,0 +1,406 @@
+import type { EventLog, LogBatch, LogConsumer, LogProducer, OutgoingMessage } from '@keymeter/event-log';
+import { describeRange, type BatchRange } from './batch-range';
+import type { IngestStore } from './ingest-store';
+import { IngestMetrics } from './ingest-metrics';
+import { PartitionBuffer, type BatchCut, type CutRules } from './partition-buffer';
+import { prepareBatch, type DeadLetter } from './prepare-batch';
+
+export type IngestLogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type IngestLog = (level: IngestLogLevel, message: string, fields?: Record<string, unknown>) => void;
+
+export interface IngestionEngineOptions {
+  readonly eventLog: EventLog;
+  readonly store: IngestStore;
+  /** Topic of UsageEvents, e.g. `usage-events`. */
+  readonly topic: string;
+  readonly groupId: string;
+  /** Where invalid records go, with the reason in the `dlq-reason` header. Must exist. */
+  readonly deadLetterTopic: string;
+  readonly maxBatchEvents: number;
+  readonly maxBatchWaitMs: number;
+  /** Events that reached the log later than this after they occurred are stored with `late = 1`. */
+  readonly lateGraceMs: number;
+  readonly metrics?: IngestMetrics;
+  readonly log?: IngestLog;
+  /** Retry delay after a failed batch: base, doubling per failure, up to max. Default 200 ms .. 10 s. */
+  readonly retryBaseDelayMs?: number;
+  readonly retryMaxDelayMs?: number;
+  /** How often lag per partition is refreshed. Default 5 s. */
+  readonly lagRefreshMs?: number;
+  /** Called after each batch is committed (for tests and benchmarks). */
+  readonly onBatchCommitted?: (batch: CommittedBatch) => void;
+}
+
+export interface CommittedBatch extends BatchRange {
+  readonly records: number;
+  readonly inserted: number;
+  readonly deadLettered: number;
+  readonly duplicatesDropped: number;
+}
+
+export interface PartitionStatus {
+  readonly partition: number;
+  readonly buffered: number;
+  readonly paused: boolean;
+  readonly consecutiveFailures: number;
+  readonly lastError?: string;
+}
+
+export interface IngestionStatus {
+  readonly state: 'created' | 'running' | 'stopping' | 'stopped';
+  readonly partitions: readonly PartitionStatus[];
+  /** Uncommitted records per partition at the last refresh. */
+  readonly lag: Readonly<Record<number, number>>;
+}
+
+/** The partition moved to another member (or the log refused a commit): drop local state, re-read. */
+class OwnershipLostError extends Error {}
+
+class PartitionState {
+  readonly buffer = new PartitionBuffer();
+  /** Next offset expected from the consumer; undefined until the first delivery after a reset. */
+  nextOffset: bigint | undefined;
+  plansLoaded = false;
+  /** The consumer's position is ahead of what we hold: make it redeliver from the committed offset. */
+  rewind = false;
+  paused = false;
+  failures = 0;
+  lastError: string | undefined;
+  retryTimer: NodeJS.Timeout | null = null;
+  dueTimer: NodeJS.Timeout | null = null;
+  /** Serialises all work on the partition: deliveries, timed flushes, retries. */
+  chain: Promise<void> = Promise.resolve();
+
+  constructor(readonly partition: number) {}
+
+  reset(): void {
+    this.buffer.clear();
+    this.nextOffset = undefined;
+    this.plansLoaded = false;
+    this.rewind = false;
+    this.clearTimers();
+  }
+
+  clearTimers(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.retryTimer = null;
+    this.dueTimer = null;
+  }
+}
+
+const DEFAULT_RETRY_BASE_MS = 200;
+const DEFAULT_RETRY_MAX_MS = 10_000;
+const DEFAULT_LAG_REFRESH_MS = 5_000;
+
+/**
+ * Consumes UsageEvents from the event log and writes them to ClickHouse so that each is counted once.
+ *
+ * Per partition, one batch at a time: cut (size or time, or a recorded plan) → record the plan → decode
+ * (invalid records to the dead-letter topic) → drop ids counted by other batches → insert with the
+ * range's deduplication token → record the watermark → commit the offset after the batch. Any failure
+ * pauses the partition and retries the same batch with backoff; nothing is committed meanwhile.
+ * The exactly-once argument is in docs/ingestor.md.
+ */
+export class IngestionEngine {
+  private state: IngestionStatus['state'] = 'created';
+  private consumer: LogConsumer | null = null;
+  private producer: LogProducer | null = null;
+  private readonly partitions = new Map<number, PartitionState>();
+  private readonly metrics: IngestMetrics;
+  private readonly log: IngestLog;
+  private readonly rules: CutRules;
+  private lagTimer: NodeJS.Timeout | null = null;
+  private lag: Record<number, number> = {};
+
+  constructor(private readonly options: IngestionEngineOptions) {
+    if (!Number.isInteger(options.maxBatchEvents) || options.maxBatchEvents < 1) {
+      throw new RangeError(`maxBatchEvents: must be a positive integer, got ${options.maxBatchEvents}`);
+    }
+    if (!(options.maxBatchWaitMs >= 0)) {
+      throw new RangeError(`maxBatchWaitMs: must be >= 0, got ${options.maxBatchWaitMs}`);
+    }
+    if (!(options.lateGraceMs >= 0)) {
+      throw new RangeError(`lateGraceMs: must be >= 0, got ${options.lateGraceMs}`);
+    }
+    this.metrics = options.metrics ?? new IngestMetrics();
+    this.log = options.log ?? (() => undefined);
+    this.rules = { maxBatchEvents: options.maxBatchEvents, maxBatchWaitMs: options.maxBatchWaitMs };
+  }
+
+  /** Joins the consumer group and starts consuming. Resolves once the consumer runs. */
+  async start(): Promise<void> {
+    if (this.state !== 'created') throw new Error(`start: the ingestion engine is ${this.state}`);
+    this.state = 'running';
+    const { eventLog, topic, groupId } = this.options;
+    this.producer = await eventLog.producer();
+    this.consumer = await eventLog.consumer({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      maxBatchRecords: this.options.maxBatchEvents,
+    });
+    await this.consumer.run({ eachBatch: (batch) => this.onBatch(batch) });
+    const refresh = this.options.lagRefreshMs ?? DEFAULT_LAG_REFRESH_MS;
+    this.lagTimer = setInterval(() => void this.refreshLag().catch(() => undefined), refresh);
+    this.lagTimer.unref();
+    void this.refreshLag().catch(() => undefined);
+  }
+
+  /**
+   * Graceful stop: no new batches; the batch in flight finishes and is committed; what is buffered is
+   * flushed once if the store answers (otherwise it stays uncommitted and is redelivered); then the
+   * consumer leaves the group.
+   */
+  async stop(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    if (this.lagTimer) clearInterval(this.lagTimer);
+    const parts = [...this.partitions.values()];
+    for (const part of parts) part.clearTimers();
+    await Promise.all(parts.map((part) => this.serial(part, () => this.drain(part, true, false))));
+    await this.consumer?.stop();
+    await this.producer?.close();
+    this.state = 'stopped';
+  }
+
+  status(): IngestionStatus {
+    return {
+      state: this.state,
+      partitions: [...this.partitions.values()]
+        .sort((a, b) => a.partition - b.partition)
+        .map((part) => ({
+          partition: part.partition,
+          buffered: part.buffer.size,
+          paused: part.paused,
+          consecutiveFailures: part.failures,
+          ...(part.lastError === undefined ? {} : { lastError: part.lastError }),
+        })),
+      lag: { ...this.lag },
+    };
+  }
+
+  get metricsRegistry(): IngestMetrics {
+    return this.metrics;
+  }
+
+  /** Reads high watermarks and the group's commits; updates the lag gauge. */
+  async refreshLag(): Promise<Record<number, number>> {
+    const { eventLog, topic, groupId } = this.options;
+    const [offsets, committed] = await Promise.all([
+      eventLog.topicOffsets(topic),
+      eventLog.committedOffsets(groupId, topic),
+    ]);
+    const committedBy = new Map(committed.map((c) => [c.partition, BigInt(c.offset)]));
+    const lag: Record<number, number> = {};
+    for (const { partition, low, high } of offsets) {
+      const done = committedBy.get(partition) ?? -1n;
+      const from = done < 0n ? BigInt(low) : done;
+      const value = Number(BigInt(high) - from);
+      lag[partition] = Math.max(0, value);
+      this.metrics.lag.set({ topic, partition: String(partition) }, lag[partition]);
+    }
+    this.lag = lag;
+    return lag;
+  }
+
+  private partition(partition: number): PartitionState {
+    let part = this.partitions.get(partition);
+    if (!part) {
+      part = new PartitionState(partition);
+      this.partitions.set(partition, part);
+    }
+    return part;
+  }
+
+  private serial(part: PartitionState, work: () => Promise<void>): Promise<void> {
+    const result = part.chain.then(work);
+    part.chain = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  private async onBatch(batch: LogBatch): Promise<void> {
+    const part = this.partition(batch.partition);
+    await this.serial(part, async () => {
+      // Stopping: leave the records uncommitted; they are redelivered to the next consumer.
+      if (this.state !== 'running') return;
+      const first = BigInt(batch.firstOffset);
+      if (part.rewind) {
+        part.reset();
+        throw new Error(
+          `${this.options.topic}[${batch.partition}]: local state was dropped; redelivering from the committed offset`,
+        );
+      }
+      // A delivery before the expected offset is a redelivery from the committed offset (restart,
+      // rebalance): what was buffered will come again, and plans must be re-read from that point.
+      if (part.nextOffset === undefined || first < part.nextOffset) part.reset();
+      part.buffer.append(batch.records, Date.now());
+      part.nextOffset = BigInt(batch.lastOffset) + 1n;
+      await this.drain(part, false, true);
+    });
+  }
+
+  /**
+   * Inserts every batch that is complete (all that is buffered when `force`). Never throws: a failure
+   * pauses the partition and schedules a retry (when `retry`), keeping the records in memory.
+   */
+  private async drain(part: PartitionState, force: boolean, retry: boolean): Promise<void> {
+    if (part.buffer.size === 0) return;
+    try {
+      if (!part.plansLoaded) {
+        const from = part.buffer.firstOffset as bigint;
+        part.buffer.setPlans(await this.options.store.loadPlans(this.options.topic, part.partition, from));
+        part.plansLoaded = true;
+      }
+      for (;;) {
+        const cut = part.buffer.nextCut(this.rules, Date.now(), force);
+        if (!cut) break;
+        await this.insertBatch(part, cut);
+        part.buffer.consumed(cut, Date.now());
+      }
+      if (part.failures > 0) this.log('info', `${this.options.topic}[${part.partition}] recovered`);
+      part.failures = 0;
+      part.lastError = undefined;
+      this.setPaused(part, false);
+      this.scheduleDue(part);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof OwnershipLostError) {
+        this.log('warn', `${this.options.topic}[${part.partition}]: ${message}; dropping buffered records`);
+        part.reset();
+        part.rewind = true;
+        this.setPaused(part, false);
+        return;
+      }
+      part.failures += 1;
+      part.lastError = message;
+      this.metrics.storeFailures.inc();
+      if (!retry || this.state !== 'running') {
+        this.log('warn', `${this.options.topic}[${part.partition}]: batch failed, left uncommitted`, {
+          error: message,
+        });
+        return;
+      }
+      const base = this.options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_MS;
+      const max = this.options.retryMaxDelayMs ?? DEFAULT_RETRY_MAX_MS;
+      const delayMs = Math.min(base * 2 ** (part.failures - 1), max);
+      this.log('warn', `${this.options.topic}[${part.partition}]: batch failed; paused, retrying`, {
+        error: message,
+        failures: part.failures,
+        delayMs,
+      });
+      this.setPaused(part, true);
+      part.clearTimers();
+      part.retryTimer = setTimeout(() => {
+        part.retryTimer = null;
+        void this.serial(part, () => this.drain(part, false, true));
+      }, delayMs);
+    }
+  }
+
+  /** Flushes a partial batch once its oldest record has waited long enough. */
+  private scheduleDue(part: PartitionState): void {
+    if (part.dueTimer) clearTimeout(part.dueTimer);
+    part.dueTimer = null;
+    const dueAt = part.buffer.dueAtMs(this.rules);
+    if (dueAt === undefined || this.state !== 'running') return;
+    part.dueTimer = setTimeout(
+      () => {
+        part.dueTimer = null;
+        void this.serial(part, () => this.drain(part, false, true));
+      },
+      Math.max(0, dueAt - Date.now()),
+    );
+  }
+
+  private setPaused(part: PartitionState, paused: boolean): void {
+    if (part.paused === paused || !this.consumer) return;
+    part.paused = paused;
+    if (paused) this.consumer.pause(this.options.topic, [part.partition]);
+    else this.consumer.resume(this.options.topic, [part.partition]);
+    this.metrics.pausedPartitions.set([...this.partitions.values()].filter((p) => p.paused).length);
+  }
+
+  private async insertBatch(part: PartitionState, cut: BatchCut): Promise<void> {
+    const startedAt = process.hrtime.bigint();
+    const { store, topic, lateGraceMs } = this.options;
+    const range: BatchRange = {
+      topic,
+      partition: part.partition,
+      firstOffset: cut.firstOffset,
+      lastOffset: cut.lastOffset,
+    };
+    if (!cut.replanned) {
+      // Fence: a commit of the batch's start succeeds only while this member owns the partition in the
+      // group's current generation, so a member that lost it in a rebalance does not plan a new range.
+      await this.commit(range, range.firstOffset);
+      await store.recordPlan(range);
+      part.buffer.addPlan({ firstOffset: range.firstOffset, lastOffset: range.lastOffset });
+    }
+    const prepared = prepareBatch(cut.records, lateGraceMs);
+    const ids = prepared.rows.map((row) => row.event_id);
+    const elsewhere = ids.length === 0 ? new Set<string>() : await store.findIdsStoredElsewhere(ids, range);
+    const rows =
+      elsewhere.size === 0 ? prepared.rows : prepared.rows.filter((r) => !elsewhere.has(r.event_id));
+    if (prepared.deadLetters.length > 0) await this.sendDeadLetters(prepared.deadLetters);
+    await store.insertEvents(rows, range);
+    const last = cut.records[cut.records.length - 1];
+    await store.recordWatermark({
+      topic,
+      partition: part.partition,
+      lastOffset: range.lastOffset,
+      lastLogTimeMs: last.timestamp,
+      maxOccurredAtMs: prepared.maxOccurredAtMs,
+    });
+    await this.commit(range, range.lastOffset + 1n);
+
+    const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+    this.metrics.recordBatch(rows.length, seconds, cut.records.length, Date.now());
+    this.metrics.deadLettered.inc(prepared.deadLetters.length);
+    this.metrics.duplicatesDropped.inc({ where: 'batch' }, prepared.duplicatesInBatch);
+    this.metrics.duplicatesDropped.inc({ where: 'stored' }, elsewhere.size);
+    this.metrics.lateEvents.inc(prepared.lateEvents);
+    this.log('debug', `committed ${describeRange(range)}`, { inserted: rows.length });
+    this.options.onBatchCommitted?.({
+      ...range,
+      records: cut.records.length,
+      inserted: rows.length,
+      deadLettered: prepared.deadLetters.length,
+      duplicatesDropped: prepared.duplicatesInBatch + elsewhere.size,
+    });
+  }
+
+  private async commit(range: BatchRange, offset: bigint): Promise<void> {
+    if (!this.consumer) throw new OwnershipLostError('the consumer is not running');
+    try {
+      await this.consumer.commit([
+        { topic: range.topic, partition: range.partition, offset: offset.toString() },
+      ]);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new OwnershipLostError(
+        `commit of offset ${offset} for ${describeRange(range)} failed: ${message}`,
+      );
+    }
+  }
+
+  private async sendDeadLetters(deadLetters: readonly DeadLetter[]): Promise<void> {
+    if (!this.producer) throw new Error('the dead-letter producer is not open');
+    const messages: OutgoingMessage[] = deadLetters.map(({ record, reason }) => ({
+      key: record.key ?? `${record.topic}/${record.partition}/${record.offset}`,
+      value: record.value,
+      headers: {
+        ...record.headers,
+        'dlq-reason': reason,
+        'dlq-source-topic': record.topic,
+        'dlq-source-partition': String(record.partition),
+        'dlq-source-offset': record.offset,
+        'dlq-source-timestamp': String(record.timestamp),
+      },
+    }));
+    await this.producer.send(this.options.deadLetterTopic, messages);
+  }
+}

@@ -1,0 +1,127 @@
+import type { LogRecord } from '@keymeter/event-log';
+
+/** A planned range of one partition: first..last offsets, inclusive. */
+export interface PlannedRange {
+  readonly firstOffset: bigint;
+  readonly lastOffset: bigint;
+}
+
+export interface BatchCut {
+  readonly firstOffset: bigint;
+  readonly lastOffset: bigint;
+  readonly records: readonly LogRecord[];
+  /** True when the range comes from a recorded plan (it must not be planned again). */
+  readonly replanned: boolean;
+}
+
+export interface CutRules {
+  readonly maxBatchEvents: number;
+  readonly maxBatchWaitMs: number;
+}
+
+/**
+ * The records of one partition received but not yet inserted, and the plans recorded for ranges at or
+ * after them. Decides where batches end:
+ * - a range that was planned before (by this process before a crash, or another member before a
+ *   rebalance) is re-formed exactly, so its re-insert carries the same deduplication token;
+ * - otherwise a batch closes at `maxBatchEvents` records, or when its oldest record has waited
+ *   `maxBatchWaitMs`, and never runs into the next planned range.
+ * Pure: time comes in as an argument.
+ */
+export class PartitionBuffer {
+  private records: LogRecord[] = [];
+  private plans: PlannedRange[] = [];
+  private oldestArrivalMs = 0;
+
+  get size(): number {
+    return this.records.length;
+  }
+
+  /** Offset of the first buffered record, or undefined when empty. */
+  get firstOffset(): bigint | undefined {
+    return this.records.length === 0 ? undefined : BigInt(this.records[0].offset);
+  }
+
+  /** Replaces the known plans (after loading them for a new position). */
+  setPlans(plans: readonly PlannedRange[]): void {
+    this.plans = earliestPerFirstOffset(plans);
+  }
+
+  addPlan(plan: PlannedRange): void {
+    this.setPlans([...this.plans, plan]);
+  }
+
+  append(records: readonly LogRecord[], nowMs: number): void {
+    if (records.length === 0) return;
+    if (this.records.length === 0) this.oldestArrivalMs = nowMs;
+    for (const record of records) this.records.push(record);
+  }
+
+  clear(): void {
+    this.records = [];
+    this.plans = [];
+  }
+
+  /** When the oldest buffered record is due by time, epoch ms (undefined when empty). */
+  dueAtMs(rules: CutRules): number | undefined {
+    return this.records.length === 0 ? undefined : this.oldestArrivalMs + rules.maxBatchWaitMs;
+  }
+
+  /** The next batch to insert, or undefined when none is complete yet. `force` closes a partial batch. */
+  nextCut(rules: CutRules, nowMs: number, force = false): BatchCut | undefined {
+    if (this.records.length === 0) return undefined;
+    const first = BigInt(this.records[0].offset);
+    this.plans = this.plans.filter((plan) => plan.lastOffset >= first);
+    const planned = this.plans.find((plan) => plan.firstOffset === first);
+    if (planned) {
+      const count = this.countThrough(planned.lastOffset);
+      const complete = count < this.records.length || this.lastBufferedOffset() === planned.lastOffset;
+      if (!complete) return undefined;
+      return this.cut(count, planned.lastOffset, true);
+    }
+    // Never overlap a later plan: stop right before it.
+    const nextPlan = this.plans
+      .filter((plan) => plan.firstOffset > first)
+      .reduce<PlannedRange | undefined>((a, b) => (a && a.firstOffset < b.firstOffset ? a : b), undefined);
+    const limit = nextPlan === undefined ? this.records.length : this.countThrough(nextPlan.firstOffset - 1n);
+    const full = limit >= rules.maxBatchEvents;
+    const blocked = nextPlan !== undefined && limit < this.records.length;
+    const due = force || blocked || nowMs - this.oldestArrivalMs >= rules.maxBatchWaitMs;
+    if (!full && !due) return undefined;
+    const count = Math.min(limit, rules.maxBatchEvents);
+    if (count === 0) return undefined;
+    return this.cut(count, BigInt(this.records[count - 1].offset), false);
+  }
+
+  private cut(count: number, lastOffset: bigint, replanned: boolean): BatchCut {
+    const records = this.records.slice(0, count);
+    return { firstOffset: BigInt(records[0].offset), lastOffset, records, replanned };
+  }
+
+  /** Drops a cut's records once it was inserted and committed. */
+  consumed(cut: BatchCut, nowMs: number): void {
+    this.records = this.records.slice(cut.records.length);
+    this.plans = this.plans.filter((plan) => plan.lastOffset > cut.lastOffset);
+    // The rest starts a new wait: under load this keeps batches full instead of flushing a small
+    // remainder at once; at worst a record waits two windows.
+    if (this.records.length > 0) this.oldestArrivalMs = nowMs;
+  }
+
+  /** How many buffered records have an offset <= `offset`. */
+  private countThrough(offset: bigint): number {
+    let count = 0;
+    while (count < this.records.length && BigInt(this.records[count].offset) <= offset) count += 1;
+    return count;
+  }
+
+  private lastBufferedOffset(): bigint {
+    return BigInt(this.records[this.records.length - 1].offset);
+  }
+}
+
+/** Of plans sharing a first offset, the first recorded one counts (the list comes in recording order). */
+function earliestPerFirstOffset(plans: readonly PlannedRange[]): PlannedRange[] {
+  const byFirst = new Map<bigint, PlannedRange>();
+  for (const plan of plans) if (!byFirst.has(plan.firstOffset)) byFirst.set(plan.firstOffset, plan);
+  return [...byFirst.values()].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
+}

@@ -1,0 +1,187 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openClickHouse, runClickHouseMigrations, type ClickHouseHandle } from '@keymeter/clickhouse';
+import type { LogRecord } from '@keymeter/event-log';
+import { ClickHouseIngestStore, prepareBatch, readIngestWatermarks, type BatchRange } from '../src';
+import { eventMessage, groundTruth, makeEvent, type StreamMessage } from './usage-stream';
+import { allTotals, expectedForEveryTable } from './usage-totals';
+
+function records(stream: readonly StreamMessage[], partition: number, firstOffset: number): LogRecord[] {
+  return stream.map(({ message }, index) => ({
+    topic: 'usage-events',
+    partition,
+    offset: String(firstOffset + index),
+    key: message.key,
+    value: Buffer.from(message.value),
+    timestamp: Date.UTC(2026, 3, 1, 12),
+    headers: {},
+  }));
+}
+
+const rangeOf = (partition: number, first: number, last: number): BatchRange => ({
+  topic: 'usage-events',
+  partition,
+  firstOffset: BigInt(first),
+  lastOffset: BigInt(last),
+});
+
+describe('usage schema and the ClickHouse ingest store (chDB)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keymeter-ingest-store-'));
+  let handle: ClickHouseHandle;
+  let store: ClickHouseIngestStore;
+  let databaseIndex = 0;
+
+  beforeEach(async () => {
+    databaseIndex += 1;
+    handle = await openClickHouse({ chdbPath: dir, database: `ingest_store_${databaseIndex}` });
+    await runClickHouseMigrations(handle);
+    store = new ClickHouseIngestStore(handle.client);
+  });
+
+  afterEach(async () => {
+    await handle.close();
+  });
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function rows<T>(query: string): Promise<T[]> {
+    return (await handle.client.query({ query, format: 'JSONEachRow' })).json<T>();
+  }
+
+  it('counts a batch inserted twice under its range token once in the raw table, every rollup and the id set', async () => {
+    const stream = [
+      eventMessage(makeEvent({ keyIndex: 1, occurredAtMs: Date.UTC(2026, 2, 31, 23, 59), units: '1.5' })),
+      eventMessage(makeEvent({ keyIndex: 1, occurredAtMs: Date.UTC(2026, 3, 1, 0, 1), units: '2' })),
+      eventMessage(
+        makeEvent({ keyIndex: 2, occurredAtMs: Date.UTC(2026, 3, 1, 0, 2), outcome: 'rate_limited' }),
+      ),
+    ];
+    const prepared = prepareBatch(records(stream, 0, 100), 3_600_000);
+    await store.insertEvents(prepared.rows, rangeOf(0, 100, 102));
+    await store.insertEvents(prepared.rows, rangeOf(0, 100, 102));
+
+    expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(stream)));
+    expect(await rows('SELECT toString(count()) AS ids FROM usage_event_ids')).toEqual([{ ids: '3' }]);
+  });
+
+  it('buckets by UTC minute, hour and day, with status class and outcome counts', async () => {
+    const at = Date.UTC(2026, 2, 31, 23, 59, 30);
+    const stream = [
+      eventMessage(makeEvent({ keyIndex: 4, occurredAtMs: at, units: '3', responseBytes: 10 })),
+      eventMessage(makeEvent({ keyIndex: 4, occurredAtMs: at + 1000, outcome: 'rate_limited', status: 429 })),
+      eventMessage(makeEvent({ keyIndex: 4, occurredAtMs: at + 2000, status: 503, units: '7' })),
+    ];
+    await store.insertEvents(prepareBatch(records(stream, 1, 0), 3_600_000).rows, rangeOf(1, 0, 2));
+
+    for (const [table, bucket] of [
+      ['usage_rollup_minute', '2026-03-31 23:59:00'],
+      ['usage_rollup_hour', '2026-03-31 23:00:00'],
+      ['usage_rollup_day', '2026-03-31 00:00:00'],
+    ]) {
+      const found = await rows(
+        `SELECT toString(bucket) AS bucket, status_class, toString(sum(events)) AS events,
+                toString(sum(requests)) AS requests, toString(sum(credits)) AS credits,
+                toString(sum(egress_bytes)) AS egress, toString(sum(rejected)) AS rejected,
+                toString(sum(rate_limited)) AS rate_limited
+         FROM ${table} GROUP BY bucket, status_class ORDER BY status_class`,
+      );
+      expect(found).toEqual([
+        {
+          bucket,
+          status_class: 2,
+          events: '1',
+          requests: '1',
+          credits: '3',
+          egress: '10',
+          rejected: '0',
+          rate_limited: '0',
+        },
+        {
+          bucket,
+          status_class: 4,
+          events: '1',
+          requests: '0',
+          credits: '0',
+          egress: '0',
+          rejected: '1',
+          rate_limited: '1',
+        },
+        {
+          bucket,
+          status_class: 5,
+          events: '1',
+          requests: '0',
+          credits: '0',
+          egress: '0',
+          rejected: '0',
+          rate_limited: '0',
+        },
+      ]);
+    }
+  });
+
+  it('flags events that reached the log more than the grace period after they occurred', async () => {
+    const logTime = Date.UTC(2026, 3, 1, 12);
+    const stream = [
+      eventMessage(makeEvent({ keyIndex: 1, occurredAtMs: logTime - 3_600_000 })),
+      eventMessage(makeEvent({ keyIndex: 1, occurredAtMs: logTime - 3_600_001 })),
+    ];
+    const prepared = prepareBatch(records(stream, 0, 0), 3_600_000);
+    expect(prepared.rows.map((row) => row.late)).toEqual([0, 1]);
+    await store.insertEvents(prepared.rows, rangeOf(0, 0, 1));
+    expect(await rows('SELECT toString(sum(late_events)) AS late FROM usage_rollup_day')).toEqual([
+      { late: '1' },
+    ]);
+  });
+
+  it('finds ids stored by other batches but not those stored by an earlier attempt of the same range', async () => {
+    const event = makeEvent({ keyIndex: 1, occurredAtMs: Date.UTC(2026, 3, 1) });
+    const prepared = prepareBatch(records([eventMessage(event)], 0, 10), 0);
+    await store.insertEvents(prepared.rows, rangeOf(0, 10, 19));
+
+    expect(await store.findIdsStoredElsewhere([event.id, 'X'], rangeOf(0, 10, 19))).toEqual(new Set());
+    expect(await store.findIdsStoredElsewhere([event.id, 'X'], rangeOf(0, 20, 29))).toEqual(
+      new Set([event.id]),
+    );
+    expect(await store.findIdsStoredElsewhere([event.id], rangeOf(1, 10, 19))).toEqual(new Set([event.id]));
+  });
+
+  it('returns recorded plans from an offset on, in recording order', async () => {
+    await store.recordPlan(rangeOf(0, 0, 9));
+    await store.recordPlan(rangeOf(0, 10, 19));
+    await store.recordPlan(rangeOf(1, 10, 12));
+    await store.recordPlan(rangeOf(0, 10, 15));
+
+    expect(await store.loadPlans('usage-events', 0, 10n)).toEqual([
+      { firstOffset: 10n, lastOffset: 19n },
+      { firstOffset: 10n, lastOffset: 15n },
+    ]);
+  });
+
+  it('keeps the highest watermark of each partition whatever order they were written in', async () => {
+    const write = (partition: number, lastOffset: number, logMs: number, occurredMs: number): Promise<void> =>
+      store.recordWatermark({
+        topic: 'usage-events',
+        partition,
+        lastOffset: BigInt(lastOffset),
+        lastLogTimeMs: logMs,
+        maxOccurredAtMs: occurredMs,
+      });
+    await write(0, 99, Date.UTC(2026, 3, 1, 10), Date.UTC(2026, 3, 1, 9));
+    await write(0, 199, Date.UTC(2026, 3, 1, 11), Date.UTC(2026, 2, 1));
+    await write(1, 5, Date.UTC(2026, 3, 1, 8), Date.UTC(2026, 3, 1, 7));
+
+    expect(await readIngestWatermarks(handle.client, 'usage-events')).toEqual([
+      expect.objectContaining({
+        partition: 0,
+        lastOffset: '199',
+        lastLogTime: '2026-04-01T11:00:00.000Z',
+        maxOccurredAt: '2026-04-01T09:00:00.000Z',
+      }),
+      expect.objectContaining({ partition: 1, lastOffset: '5', lastLogTime: '2026-04-01T08:00:00.000Z' }),
+    ]);
+  });
+});
