@@ -1,0 +1,221 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openClickHouse, runClickHouseMigrations, type ClickHouseHandle } from '@keymeter/clickhouse';
+import type { EventLog } from '@keymeter/event-log';
+import {
+  ClickHouseIngestStore,
+  IngestionEngine,
+  IngestMetrics,
+  readIngestWatermarks,
+  type IngestionEngineOptions,
+  type IngestStore,
+} from '../src';
+import {
+  openKafka,
+  produce,
+  readTopic,
+  uncommitted,
+  uniqueName,
+  waitFor,
+  withOutageSwitch,
+} from './ingestion-harness';
+import { eventMessage, groundTruth, makeEvent, mixedStream, poisonMessage } from './usage-stream';
+import { allTotals, expectedForEveryTable } from './usage-totals';
+
+const PARTITIONS = 3;
+
+describe('ingestion engine on Kafka and chDB', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keymeter-ingestion-engine-'));
+  let handle: ClickHouseHandle;
+  let log: EventLog;
+  let topic: string;
+  let dlq: string;
+  let groupId: string;
+  const engines: IngestionEngine[] = [];
+  let databaseIndex = 0;
+
+  beforeEach(async () => {
+    databaseIndex += 1;
+    handle = await openClickHouse({ chdbPath: dir, database: `ingestion_engine_${databaseIndex}` });
+    await runClickHouseMigrations(handle);
+    log = openKafka();
+    topic = uniqueName('usage-events');
+    dlq = `${topic}-dlq`;
+    groupId = uniqueName('ingestor');
+    await log.ensureTopics([
+      { name: topic, partitions: PARTITIONS },
+      { name: dlq, partitions: PARTITIONS },
+    ]);
+  });
+
+  afterEach(async () => {
+    for (const engine of engines.splice(0)) await engine.stop();
+    await log.close();
+    await handle.close();
+  });
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function startEngine(store: IngestStore, overrides: Partial<IngestionEngineOptions> = {}): IngestionEngine {
+    const engine = new IngestionEngine({
+      eventLog: log,
+      store,
+      topic,
+      groupId,
+      deadLetterTopic: dlq,
+      maxBatchEvents: 200,
+      maxBatchWaitMs: 100,
+      lateGraceMs: 3_600_000,
+      retryBaseDelayMs: 50,
+      retryMaxDelayMs: 500,
+      lagRefreshMs: 200,
+      ...overrides,
+    });
+    engines.push(engine);
+    return engine;
+  }
+
+  it('counts a mixed stream exactly once in every table and sends poison messages to the dead-letter topic', async () => {
+    const stream = mixedStream(7, 3000);
+    const poison = stream.filter((m) => m.event === undefined).length;
+    const metrics = new IngestMetrics();
+    const engine = startEngine(new ClickHouseIngestStore(handle.client), { metrics });
+    await engine.start();
+    await produce(log, topic, stream);
+
+    await waitFor('everything committed', async () => (await uncommitted(log, topic, groupId)) === 0);
+    expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(stream)));
+
+    const dead = await readTopic(log, dlq, poison);
+    expect(dead).toHaveLength(poison);
+    for (const record of dead) {
+      expect(record.headers['dlq-reason']).toMatch(/not valid JSON|compact v1 payload must have/);
+      expect(record.headers['dlq-source-topic']).toBe(topic);
+    }
+    const text = await metrics.text();
+    expect(text).toContain(`keymeter_ingest_dead_lettered_total ${poison}`);
+    const resent = stream.filter((m) => m.event).length - groundTruth(stream).size;
+    expect(resent).toBeGreaterThan(0);
+    const dropped = [...text.matchAll(/keymeter_ingest_duplicates_dropped_total\{where="\w+"\} (\d+)/g)];
+    expect(dropped.reduce((sum, m) => sum + Number(m[1]), 0)).toBe(
+      stream.filter((m) => m.event).length -
+        [...groundTruth(stream).values()].reduce((s, t) => s + t.events, 0),
+    );
+
+    const watermarks = await readIngestWatermarks(handle.client, topic);
+    const highs = await log.topicOffsets(topic);
+    expect(watermarks.map((w) => Number(w.lastOffset) + 1).sort()).toEqual(
+      highs
+        .filter((h) => Number(h.high) > 0)
+        .map((h) => Number(h.high))
+        .sort(),
+    );
+  });
+
+  it('keeps a partition flowing past a poison message between valid events', async () => {
+    const at = Date.UTC(2026, 3, 2);
+    const before = eventMessage(makeEvent({ keyIndex: 5, occurredAtMs: at, units: '1' }));
+    const after = eventMessage(makeEvent({ keyIndex: 5, occurredAtMs: at + 1, units: '2' }));
+    const stream = [before, poisonMessage(5, '[2,"from the future"]'), after];
+    await startEngine(new ClickHouseIngestStore(handle.client)).start();
+    await produce(log, topic, stream);
+
+    await waitFor('everything committed', async () => (await uncommitted(log, topic, groupId)) === 0);
+    expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(stream)));
+    const [dead] = await readTopic(log, dlq, 1);
+    expect(dead.headers['dlq-reason']).toBe('v: unsupported schema version 2; expected 1');
+  });
+
+  it('counts an event re-sent days later (in a later batch) once', async () => {
+    const original = makeEvent({ keyIndex: 3, occurredAtMs: Date.UTC(2026, 2, 1), units: '5' });
+    const later = Array.from({ length: 50 }, (_, i) =>
+      eventMessage(makeEvent({ keyIndex: 3, occurredAtMs: Date.UTC(2026, 2, 8) + i })),
+    );
+    const stream = [eventMessage(original), ...later];
+    await startEngine(new ClickHouseIngestStore(handle.client)).start();
+    await produce(log, topic, stream);
+    await waitFor('the first delivery committed', async () => (await uncommitted(log, topic, groupId)) === 0);
+
+    await produce(log, topic, [eventMessage(original)]);
+    await waitFor('the re-send committed', async () => (await uncommitted(log, topic, groupId)) === 0);
+    expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(stream)));
+  });
+
+  it('re-inserts a batch that failed after its insert under the same token and counts it once', async () => {
+    const real = new ClickHouseIngestStore(handle.client);
+    let failWatermarks = 2;
+    let inserts = 0;
+    const failingAfterInsert: IngestStore = {
+      loadPlans: (...args) => real.loadPlans(...args),
+      recordPlan: (range) => real.recordPlan(range),
+      findIdsStoredElsewhere: (ids, range) => real.findIdsStoredElsewhere(ids, range),
+      insertEvents: async (rows, range) => {
+        inserts += 1;
+        await real.insertEvents(rows, range);
+      },
+      recordWatermark: async (watermark) => {
+        if (failWatermarks > 0) {
+          failWatermarks -= 1;
+          throw new Error('connection reset after the insert was acknowledged');
+        }
+        await real.recordWatermark(watermark);
+      },
+    };
+    const stream = Array.from({ length: 120 }, (_, i) =>
+      eventMessage(makeEvent({ keyIndex: 1, occurredAtMs: Date.UTC(2026, 3, 3) + i })),
+    );
+    await startEngine(failingAfterInsert, { maxBatchEvents: 1000, maxBatchWaitMs: 300 }).start();
+    await produce(log, topic, stream);
+
+    await waitFor('everything committed', async () => (await uncommitted(log, topic, groupId)) === 0);
+    expect(inserts).toBeGreaterThan(1);
+    expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(stream)));
+  });
+
+  it('while ClickHouse is down: lag grows, nothing is committed; after it returns everything lands once', async () => {
+    const outage = withOutageSwitch(handle.client);
+    const engine = startEngine(new ClickHouseIngestStore(outage.client));
+    await engine.start();
+    const first = mixedStream(11, 400);
+    await produce(log, topic, first);
+    await waitFor('the first part committed', async () => (await uncommitted(log, topic, groupId)) === 0);
+    const committedBefore = await log.committedOffsets(groupId, topic);
+
+    outage.setDown(true);
+    const second = mixedStream(12, 600);
+    await produce(log, topic, second);
+    await waitFor(
+      'the engine noticed the outage on every partition with records',
+      () => engine.status().partitions.filter((p) => p.consecutiveFailures > 1).length === PARTITIONS,
+    );
+    const lag = await engine.refreshLag();
+    expect(Object.values(lag).reduce((a, b) => a + b, 0)).toBe(second.length);
+    expect(await log.committedOffsets(groupId, topic)).toEqual(committedBefore);
+    expect(engine.status().partitions.every((p) => p.paused)).toBe(true);
+
+    outage.setDown(false);
+    await waitFor(
+      'everything committed after the outage',
+      async () => (await uncommitted(log, topic, groupId)) === 0,
+    );
+    expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth([...first, ...second])));
+    expect(engine.status().partitions.every((p) => !p.paused && p.consecutiveFailures === 0)).toBe(true);
+  });
+
+  it('a restarted engine resumes from the committed offsets and counts nothing twice', async () => {
+    const stream = mixedStream(21, 1500);
+    await produce(log, topic, stream.slice(0, 700));
+    const first = startEngine(new ClickHouseIngestStore(handle.client));
+    await first.start();
+    await waitFor('the first part committed', async () => (await uncommitted(log, topic, groupId)) === 0);
+    await first.stop();
+
+    await produce(log, topic, stream.slice(700));
+    await startEngine(new ClickHouseIngestStore(handle.client)).start();
+    await waitFor('everything committed', async () => (await uncommitted(log, topic, groupId)) === 0);
+    expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(stream)));
+  });
+});
