@@ -1,3 +1,4 @@
+import type { RequestListener, Server } from 'node:http';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -15,6 +16,12 @@ export interface HttpAppOptions {
   readonly docs?: { readonly title: string; readonly description: string };
   /** Hook to mount raw handlers before Nest's router (e.g. the gateway's proxy). */
   readonly configure?: (app: NestExpressApplication) => void;
+  /**
+   * Puts a raw listener in front of the app: it receives the app's own handler and returns the listener the
+   * server uses (the gateway sends its reserved paths to the app and everything else to its proxy, so
+   * proxied calls never go through the framework).
+   */
+  readonly frontHandler?: (appHandler: RequestListener) => RequestListener;
 }
 
 export interface RunningHttpApp {
@@ -47,6 +54,13 @@ export async function startHttpApp(
         .build(),
     );
     SwaggerModule.setup('docs', app, document);
+  }
+  if (options.frontHandler) {
+    await app.init();
+    const server: Server = app.getHttpServer();
+    const appHandler = app.getHttpAdapter().getInstance() as RequestListener;
+    server.removeAllListeners('request');
+    server.on('request', options.frontHandler(appHandler));
   }
   await app.listen(options.port, options.host);
   const address = app.getHttpServer().address();

@@ -1,0 +1,129 @@
+import { takeToken, type QuotaWindow, type TokenBucketState } from '@keymeter/domain';
+import type { AdmissionDecision, AdmissionRequest, LimitStore, Settlement } from './limit-store';
+
+interface WindowCounter {
+  readonly endMs: number;
+  value: bigint;
+}
+
+/** Forgets counters of ended windows and idle buckets every minute, so memory follows active keys. */
+const SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * Limits held in this process: right for a single gateway (no REDIS_URL). Decisions are synchronous, so
+ * decide-and-count is atomic without locks.
+ */
+export class InProcessLimitStore implements LimitStore {
+  readonly kind = 'in-process' as const;
+  private readonly buckets = new Map<string, { state: TokenBucketState; fullAtMs: number }>();
+  private readonly counters = new Map<string, WindowCounter>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly clock: () => number = Date.now) {
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweeper.unref();
+  }
+
+  admit(request: AdmissionRequest): Promise<AdmissionDecision> {
+    return Promise.resolve(this.decide(request));
+  }
+
+  settle(settlement: Settlement): void {
+    if (settlement.requests !== null && settlement.requests.delta !== 0) {
+      this.add(
+        requestsKey(settlement.keyId, settlement.requests.window),
+        settlement.requests.window,
+        BigInt(settlement.requests.delta),
+      );
+    }
+    if (settlement.credits !== null && settlement.credits.deltaMicro !== 0n) {
+      this.add(
+        creditsKey(settlement.keyId, settlement.credits.window),
+        settlement.credits.window,
+        settlement.credits.deltaMicro,
+      );
+    }
+  }
+
+  close(): Promise<void> {
+    clearInterval(this.sweeper);
+    return Promise.resolve();
+  }
+
+  private decide(request: AdmissionRequest): AdmissionDecision {
+    const { keyId, nowMs, rateLimit, requestsPerDay, creditsPerMonth } = request;
+    let bucket: ReturnType<typeof takeToken> | undefined;
+    if (rateLimit !== null) {
+      bucket = takeToken(this.buckets.get(keyId)?.state, nowMs, rateLimit);
+      if (!bucket.allowed) {
+        // A refused call changes no state worth keeping beyond the refill time stamp.
+        this.buckets.set(keyId, { state: bucket.state, fullAtMs: nowMs + bucket.resetMs });
+        return { outcome: 'rate_limited', retryAfterMs: bucket.retryAfterMs, bucket: bucketView(bucket) };
+      }
+    }
+    const dayKey = requestsPerDay && requestsKey(keyId, requestsPerDay.window);
+    const monthKey = creditsPerMonth && creditsKey(keyId, creditsPerMonth.window);
+    const requestsUsed = dayKey ? this.value(dayKey, nowMs) : 0n;
+    const creditsUsed = monthKey ? this.value(monthKey, nowMs) : 0n;
+    const dayRefused = requestsPerDay !== null && requestsUsed + 1n > BigInt(requestsPerDay.limit);
+    const monthRefused =
+      creditsPerMonth !== null && creditsUsed + creditsPerMonth.costMicro > creditsPerMonth.limitMicro;
+    if (dayRefused || monthRefused) {
+      const waits = [
+        dayRefused && requestsPerDay ? requestsPerDay.window.endMs - nowMs : 0,
+        monthRefused && creditsPerMonth ? creditsPerMonth.window.endMs - nowMs : 0,
+      ];
+      return {
+        outcome: 'quota_exceeded',
+        retryAfterMs: Math.max(...waits),
+        ...(bucket ? { bucket: { remaining: bucket.remaining + 1, resetMs: bucket.resetMs } } : {}),
+        ...(requestsPerDay ? { requestsUsed: Number(requestsUsed) } : {}),
+        ...(creditsPerMonth ? { creditsUsedMicro: creditsUsed } : {}),
+      };
+    }
+    if (bucket && rateLimit)
+      this.buckets.set(keyId, { state: bucket.state, fullAtMs: nowMs + bucket.resetMs });
+    if (dayKey && requestsPerDay) this.add(dayKey, requestsPerDay.window, 1n);
+    if (monthKey && creditsPerMonth) this.add(monthKey, creditsPerMonth.window, creditsPerMonth.costMicro);
+    return {
+      outcome: 'allowed',
+      retryAfterMs: 0,
+      ...(bucket ? { bucket: bucketView(bucket) } : {}),
+      ...(requestsPerDay ? { requestsUsed: Number(requestsUsed + 1n) } : {}),
+      ...(creditsPerMonth ? { creditsUsedMicro: creditsUsed + creditsPerMonth.costMicro } : {}),
+    };
+  }
+
+  private value(key: string, nowMs: number): bigint {
+    const counter = this.counters.get(key);
+    return counter === undefined || counter.endMs <= nowMs ? 0n : counter.value;
+  }
+
+  private add(key: string, window: QuotaWindow, delta: bigint): void {
+    const counter = this.counters.get(key);
+    if (counter === undefined) {
+      this.counters.set(key, { endMs: window.endMs, value: delta < 0n ? 0n : delta });
+    } else {
+      counter.value = counter.value + delta < 0n ? 0n : counter.value + delta;
+    }
+  }
+
+  private sweep(): void {
+    const now = this.clock();
+    for (const [key, counter] of this.counters) if (counter.endMs <= now) this.counters.delete(key);
+    for (const [key, bucket] of this.buckets) if (bucket.fullAtMs <= now) this.buckets.delete(key);
+  }
+}
+
+function bucketView(decision: ReturnType<typeof takeToken>): { remaining: number; resetMs: number } {
+  return { remaining: decision.remaining, resetMs: decision.resetMs };
+}
+
+/** Counter names carry the window start, so a new day or month starts from zero. */
+export function requestsKey(keyId: string, window: QuotaWindow): string {
+  return `${keyId}:day:${window.startMs}`;
+}
+
+export function creditsKey(keyId: string, window: QuotaWindow): string {
+  return `${keyId}:month:${window.startMs}`;
+}
