@@ -1,0 +1,69 @@
+import type { LogRecord } from '@keymeter/event-log';
+import { deduplicationTokenOf, PartitionBuffer } from '../src';
+
+const rules = { maxBatchEvents: 3, maxBatchWaitMs: 100 };
+
+function recordsAt(...offsets: number[]): LogRecord[] {
+  return offsets.map((offset) => ({
+    topic: 't',
+    partition: 0,
+    offset: String(offset),
+    key: 'k',
+    value: Buffer.from('x'),
+    timestamp: 0,
+    headers: {},
+  }));
+}
+
+const range = (cut: { firstOffset: bigint; lastOffset: bigint } | undefined): string | undefined =>
+  cut && `${cut.firstOffset}-${cut.lastOffset}`;
+
+describe('PartitionBuffer', () => {
+  it('closes a batch at the size limit, and a partial one only once its oldest record waited long enough', () => {
+    const buffer = new PartitionBuffer();
+    buffer.append(recordsAt(0, 1, 2, 3, 4), 1000);
+    const full = buffer.nextCut(rules, 1000);
+    expect(range(full)).toBe('0-2');
+    buffer.consumed(full!, 1010);
+    expect(buffer.nextCut(rules, 1050)).toBeUndefined();
+    expect(range(buffer.nextCut(rules, 1110))).toBe('3-4');
+    expect(range(buffer.nextCut(rules, 1050, true))).toBe('3-4');
+  });
+
+  it('re-forms a recorded plan exactly, waiting for all of its records, whatever the size rule says', () => {
+    const buffer = new PartitionBuffer();
+    buffer.setPlans([{ firstOffset: 10n, lastOffset: 14n }]);
+    buffer.append(recordsAt(10, 11, 12), 0);
+    expect(buffer.nextCut(rules, 10_000, true)).toBeUndefined();
+    buffer.append(recordsAt(13, 14, 15), 0);
+    const cut = buffer.nextCut(rules, 0);
+    expect(range(cut)).toBe('10-14');
+    expect(cut?.replanned).toBe(true);
+  });
+
+  it('never runs a new batch into a later plan', () => {
+    const buffer = new PartitionBuffer();
+    buffer.setPlans([{ firstOffset: 12n, lastOffset: 13n }]);
+    buffer.append(recordsAt(10, 11, 12, 13), 0);
+    const cut = buffer.nextCut({ maxBatchEvents: 100, maxBatchWaitMs: 1000 }, 0);
+    expect(range(cut)).toBe('10-11');
+    buffer.consumed(cut!, 0);
+    expect(range(buffer.nextCut(rules, 0))).toBe('12-13');
+  });
+
+  it('takes the first recorded of two plans for the same offset', () => {
+    const buffer = new PartitionBuffer();
+    buffer.setPlans([
+      { firstOffset: 0n, lastOffset: 1n },
+      { firstOffset: 0n, lastOffset: 3n },
+    ]);
+    buffer.append(recordsAt(0, 1, 2, 3), 0);
+    expect(range(buffer.nextCut(rules, 0))).toBe('0-1');
+  });
+
+  it('names a batch by its topic, partition and offset range only', () => {
+    expect(
+      deduplicationTokenOf({ topic: 'usage-events', partition: 3, firstOffset: 100n, lastOffset: 199n }),
+    ).toBe('usage-events/3/100-199');
+  });
+});
