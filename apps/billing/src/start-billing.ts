@@ -3,22 +3,50 @@ import {
   databaseCheck,
   requireClickHouse,
   requireDatabase,
+  requireEventLog,
   startHttpApp,
   type Infrastructure,
   type RunningHttpApp,
 } from '@keymeter/platform';
+import { createKeyManagement } from '@keymeter/keys';
 import { BillingModule } from './billing.module';
 
 export async function startBilling(infra: Infrastructure): Promise<RunningHttpApp> {
   const checks = [databaseCheck(requireDatabase(infra)), clickhouseCheck(requireClickHouse(infra))];
-  return startHttpApp(BillingModule.register({ checks }), {
-    name: 'billing',
-    host: infra.config.host,
-    port: infra.config.ports.billing,
-    logger: infra.logger,
-    docs: {
-      title: 'keymeter billing',
-      description: 'Admin and customer API: keys, plans, invoices, reports, alerts',
-    },
+  const keys = createKeyManagement({
+    dataSource: requireDatabase(infra).dataSource,
+    eventLog: requireEventLog(infra),
+    registryTopic: infra.config.topics.keyRegistry.name,
+    adminToken: infra.config.adminToken,
+    logger: infra.logger.child({ component: 'key-registry-outbox' }),
   });
+  // Before listening: the admin token exists and every credential's snapshot is queued for the registry.
+  await keys.start();
+  let running: RunningHttpApp;
+  try {
+    running = await startHttpApp(BillingModule.register({ checks, keys }), {
+      name: 'billing',
+      host: infra.config.host,
+      port: infra.config.ports.billing,
+      logger: infra.logger,
+      docs: {
+        title: 'keymeter billing',
+        description: 'Admin and customer API: keys, plans, invoices, reports, alerts',
+      },
+    });
+  } catch (error) {
+    await keys.stop();
+    throw error;
+  }
+  // Requests stop first, then the registry publisher sends what is pending and stops.
+  return {
+    ...running,
+    close: async () => {
+      try {
+        await running.close();
+      } finally {
+        await keys.stop();
+      }
+    },
+  };
 }

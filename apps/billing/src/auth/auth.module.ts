@@ -1,0 +1,25 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { AdminTokenService, CustomerKeyAuthenticator, type KeyManagement } from '@keymeter/keys';
+import { AdminGuard } from './admin.guard';
+import { CustomerKeyGuard } from './customer-key.guard';
+
+/**
+ * Global, so that any module's controllers can use `@AdminAuth()` / `@RequireScope()`: the guards find the
+ * authenticators they need here.
+ */
+@Module({})
+export class AuthModule {
+  static register(keys: Pick<KeyManagement, 'adminTokens' | 'customerKeys'>): DynamicModule {
+    return {
+      module: AuthModule,
+      global: true,
+      providers: [
+        { provide: AdminTokenService, useValue: keys.adminTokens },
+        { provide: CustomerKeyAuthenticator, useValue: keys.customerKeys },
+        AdminGuard,
+        CustomerKeyGuard,
+      ],
+      exports: [AdminTokenService, CustomerKeyAuthenticator, AdminGuard, CustomerKeyGuard],
+    };
+  }
+}
