@@ -19,3 +19,19 @@ export {
 } from './invoices/compute-invoice';
 export { lateUsageAdjustment, type FinalizedCharges } from './invoices/late-usage';
 export { compareInvoices, canonicalJson, type InvoiceDifference } from './invoices/compare-invoices';
+export { BillingError, type BillingErrorKind, type BillingFieldIssue } from './billing-error';
+export { PlanStore, type StoredPlan } from './plans/plan-store';
+export { SubscriptionService, type SubscriptionView } from './subscriptions/subscription-service';
+export {
+  InvoiceService,
+  readPeriod,
+  type CustomerRunResult,
+  type InvoiceFilter,
+  type InvoiceRunResult,
+  type InvoiceServiceOptions,
+  type RederivationResult,
+  type RunOutcome,
+  type RunProgress,
+  type UpcomingInvoice,
+} from './invoices/invoice-service';
+export type { InvoiceStatus, InvoiceView, StoredCutoff, StoredPart } from './invoices/invoice-record';
