@@ -72,4 +72,4 @@ export {
   type GeneratedToken,
   type ParsedToken,
   type TokenKind,
-} from './token-format';
+} from '@keymeter/domain';

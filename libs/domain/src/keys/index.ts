@@ -40,3 +40,12 @@ export {
   type Scope,
   type ScopeChecker,
 } from './scopes';
+export {
+  TOKEN_SCAN_PATTERN,
+  generateToken,
+  parseToken,
+  tokenDisplayPrefix,
+  type GeneratedToken,
+  type ParsedToken,
+  type TokenKind,
+} from './token-format';

@@ -1,9 +1,8 @@
 import { IsNull, type DataSource } from 'typeorm';
 import { AdminTokenEntity } from '@keymeter/database';
-import { hashApiKey, hashesEqual, type RandomBytes } from '@keymeter/domain';
+import { generateToken, hashApiKey, hashesEqual, type RandomBytes } from '@keymeter/domain';
 import { writeAuditEntry, type AuditActor } from '../audit/audit-log';
 import type { Clock } from '../clock';
-import { generateToken } from '../token-format';
 
 /** The admin behind a request, as recorded in the audit log. */
 export interface AdminIdentity {

@@ -1,7 +1,7 @@
 import { HttpStatus } from '@nestjs/common';
 import { IsNull, MoreThan, type DataSource, type EntityManager } from 'typeorm';
 import { IngestTokenEntity, IngestTokenSecretEntity } from '@keymeter/database';
-import type { RandomBytes } from '@keymeter/domain';
+import { generateToken, type RandomBytes } from '@keymeter/domain';
 import { ApiError } from '@keymeter/platform';
 import { parseRotation } from '../api-keys/api-key-input';
 import { writeAuditEntry, type AuditActor } from '../audit/audit-log';
@@ -15,7 +15,6 @@ import {
   type FieldIssue,
 } from '../input/fields';
 import type { RegistryOutbox } from '../registry/registry-outbox';
-import { generateToken } from '../token-format';
 
 export interface IngestTokenView {
   readonly id: string;

@@ -2,12 +2,11 @@ import {
   API_KEY_BODY_LENGTH,
   API_KEY_CHECKSUM_LENGTH,
   API_KEY_RANDOM_BYTES,
-  crc32,
-  encodeBase62,
-  encodeBase62Integer,
   hashApiKey,
   type RandomBytes,
-} from '@keymeter/domain';
+} from './api-key';
+import { encodeBase62, encodeBase62Integer } from './base62';
+import { crc32 } from './crc32';
 
 /**
  * Ingest and admin tokens follow the API key format with their own prefix: `km_ingest_` / `km_admin_`, then
