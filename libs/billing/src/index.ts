@@ -35,3 +35,17 @@ export {
   type UpcomingInvoice,
 } from './invoices/invoice-service';
 export type { InvoiceStatus, InvoiceView, StoredCutoff, StoredPart } from './invoices/invoice-record';
+export { renderInvoiceHtml, escapeHtml, type InvoiceParty } from './invoices/render-invoice-html';
+export { allocateProRata, type Weight } from './reports/allocate';
+export { CSV_BOM, csvField, csvRow, csvText } from './reports/csv';
+export {
+  UsageReportService,
+  revenueSummary,
+  toCsv,
+  REVENUE_COLUMNS,
+  USAGE_REPORT_COLUMNS,
+  type ReportProgress,
+  type RevenueRow,
+  type UsageReport,
+  type UsageReportRow,
+} from './reports/usage-report';

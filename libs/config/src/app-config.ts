@@ -52,6 +52,8 @@ export interface AppConfig {
   readonly gatewayRoutesFile: string | undefined;
   /** A fixed admin token (e.g. from a secret store); when unset, one is generated on first start. */
   readonly adminToken: string | undefined;
+  /** Invoices of a period may be finalized only this long after the period ends. */
+  readonly invoiceFinalizeGraceMs: number;
 }
 
 /** Maps validated variables to the adapters they select. The only place that choice is made. */
@@ -100,5 +102,6 @@ export function toAppConfig(env: ParsedEnv): AppConfig {
     },
     gatewayRoutesFile: env.GATEWAY_ROUTES_FILE === undefined ? undefined : resolve(env.GATEWAY_ROUTES_FILE),
     adminToken: env.ADMIN_TOKEN,
+    invoiceFinalizeGraceMs: env.INVOICE_FINALIZE_GRACE_SECONDS * 1000,
   };
 }

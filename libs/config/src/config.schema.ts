@@ -30,6 +30,7 @@ export const ENV_VARIABLES = [
   'INGEST_LATE_GRACE_SECONDS',
   'INGEST_BATCH_MAX_EVENTS',
   'INGEST_BATCH_MAX_WAIT_MS',
+  'INVOICE_FINALIZE_GRACE_SECONDS',
 ] as const;
 
 export type EnvVariable = (typeof ENV_VARIABLES)[number];
@@ -122,6 +123,8 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 characters of letters, digits, dot, dash, underscore')
     .optional(),
   GATEWAY_ROUTES_FILE: optionalText,
+  /** Seconds after a billing period ends before its invoices may be finalized (late events still arrive). */
+  INVOICE_FINALIZE_GRACE_SECONDS: wholeNumber(3600, 0, 31 * 24 * 3600),
   ADMIN_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 24, {
     message: 'expected at least 24 characters',
   }),

@@ -68,4 +68,12 @@ describe('loadConfig', () => {
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ KAFKA_BROKERS: '', DATABASE_URL: ' ' }).eventLog.adapter).toBe('embedded');
   });
+
+  it('reads the invoice finalization grace period in seconds, one hour by default', () => {
+    expect(loadConfig({}).invoiceFinalizeGraceMs).toBe(3_600_000);
+    expect(loadConfig({ INVOICE_FINALIZE_GRACE_SECONDS: '0' }).invoiceFinalizeGraceMs).toBe(0);
+    expect(errorOf({ INVOICE_FINALIZE_GRACE_SECONDS: '1h' }).issues.map((i) => i.variable)).toEqual([
+      'INVOICE_FINALIZE_GRACE_SECONDS',
+    ]);
+  });
 });
