@@ -1,9 +1,24 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultMigrationsDir, runClickHouseMigrations, type ClickHouseHandle } from '../src';
+import {
+  defaultMigrationsDir,
+  readMigrationFiles,
+  runClickHouseMigrations,
+  type ClickHouseHandle,
+} from '../src';
 import { main } from '../src/cli/migrate';
 import { clickHouseTestTargets, type ClickHouseTestTarget } from './support/clickhouse-targets';
+
+/** Every migration the product ships, in order: the tests follow the directory, not a hard-coded list. */
+const SHIPPED = readMigrationFiles(defaultMigrationsDir()).map((file) => file.name);
+const applyingLines = (): string[] =>
+  SHIPPED.map((name): string => {
+    const line: unknown = expect.stringMatching(
+      new RegExp(`^applying ${name.replace('.', '\\.')} \\(\\d+ statements?\\)$`),
+    );
+    return line as string;
+  });
 
 async function rows<T>(
   handle: ClickHouseHandle,
@@ -49,19 +64,24 @@ describe.each(clickHouseTestTargets())('ClickHouse migrations on %s', (_adapter,
     const handle = await target.open();
     const log: string[] = [];
 
+    expect(SHIPPED[0]).toBe('0001_usage_events_raw.sql');
     expect(await runClickHouseMigrations(handle, { log: (line) => log.push(line) })).toEqual({
-      applied: ['0001_usage_events_raw.sql'],
+      applied: SHIPPED,
     });
-    expect(log).toEqual(['applying 0001_usage_events_raw.sql (1 statement)']);
+    expect(log).toEqual(applyingLines());
     expect(await runClickHouseMigrations(handle)).toEqual({ applied: [] });
 
     const recorded = await rows<{ version: number; name: string; checksum: string }>(
       handle,
-      'SELECT version, name, checksum FROM schema_migrations',
+      'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
     );
-    expect(recorded).toEqual([
-      { version: 1, name: '0001_usage_events_raw.sql', checksum: expect.stringMatching(/^[0-9a-f]{64}$/) },
-    ]);
+    expect(recorded).toEqual(
+      SHIPPED.map((name, index) => ({
+        version: index + 1,
+        name,
+        checksum: expect.stringMatching(/^[0-9a-f]{64}$/),
+      })),
+    );
     const [table] = await rows<{
       engine: string;
       partition_key: string;
@@ -211,9 +231,7 @@ describe.each(clickHouseTestTargets())('ClickHouse migrations on %s', (_adapter,
     const database = target.newDatabase();
     cpSync(defaultMigrationsDir(), scratch, { recursive: true });
     const first = await target.open(database);
-    expect((await runClickHouseMigrations(first, { dir: scratch })).applied).toEqual([
-      '0001_usage_events_raw.sql',
-    ]);
+    expect((await runClickHouseMigrations(first, { dir: scratch })).applied).toEqual(SHIPPED);
     await first.close();
 
     const reopened = await target.open(database);
@@ -225,13 +243,11 @@ describe.each(clickHouseTestTargets())('ClickHouse migrations on %s', (_adapter,
     const printed: string[] = [];
     const env = { ...target.env, CLICKHOUSE_DATABASE: database };
 
-    expect(await main({ env, print: (line) => printed.push(line) })).toEqual({
-      applied: ['0001_usage_events_raw.sql'],
-    });
+    expect(await main({ env, print: (line) => printed.push(line) })).toEqual({ applied: SHIPPED });
     expect(printed).toEqual([
       expect.stringMatching(new RegExp(`^migrating database ${database} on `)),
-      'applying 0001_usage_events_raw.sql (1 statement)',
-      'applied: 0001_usage_events_raw.sql',
+      ...applyingLines(),
+      `applied: ${SHIPPED.join(', ')}`,
     ]);
 
     printed.length = 0;
