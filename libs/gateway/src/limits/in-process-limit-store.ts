@@ -1,4 +1,11 @@
-import { takeToken, type QuotaWindow, type TokenBucketState } from '@keymeter/domain';
+import {
+  bucketParameters,
+  MICRO_TOKENS_PER_TOKEN,
+  takeToken,
+  type QuotaWindow,
+  type RateLimit,
+  type TokenBucketState,
+} from '@keymeter/domain';
 import type { AdmissionDecision, AdmissionRequest, LimitStore, Settlement } from './limit-store';
 
 interface WindowCounter {
@@ -76,7 +83,7 @@ export class InProcessLimitStore implements LimitStore {
       return {
         outcome: 'quota_exceeded',
         retryAfterMs: Math.max(...waits),
-        ...(bucket ? { bucket: { remaining: bucket.remaining + 1, resetMs: bucket.resetMs } } : {}),
+        ...(bucket && rateLimit ? { bucket: untakenBucketView(bucket, rateLimit) } : {}),
         ...(requestsPerDay ? { requestsUsed: Number(requestsUsed) } : {}),
         ...(creditsPerMonth ? { creditsUsedMicro: creditsUsed } : {}),
       };
@@ -113,6 +120,19 @@ export class InProcessLimitStore implements LimitStore {
     for (const [key, counter] of this.counters) if (counter.endMs <= now) this.counters.delete(key);
     for (const [key, bucket] of this.buckets) if (bucket.fullAtMs <= now) this.buckets.delete(key);
   }
+}
+
+/** The bucket as it stands when the call was refused by a quota: its token was not taken. */
+function untakenBucketView(
+  decision: ReturnType<typeof takeToken>,
+  limit: RateLimit,
+): { remaining: number; resetMs: number } {
+  const { perMs, capacity } = bucketParameters(limit);
+  const tokens = Math.round(decision.state.tokens * MICRO_TOKENS_PER_TOKEN) + MICRO_TOKENS_PER_TOKEN;
+  return {
+    remaining: Math.floor(tokens / MICRO_TOKENS_PER_TOKEN),
+    resetMs: Math.ceil((capacity - tokens) / perMs),
+  };
 }
 
 function bucketView(decision: ReturnType<typeof takeToken>): { remaining: number; resetMs: number } {

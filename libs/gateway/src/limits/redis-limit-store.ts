@@ -42,6 +42,8 @@ export class RedisLimitStore implements LimitStore {
   static async open(options: RedisLimitStoreOptions): Promise<RedisLimitStore> {
     const redisOptions: RedisOptions = {
       lazyConnect: true,
+      // Commands issued in the same tick by concurrent calls go out in one write.
+      enableAutoPipelining: true,
       // Fail fast instead of queueing while disconnected: a call must never wait for Redis to return.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -108,6 +110,8 @@ export class RedisLimitStore implements LimitStore {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
+    // Also stops a reconnect loop to a Redis that never answered.
+    this.redis.disconnect();
   }
 }
