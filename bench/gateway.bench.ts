@@ -1,0 +1,310 @@
+/**
+ * Gateway throughput and latency against the same upstream, in one run, with the same load tool (autocannon):
+ *   1. the upstream directly, 2. a bare Node reverse proxy (node:http, keep-alive agent, streaming),
+ *   3. the gateway with auth + scopes + rate limit + quotas + usage events on.
+ * Each target is measured at saturation, then all at one fixed rate: half of the bare proxy's saturation.
+ *
+ * Build and run: npm run bench:gateway
+ * Environment: KAFKA_BROKERS (else the embedded event log in a temp dir), REDIS_URL (else in-process limits),
+ * BENCH_DURATION_S (default 10), BENCH_CONNECTIONS (default 50), BENCH_SINK=none (drop events: isolates their cost).
+ * The upstream, the bare proxy and the gateway each run in their own process; autocannon runs in this one.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? '10');
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? '50');
+const UPSTREAM_BODY = JSON.stringify({
+  symbol: 'AAPL',
+  price: 187.25,
+  currency: 'USD',
+  time: '2026-03-01T12:00:00Z',
+});
+
+interface Ready {
+  readonly url: string;
+  readonly key?: string;
+}
+
+interface AutocannonResult {
+  readonly requests: { readonly average: number; readonly total: number };
+  readonly latency: { readonly p50: number; readonly p99: number; readonly average: number };
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+}
+
+type Autocannon = (
+  options: Record<string, unknown>,
+  done: (error: Error | null, result: AutocannonResult) => void,
+) => unknown;
+
+// autocannon ships no type declarations; only the call above is used.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as Autocannon;
+
+function listen(server: http.Server): Promise<string> {
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    ),
+  );
+}
+
+/** Child: the upstream API, a small JSON answer. */
+async function runUpstream(): Promise<Ready> {
+  const body = Buffer.from(UPSTREAM_BODY);
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+      res.end(body);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  return { url: await listen(server) };
+}
+
+/** Child: the baseline, a reverse proxy with nothing but streaming both ways over a keep-alive agent. */
+async function runBareProxy(upstreamUrl: string): Promise<Ready> {
+  const target = new URL(upstreamUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256, scheduling: 'lifo' });
+  const server = http.createServer((req, res) => {
+    const upstream = http.request(
+      {
+        agent,
+        hostname: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (upstreamRes) => {
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+      },
+    );
+    upstream.on('error', () => {
+      res.statusCode = 502;
+      res.end();
+    });
+    req.pipe(upstream);
+  });
+  server.keepAliveTimeout = 60_000;
+  return { url: await listen(server) };
+}
+
+/** Child: the gateway, with a key that has a rate limit and both quotas, set high enough never to refuse. */
+async function runGateway(upstreamUrl: string): Promise<Ready> {
+  const [{ loadConfig }, platform, contracts, domain, { startGateway }] = await Promise.all([
+    import('@keymeter/config'),
+    import('@keymeter/platform'),
+    import('@keymeter/contracts'),
+    import('@keymeter/domain'),
+    import('../apps/gateway/src/start-gateway'),
+  ]);
+  const dir = mkdtempSync(join(tmpdir(), 'keymeter-gateway-bench-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const routesFile = join(dir, 'routes.json');
+  writeFileSync(
+    routesFile,
+    JSON.stringify([
+      {
+        id: 'quotes',
+        method: 'GET',
+        pattern: '/v1/quotes/:symbol',
+        upstream: upstreamUrl,
+        creditsPerCall: '0.001',
+      },
+    ]),
+  );
+  const run = randomBytes(4).toString('hex');
+  const base = loadConfig({
+    ...process.env,
+    KEYMETER_DATA_DIR: dir,
+    GATEWAY_ROUTES_FILE: routesFile,
+    GATEWAY_PORT: '0',
+    GATEWAY_ID: 'gw-bench',
+    LOG_LEVEL: 'warn',
+  });
+  const config = {
+    ...base,
+    topics: {
+      ...base.topics,
+      usageEvents: { ...base.topics.usageEvents, name: `usage-events-bench-${run}` },
+      keyRegistry: { ...base.topics.keyRegistry, name: `key-registry-bench-${run}` },
+    },
+  };
+  const infra = await platform.openInfrastructure(config, platform.createLogger('warn', 'bench'), {
+    eventLog: true,
+  });
+  const key = domain.generateApiKey('live', randomBytes);
+  const snapshot = {
+    v: 1 as const,
+    kind: 'api_key' as const,
+    keyId: `key_bench_${run}`,
+    customerId: 'cus_bench',
+    timeZone: 'Europe/Paris',
+    environment: 'live' as const,
+    name: 'bench',
+    prefix: key.prefix,
+    secrets: [{ hash: key.hash, validUntil: null }],
+    status: 'active' as const,
+    expiresAt: null,
+    scopes: [{ methods: ['GET'], pattern: '/v1/*' }],
+    rateLimit: { rate: 1_000_000, burst: 1_000_000 },
+    quotas: { requestsPerDay: 1_000_000_000, creditsPerMonth: '1000000000' },
+    revision: 1,
+    updatedAt: new Date().toISOString(),
+  };
+  const eventLog = platform.requireEventLog(infra);
+  const producer = await eventLog.producer();
+  await producer.send(config.topics.keyRegistry.name, [
+    { key: contracts.registryRecordKey(snapshot), value: contracts.encodeKeyRegistryRecord(snapshot) },
+  ]);
+  await producer.close();
+  // BENCH_SINK=none: events are dropped instead of produced, to see what the event path costs.
+  const discard = {
+    emit: (): void => undefined,
+    emitDurably: (): Promise<void> => Promise.resolve(),
+    flush: (): Promise<void> => Promise.resolve(),
+    stats: () => ({
+      pending: 0,
+      spoolBytes: 0,
+      spooledEvents: 0,
+      produced: 0,
+      producerErrors: 0,
+      dropped: 0,
+    }),
+    close: (): Promise<void> => Promise.resolve(),
+  };
+  const gateway = await startGateway(infra, process.env.BENCH_SINK === 'none' ? { sink: discard } : {});
+  process.on('SIGTERM', () => {
+    void gateway
+      .close()
+      .then(() => infra.close())
+      .finally(() => process.exit(0));
+  });
+  return { url: gateway.url, key: key.plaintext };
+}
+
+function startChild(role: string, arg?: string): Promise<{ child: ChildProcess; ready: Ready }> {
+  // BENCH_CPU_PROFILE=dir writes a V8 CPU profile of the gateway process there.
+  const profile = role === 'gateway' && process.env.BENCH_CPU_PROFILE !== undefined;
+  const child = fork(__filename, [role, ...(arg === undefined ? [] : [arg])], {
+    stdio: 'inherit',
+    execArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (ready: Ready) => resolve({ child, ready }));
+    child.once('exit', (code) =>
+      reject(new Error(`${role} process exited with code ${String(code)} before it was ready`)),
+    );
+  });
+}
+
+function load(url: string, headers: Record<string, string>, overallRate?: number): Promise<AutocannonResult> {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `${url}/v1/quotes/AAPL`,
+        headers,
+        connections: CONNECTIONS,
+        duration: DURATION_S,
+        ...(overallRate === undefined ? {} : { overallRate }),
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+  });
+}
+
+interface Row {
+  readonly target: string;
+  readonly load: string;
+  readonly result: AutocannonResult;
+}
+
+async function main(): Promise<void> {
+  const upstream = await startChild('upstream');
+  const bare = await startChild('bare-proxy', upstream.ready.url);
+  const gateway = await startChild('gateway', upstream.ready.url);
+  const children = [gateway.child, bare.child, upstream.child];
+  const key = gateway.ready.key as string;
+  const targets: [string, string, Record<string, string>][] = [
+    ['upstream direct', upstream.ready.url, {}],
+    ['bare Node proxy', bare.ready.url, {}],
+    ['keymeter gateway', gateway.ready.url, { 'x-api-key': key }],
+  ];
+  const rows: Row[] = [];
+  try {
+    // Warm-up: connections, JIT, the registry and limit paths.
+    for (const [, url, headers] of targets) await loadShort(url, headers);
+    for (const [target, url, headers] of targets) {
+      rows.push({ target, load: 'saturation', result: await load(url, headers) });
+    }
+    const bareSaturation = rows[1].result.requests.average;
+    const halfRate = Math.floor(bareSaturation / 2);
+    for (const [target, url, headers] of targets) {
+      rows.push({ target, load: `fixed ${halfRate} req/s`, result: await load(url, headers, halfRate) });
+    }
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+  }
+  print(rows);
+}
+
+function loadShort(url: string, headers: Record<string, string>): Promise<AutocannonResult> {
+  return new Promise((resolve, reject) =>
+    autocannon(
+      { url: `${url}/v1/quotes/AAPL`, headers, connections: CONNECTIONS, duration: 2 },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    ),
+  );
+}
+
+function print(rows: readonly Row[]): void {
+  const lines = [
+    `| target | load | req/s | p50 ms | p99 ms | non-2xx | errors |`,
+    `| --- | --- | ---: | ---: | ---: | ---: | ---: |`,
+    ...rows.map(
+      ({ target, load: kind, result }) =>
+        `| ${target} | ${kind} | ${Math.round(result.requests.average)} | ${result.latency.p50} | ${result.latency.p99} | ${result.non2xx} | ${result.errors + result.timeouts} |`,
+    ),
+  ];
+  const bySaturation = (target: string): number =>
+    rows.find((row) => row.target === target && row.load === 'saturation')?.result.requests.average ?? 0;
+  const ratio = bySaturation('keymeter gateway') / bySaturation('bare Node proxy');
+  const fixed = rows.filter((row) => row.load !== 'saturation');
+  const addedP99 =
+    (fixed.find((row) => row.target === 'keymeter gateway')?.result.latency.p99 ?? 0) -
+    (fixed.find((row) => row.target === 'bare Node proxy')?.result.latency.p99 ?? 0);
+  lines.push(
+    '',
+    `gateway / bare proxy throughput at saturation: ${(ratio * 100).toFixed(1)} %`,
+    `gateway p99 minus bare proxy p99 at the fixed rate: ${addedP99} ms`,
+    `connections: ${CONNECTIONS}, duration: ${DURATION_S} s per measurement, event log: ${process.env.KAFKA_BROKERS ? `Kafka ${process.env.KAFKA_BROKERS}` : 'embedded'}, limits: ${process.env.REDIS_URL ? 'Redis' : 'in-process'}, events: ${process.env.BENCH_SINK === 'none' ? 'dropped' : 'produced'}`,
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function child(role: string, arg: string | undefined): Promise<void> {
+  const ready =
+    role === 'upstream'
+      ? await runUpstream()
+      : role === 'bare-proxy'
+        ? await runBareProxy(arg as string)
+        : await runGateway(arg as string);
+  process.send?.(ready);
+  if (role !== 'gateway') process.on('SIGTERM', () => process.exit(0));
+}
+
+const [role, arg] = process.argv.slice(2);
+(role === undefined ? main() : child(role, arg)).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
