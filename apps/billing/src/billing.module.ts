@@ -1,13 +1,17 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import type { BillingServices } from '@keymeter/billing';
 import type { KeyManagement } from '@keymeter/keys';
 import { type DependencyCheck, HealthModule } from '@keymeter/platform';
 import { AuthModule } from './auth';
 import { CustomersModule } from './customers/customers.module';
 import { KeysModule } from './keys/keys.module';
+import { BillingApiModule } from './invoices/billing-api.module';
 
 export interface BillingModuleOptions {
   readonly checks: readonly DependencyCheck[];
   readonly keys: KeyManagement;
+  /** Plans, subscriptions, invoices and reports; their routes are mounted when given. */
+  readonly billing?: BillingServices;
 }
 
 @Module({})
@@ -20,6 +24,7 @@ export class BillingModule {
         AuthModule.register(options.keys),
         CustomersModule.register(options.keys),
         KeysModule.register(options.keys),
+        ...(options.billing ? [BillingApiModule.register(options.billing)] : []),
       ],
     };
   }

@@ -8,6 +8,7 @@ import {
   type Infrastructure,
   type RunningHttpApp,
 } from '@keymeter/platform';
+import { createBillingServices, createClickHouseUsageSource } from '@keymeter/billing';
 import { createKeyManagement } from '@keymeter/keys';
 import { BillingModule } from './billing.module';
 
@@ -20,11 +21,16 @@ export async function startBilling(infra: Infrastructure): Promise<RunningHttpAp
     adminToken: infra.config.adminToken,
     logger: infra.logger.child({ component: 'key-registry-outbox' }),
   });
+  const billing = createBillingServices({
+    dataSource: requireDatabase(infra).dataSource,
+    usage: createClickHouseUsageSource(requireClickHouse(infra)),
+    finalizeGraceMs: infra.config.invoiceFinalizeGraceMs,
+  });
   // Before listening: the admin token exists and every credential's snapshot is queued for the registry.
   await keys.start();
   let running: RunningHttpApp;
   try {
-    running = await startHttpApp(BillingModule.register({ checks, keys }), {
+    running = await startHttpApp(BillingModule.register({ checks, keys, billing }), {
       name: 'billing',
       host: infra.config.host,
       port: infra.config.ports.billing,

@@ -49,3 +49,4 @@ export {
   type UsageReport,
   type UsageReportRow,
 } from './reports/usage-report';
+export { createBillingServices, type BillingServices, type BillingServicesOptions } from './billing-services';

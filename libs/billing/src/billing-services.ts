@@ -1,0 +1,33 @@
+import type { DataSource } from 'typeorm';
+import { InvoiceService } from './invoices/invoice-service';
+import { PlanStore } from './plans/plan-store';
+import { UsageReportService } from './reports/usage-report';
+import { SubscriptionService } from './subscriptions/subscription-service';
+import type { UsageSource } from './usage-source';
+
+export interface BillingServicesOptions {
+  dataSource: DataSource;
+  usage: UsageSource;
+  /** INVOICE_FINALIZE_GRACE_SECONDS in milliseconds (config.invoiceFinalizeGraceMs). */
+  finalizeGraceMs: number;
+  clock?: () => Date;
+}
+
+/** Plans, subscriptions, invoices and reports over one database and usage source. */
+export interface BillingServices {
+  readonly dataSource: DataSource;
+  readonly plans: PlanStore;
+  readonly subscriptions: SubscriptionService;
+  readonly invoices: InvoiceService;
+  readonly reports: UsageReportService;
+}
+
+export function createBillingServices(options: BillingServicesOptions): BillingServices {
+  return {
+    dataSource: options.dataSource,
+    plans: new PlanStore(options.dataSource),
+    subscriptions: new SubscriptionService(options.dataSource),
+    invoices: new InvoiceService(options),
+    reports: new UsageReportService(options.dataSource, options.usage),
+  };
+}
