@@ -29,3 +29,19 @@ export {
   DEFAULT_USAGE_TOPIC,
   type ClickHouseUsageSourceOptions,
 } from './clickhouse-usage-source';
+export { partitionRanges, readPartitionRanges, type PartitionRange } from './topic-range';
+export {
+  reconcile,
+  type PartitionReport,
+  type ReconcileOptions,
+  type ReconciliationReport,
+} from './reconcile/reconcile';
+export {
+  REBUILT_TABLES,
+  replayUsageTables,
+  tableCounts,
+  type ReplayOptions,
+  type ReplayResult,
+  type TableCounts,
+} from './replay/replay';
+export { ProgressBar } from './replay/progress-bar';
