@@ -4,3 +4,4 @@ export * from './keys';
 export * from './routing';
 export * from './limits';
 export * from './periods';
+export * from './anomaly';

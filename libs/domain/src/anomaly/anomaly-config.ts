@@ -1,0 +1,171 @@
+import { MINUTES_PER_DAY } from './types';
+
+/** Traffic spike, slow ramp and drop against the key's own seasonal baseline (see docs/anomaly-detection.md). */
+export interface TrafficDetectorConfig {
+  /** Past weeks an hour of week needs before the key's traffic is judged against it. */
+  readonly minHistoryWeeks: number;
+  /** Spread never below this share of the expectation: a level that moved 10 % is not a surprise. */
+  readonly relativeSpreadFloor: number;
+  /** One-minute check: fast, for sudden spikes. */
+  readonly spike: {
+    /** Absolute floors: below them nothing is a spike, whatever the ratio (a quiet key going 0 → 3 calls). */
+    readonly minCalls: number;
+    readonly minExcess: number;
+    readonly minRatio: number;
+    readonly minZ: number;
+    /**
+     * And above this multiple of the largest minute seen around this hour of week in the past weeks: keys
+     * whose clients send batches have heavy-tailed minutes that a z-score alone would flag.
+     */
+    readonly minPeakRatio: number;
+    /**
+     * And (observed − expected) / √max(expected, 1) at least this multiple of the key's burstiness (see
+     * `SeasonalExpectation.burstiness`): a batch the size this key often sends is not a spike.
+     */
+    readonly minBurstinessMultiple: number;
+  };
+  /** Check over the last `minutes` minutes: catches slow ramps and moderate sustained rises. */
+  readonly sustained: {
+    readonly minutes: number;
+    readonly minExcessPerMinute: number;
+    readonly minRatio: number;
+    readonly minZ: number;
+    /** And above this multiple of the largest such sum seen around this hour in the past weeks. */
+    readonly minPeakRatio: number;
+  };
+  readonly drop: {
+    readonly minutes: number;
+    /** Only keys expected to make at least this many calls per minute can drop noticeably. */
+    readonly minExpectedPerMinute: number;
+    /** Fires when observed ≤ expected × maxRatio… */
+    readonly maxRatio: number;
+    /** …and observed × this ≤ the smallest such sum seen around this hour in the past weeks. */
+    readonly minLowRatio: number;
+    readonly minZ: number;
+  };
+}
+
+/**
+ * Bursts of auth failures (401/403), 429s or 5xx for a key or a source network. For a key the background is
+ * a share of its other calls (failures grow with traffic, so a busy batch minute is not a burst); for a
+ * network, a rate per minute.
+ */
+export interface BurstDetectorConfig {
+  /** EWMA weight of one minute in the background rate (1/1440: about a day of memory). */
+  readonly alpha: number;
+  /** Background rate never assumed below this many per minute. */
+  readonly floorPerMinute: number;
+  /** Absolute floor: fewer failures in a minute are never a burst. */
+  readonly minCount: number;
+  /** The floor for a source network, which carries many clients (and scanners) at once. */
+  readonly networkMinCount: number;
+  /** And at least this multiple of the background rate… */
+  readonly minRatio: number;
+  /** …and this many Poisson standard deviations above it. */
+  readonly minZ: number;
+}
+
+/** New source networks, countries and routes. */
+export interface NoveltyDetectorConfig {
+  /** A key's first this-many minutes only learn: new keys do not alert on everything. */
+  readonly learningMinutes: number;
+  /** Sources first seen in this many minutes after the key's first call are its home, not churn. */
+  readonly homeMinutes: number;
+  /** Calls from a new source in one minute needed to report it. */
+  readonly minCalls: number;
+  /** Half-life of the count of recently seen new sources (the key's own churn). */
+  readonly churnHalfLifeMinutes: number;
+  /** A key with at least this many recent new networks is "churny": its new networks are low severity. */
+  readonly churnyAt: number;
+  /** Known sources kept per key (least recently seen forgotten first). */
+  readonly maxKnown: number;
+}
+
+export interface QuotaBurnDetectorConfig {
+  /** The current rate is the average of this many recent minutes. */
+  readonly rateMinutes: number;
+  /** The rate is taken at `calls − z·√calls` (its lower Poisson bound), so a few calls project no burn. */
+  readonly rateLowerBoundZ: number;
+  /** The rate is deseasonalised by expected-now vs weekly-average, clamped to this range. */
+  readonly minSeasonalFactor: number;
+  readonly maxSeasonalFactor: number;
+  /** Projected exhaustion earlier than this many minutes before the window ends is reported. */
+  readonly minLeadMinutes: number;
+  /** Not before this share of the quota is used (projections from a few calls are noise). */
+  readonly minUsedFraction: number;
+}
+
+export interface RetiredKeyDetectorConfig {
+  /** Rejected calls are counted over this many recent minutes. */
+  readonly windowMinutes: number;
+  /** At least this many rejected calls carrying the key id after the grace period or revocation. */
+  readonly minAttempts: number;
+  /** For a rotated key, also this many Poisson standard deviations above its usual 401 rate. */
+  readonly minZ: number;
+  /** Watched for this long after the grace period ended or the key was revoked. */
+  readonly horizonMinutes: number;
+}
+
+export interface AnomalyConfig {
+  /** Weeks of history kept per hour of week. */
+  readonly seasonWeeks: number;
+  readonly traffic: TrafficDetectorConfig;
+  readonly bursts: BurstDetectorConfig;
+  readonly novelty: NoveltyDetectorConfig;
+  readonly quotaBurn: QuotaBurnDetectorConfig;
+  readonly retiredKey: RetiredKeyDetectorConfig;
+}
+
+/** Defaults; docs/anomaly-detection.md gives the reasoning for each and the evaluation that tuned them. */
+export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
+  seasonWeeks: 4,
+  traffic: {
+    minHistoryWeeks: 1,
+    relativeSpreadFloor: 0.1,
+    spike: {
+      minCalls: 20,
+      minExcess: 15,
+      minRatio: 2.5,
+      minZ: 6,
+      minPeakRatio: 1.5,
+      minBurstinessMultiple: 2,
+    },
+    sustained: { minutes: 30, minExcessPerMinute: 5, minRatio: 1.8, minZ: 6, minPeakRatio: 1.3 },
+    drop: { minutes: 30, minExpectedPerMinute: 10, maxRatio: 0.25, minZ: 6, minLowRatio: 1.5 },
+  },
+  bursts: {
+    alpha: 1 / MINUTES_PER_DAY,
+    floorPerMinute: 0.2,
+    minCount: 10,
+    networkMinCount: 20,
+    minRatio: 5,
+    minZ: 5,
+  },
+  novelty: {
+    learningMinutes: 7 * MINUTES_PER_DAY,
+    homeMinutes: MINUTES_PER_DAY,
+    minCalls: 1,
+    churnHalfLifeMinutes: 7 * MINUTES_PER_DAY,
+    churnyAt: 1.5,
+    maxKnown: 256,
+  },
+  quotaBurn: {
+    rateMinutes: 30,
+    rateLowerBoundZ: 3,
+    minSeasonalFactor: 0.1,
+    maxSeasonalFactor: 1,
+    minLeadMinutes: 10,
+    minUsedFraction: 0.02,
+  },
+  retiredKey: { windowMinutes: 10, minAttempts: 3, minZ: 5, horizonMinutes: 30 * MINUTES_PER_DAY },
+};
+
+/** Minutes of history a `KeyTrafficWindow` must hold for these settings. */
+export function requiredWindowMinutes(config: AnomalyConfig = DEFAULT_ANOMALY_CONFIG): number {
+  return Math.max(
+    config.traffic.sustained.minutes,
+    config.traffic.drop.minutes,
+    config.quotaBurn.rateMinutes,
+    config.retiredKey.windowMinutes,
+  );
+}

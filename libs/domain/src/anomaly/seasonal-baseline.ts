@@ -1,0 +1,361 @@
+import { MAD_TO_SD, median, medianAbsoluteDeviation } from './robust-stats';
+import { MINUTES_PER_HOUR, type EpochMinute } from './types';
+
+export const HOURS_PER_WEEK = 168;
+/** Epoch hour 0 (1970-01-01T00:00Z) was a Thursday: 72 hours after the Monday 00:00 UTC that starts slot 0. */
+const EPOCH_HOUR_OF_WEEK = 72;
+
+/**
+ * Requests per minute of one key by hour of week (UTC), over the last `weeks` weeks: for every hour of week a
+ * small ring of past weeks' values (the hour's mean calls per minute, the standard deviation of its minute
+ * counts and its largest minute). JSON-serialisable; updated one minute at a time by `foldSeasonalMinute`, which returns a new state
+ * and shares the arrays until an hour closes (once an hour the three arrays are copied: 3 × 168 × (weeks + 1)
+ * numbers).
+ */
+export interface SeasonalBaseline {
+  readonly weeks: number;
+  /** Per slot `hourOfWeek * (weeks + 1) + ring`: the epoch hour the entry describes, -1 when empty. */
+  readonly entryHours: readonly number[];
+  /** Mean calls per minute over that hour (minutes without traffic count as zero). */
+  readonly means: readonly number[];
+  /** Standard deviation of the 60 minute counts of that hour. */
+  readonly sds: readonly number[];
+  /** The largest minute count of that hour. */
+  readonly peaks: readonly number[];
+  /** The largest sum of calls over the trailing window (`traffic.sustained.minutes`) ending in that hour. */
+  readonly windowPeaks: readonly number[];
+  /** The smallest such sum ending in that hour. */
+  readonly windowLows: readonly number[];
+  /** The hour being accumulated, or null before the first minute. */
+  readonly open: OpenHour | null;
+  /** Slot statistics around the hour of the next minute to evaluate (a cache; recomputed when missing). */
+  readonly cache: SeasonalCache | null;
+}
+
+export interface OpenHour {
+  readonly hour: number;
+  readonly sum: number;
+  readonly sumSquares: number;
+  readonly peak: number;
+  readonly windowPeak: number;
+  /** Smallest trailing-window sum so far this hour (`NO_LOW` before the first minute). */
+  readonly windowLow: number;
+}
+
+/** Statistics of one hour of week over the past weeks (never the current week). */
+export interface SlotStats {
+  /** Median over past weeks of the hour's mean calls per minute. */
+  readonly mean: number;
+  /** Median over past weeks of the within-hour standard deviation of minute counts. */
+  readonly sd: number;
+  /** MAD of the weekly means scaled to a standard deviation: how much the level differs week to week. */
+  readonly weeklySpread: number;
+  /** The largest minute count of this hour of week in any past week: how bursty the key normally is. */
+  readonly peak: number;
+  /** The largest trailing-window sum of this hour of week in any past week. */
+  readonly windowPeak: number;
+  /** The smallest trailing-window sum of this hour of week in any past week. */
+  readonly windowLow: number;
+  /** How many past weeks contributed (0: no history). */
+  readonly weeks: number;
+}
+
+export interface SeasonalCache {
+  /** Slot statistics for epoch hours `hour - 2 … hour + 1`. */
+  readonly hour: number;
+  readonly slots: readonly SlotStats[];
+  /** Mean calls per minute over all hours of the past weeks (0 without history). */
+  readonly weeklyMeanRate: number;
+  /** See `SeasonalExpectation.burstiness`. */
+  readonly burstiness: number;
+  /** Largest minute count of the same hour of day (any day of the past weeks), for hours `hour - 2 … hour + 1`. */
+  readonly dayPeaks: readonly number[];
+  /** The same for trailing-window sums. */
+  readonly dayWindowPeaks: readonly number[];
+  /** The smallest trailing-window sums of the same hour of day, for hours `hour - 2 … hour + 1`. */
+  readonly dayWindowLows: readonly number[];
+}
+
+/** The seasonal expectation for a minute, linearly interpolated between the centres of neighbouring hours. */
+export interface SeasonalExpectation {
+  /** Expected calls per minute. */
+  readonly expected: number;
+  /** Typical minute-to-minute deviation (within-hour standard deviation). */
+  readonly minuteSpread: number;
+  /** Typical week-to-week deviation of the hourly level. */
+  readonly weeklySpread: number;
+  /**
+   * The largest minute count in this hour or either neighbouring hour, on the same day of week or any day, in
+   * the past weeks: a daily batch job's minute is not a spike.
+   */
+  readonly pastPeak: number;
+  /** The same for the sum of calls over the trailing window (`traffic.sustained.minutes`). */
+  readonly pastWindowPeak: number;
+  /**
+   * The smallest trailing-window sum in this hour or either neighbouring hour, same day of week or any day, in
+   * the past weeks (`NO_LOW` without history): a key that had quiet half hours around now cannot "drop".
+   */
+  readonly pastWindowLow: number;
+  /** Past weeks behind the expectation (the fewer of the two interpolated hours). */
+  readonly weeksOfHistory: number;
+  /** Mean calls per minute over the whole past weeks: the key's average rate. */
+  readonly weeklyMeanRate: number;
+  /**
+   * How far the key's busiest minute of an hour usually stands out: the 90th percentile over past hours of
+   * (largest minute − hour mean) / √max(hour mean, 1). About 3 for independent calls; 10–20 for clients that
+   * send batches of that size.
+   */
+  readonly burstiness: number;
+}
+
+/** "No window seen": larger than any count, and JSON-safe (unlike Infinity). */
+export const NO_LOW = Number.MAX_SAFE_INTEGER;
+
+const NO_HISTORY: SlotStats = Object.freeze({
+  mean: 0,
+  sd: 0,
+  weeklySpread: 0,
+  peak: 0,
+  windowPeak: 0,
+  windowLow: NO_LOW,
+  weeks: 0,
+});
+
+export function createSeasonalBaseline(weeks: number): SeasonalBaseline {
+  if (!Number.isInteger(weeks) || weeks < 1 || weeks > 12) {
+    throw new RangeError(`weeks: must be a whole number from 1 to 12, got ${String(weeks)}`);
+  }
+  const size = HOURS_PER_WEEK * (weeks + 1);
+  return {
+    weeks,
+    entryHours: new Array<number>(size).fill(-1),
+    means: new Array<number>(size).fill(0),
+    sds: new Array<number>(size).fill(0),
+    peaks: new Array<number>(size).fill(0),
+    windowPeaks: new Array<number>(size).fill(0),
+    windowLows: new Array<number>(size).fill(NO_LOW),
+    open: null,
+    cache: null,
+  };
+}
+
+/** Hour of week (0 = Monday 00:00–01:00 UTC) of an epoch hour. */
+export function hourOfWeek(epochHour: number): number {
+  return (((epochHour + EPOCH_HOUR_OF_WEEK) % HOURS_PER_WEEK) + HOURS_PER_WEEK) % HOURS_PER_WEEK;
+}
+
+function ringIndex(baseline: SeasonalBaseline, epochHour: number): number {
+  const ring = baseline.weeks + 1;
+  const week = Math.floor((epochHour + EPOCH_HOUR_OF_WEEK) / HOURS_PER_WEEK);
+  return hourOfWeek(epochHour) * ring + (((week % ring) + ring) % ring);
+}
+
+/**
+ * Adds the calls of `minute` and the sum of calls over the trailing window ending at it (`trailingSum`) (the minutes must come in increasing order; a minute at or before the last one
+ * folded is ignored, so replays are harmless). Minutes skipped since the last call count as zero calls.
+ */
+export function foldSeasonalMinute(
+  baseline: SeasonalBaseline,
+  minute: EpochMinute,
+  calls: number,
+  trailingSum: number = calls,
+): SeasonalBaseline {
+  const hour = Math.floor(minute / MINUTES_PER_HOUR);
+  let next = baseline;
+  let open = baseline.open;
+  if (open !== null && hour < open.hour) {
+    return baseline;
+  }
+  if (open !== null && hour > open.hour) {
+    next = closeHours(baseline, open, hour);
+    open = null;
+  }
+  const current = open ?? { hour, sum: 0, sumSquares: 0, peak: 0, windowPeak: 0, windowLow: NO_LOW };
+  const updated: SeasonalBaseline = {
+    ...next,
+    open: {
+      hour,
+      sum: current.sum + calls,
+      sumSquares: current.sumSquares + calls * calls,
+      peak: Math.max(current.peak, calls),
+      windowPeak: Math.max(current.windowPeak, trailingSum),
+      windowLow: Math.min(current.windowLow, trailingSum),
+    },
+  };
+  const nextHour = Math.floor((minute + 1) / MINUTES_PER_HOUR);
+  return updated.cache?.hour === nextHour ? updated : { ...updated, cache: buildCache(updated, nextHour) };
+}
+
+/** Writes the open hour and zero hours for every whole hour skipped until `untilHour` (exclusive). */
+function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: number): SeasonalBaseline {
+  const entryHours = [...baseline.entryHours];
+  const means = [...baseline.means];
+  const sds = [...baseline.sds];
+  const peaks = [...baseline.peaks];
+  const windowPeaks = [...baseline.windowPeaks];
+  const windowLows = [...baseline.windowLows];
+  const write = (
+    hour: number,
+    mean: number,
+    sd: number,
+    peak: number,
+    windowPeak: number,
+    windowLow: number,
+  ): void => {
+    const index = ringIndex(baseline, hour);
+    entryHours[index] = hour;
+    means[index] = mean;
+    sds[index] = sd;
+    peaks[index] = peak;
+    windowPeaks[index] = windowPeak;
+    windowLows[index] = windowLow;
+  };
+  const mean = open.sum / MINUTES_PER_HOUR;
+  write(
+    open.hour,
+    mean,
+    Math.sqrt(Math.max(0, open.sumSquares / MINUTES_PER_HOUR - mean * mean)),
+    open.peak,
+    open.windowPeak,
+    open.windowLow,
+  );
+  // Idle hours are real zeros; beyond the ring's length older ones would be overwritten anyway.
+  const firstIdle = Math.max(open.hour + 1, untilHour - HOURS_PER_WEEK * (baseline.weeks + 1));
+  for (let hour = firstIdle; hour < untilHour; hour++) {
+    write(hour, 0, 0, 0, 0, 0);
+  }
+  return { ...baseline, entryHours, means, sds, peaks, windowPeaks, windowLows, cache: null };
+}
+
+function slotStats(baseline: SeasonalBaseline, epochHour: number): SlotStats {
+  const ring = baseline.weeks + 1;
+  const base = hourOfWeek(epochHour) * ring;
+  const means: number[] = [];
+  const sds: number[] = [];
+  let peak = 0;
+  let windowPeak = 0;
+  let windowLow = NO_LOW;
+  for (let offset = 0; offset < ring; offset++) {
+    const entryHour = baseline.entryHours[base + offset];
+    const weeksBack = (epochHour - entryHour) / HOURS_PER_WEEK;
+    // Past weeks only: the current week's value of this hour is what is being judged.
+    if (entryHour >= 0 && weeksBack >= 1 && weeksBack <= baseline.weeks) {
+      means.push(baseline.means[base + offset]);
+      sds.push(baseline.sds[base + offset]);
+      peak = Math.max(peak, baseline.peaks[base + offset]);
+      windowPeak = Math.max(windowPeak, baseline.windowPeaks[base + offset]);
+      windowLow = Math.min(windowLow, baseline.windowLows[base + offset]);
+    }
+  }
+  if (means.length === 0) {
+    return NO_HISTORY;
+  }
+  return {
+    mean: median(means),
+    sd: median(sds),
+    weeklySpread: MAD_TO_SD * medianAbsoluteDeviation(means),
+    peak,
+    windowPeak,
+    windowLow,
+    weeks: means.length,
+  };
+}
+
+function buildCache(baseline: SeasonalBaseline, hour: number): SeasonalCache {
+  let total = 0;
+  let count = 0;
+  const standardisedPeaks: number[] = [];
+  for (let index = 0; index < baseline.entryHours.length; index++) {
+    const entryHour = baseline.entryHours[index];
+    if (entryHour >= 0 && entryHour < hour && hour - entryHour <= HOURS_PER_WEEK * baseline.weeks) {
+      const mean = baseline.means[index];
+      total += mean;
+      count += 1;
+      if (baseline.peaks[index] > 0) {
+        standardisedPeaks.push((baseline.peaks[index] - mean) / Math.sqrt(Math.max(mean, 1)));
+      }
+    }
+  }
+  standardisedPeaks.sort((a, b) => a - b);
+  const burstiness =
+    standardisedPeaks.length === 0 ? 0 : standardisedPeaks[Math.floor(0.9 * (standardisedPeaks.length - 1))];
+  // Same hour of day on an earlier day, within the kept weeks, for hours `hour - 2 … hour + 1`.
+  const dayPeaks = [0, 0, 0, 0];
+  const dayWindowPeaks = [0, 0, 0, 0];
+  const dayWindowLows = [NO_LOW, NO_LOW, NO_LOW, NO_LOW];
+  for (let index = 0; index < baseline.entryHours.length; index++) {
+    const entryHour = baseline.entryHours[index];
+    if (entryHour < 0) {
+      continue;
+    }
+    for (let slot = 0; slot < 4; slot++) {
+      const age = hour + slot - 2 - entryHour;
+      if (age > 0 && age % 24 === 0 && age <= HOURS_PER_WEEK * baseline.weeks) {
+        dayPeaks[slot] = Math.max(dayPeaks[slot], baseline.peaks[index]);
+        dayWindowPeaks[slot] = Math.max(dayWindowPeaks[slot], baseline.windowPeaks[index]);
+        dayWindowLows[slot] = Math.min(dayWindowLows[slot], baseline.windowLows[index]);
+      }
+    }
+  }
+  return {
+    hour,
+    slots: [hour - 2, hour - 1, hour, hour + 1].map((slotHour) => slotStats(baseline, slotHour)),
+    weeklyMeanRate: count === 0 ? 0 : total / count,
+    burstiness,
+    dayPeaks,
+    dayWindowPeaks,
+    dayWindowLows,
+  };
+}
+
+/** Same-hour-of-day peaks for `hour` and its neighbours (0 when the cache does not cover them). */
+function dayPeaksAround(peaks: readonly number[], cache: SeasonalCache, hour: number, missing = 0): number[] {
+  return [hour - 1, hour, hour + 1].map((around) => peaks[around - cache.hour + 2] ?? missing);
+}
+
+function statsFor(baseline: SeasonalBaseline, cache: SeasonalCache, epochHour: number): SlotStats {
+  const offset = epochHour - cache.hour + 2;
+  return offset >= 0 && offset < cache.slots.length ? cache.slots[offset] : slotStats(baseline, epochHour);
+}
+
+/**
+ * What the key's past weeks say about time `t` (in epoch minutes, fractional allowed: minute `m` is centred at
+ * `m + 0.5`). Each hour's value sits at the hour's centre and values in between are interpolated linearly, so
+ * a daily ramp-up is followed minute by minute instead of in hourly steps. O(1) when `t` is within an hour of
+ * the cached hour (always, for the minute after the last one folded).
+ */
+export function seasonalExpectation(baseline: SeasonalBaseline, t: number): SeasonalExpectation {
+  const hour = Math.floor(t / MINUTES_PER_HOUR);
+  const cache =
+    baseline.cache !== null && Math.abs(baseline.cache.hour - hour) <= 1
+      ? baseline.cache
+      : buildCache(baseline, hour);
+  const position = (t - hour * MINUTES_PER_HOUR) / MINUTES_PER_HOUR - 0.5;
+  const neighbourHour = position < 0 ? hour - 1 : hour + 1;
+  const weight = Math.abs(position);
+  const own = statsFor(baseline, cache, hour);
+  const neighbour = statsFor(baseline, cache, neighbourHour);
+  const other = statsFor(baseline, cache, position < 0 ? hour + 1 : hour - 1);
+  const mix = (a: number, b: number): number => (1 - weight) * a + weight * b;
+  return {
+    expected: mix(own.mean, neighbour.mean),
+    minuteSpread: mix(own.sd, neighbour.sd),
+    weeklySpread: mix(own.weeklySpread, neighbour.weeklySpread),
+    pastPeak: Math.max(own.peak, neighbour.peak, other.peak, ...dayPeaksAround(cache.dayPeaks, cache, hour)),
+    pastWindowPeak: Math.max(
+      own.windowPeak,
+      neighbour.windowPeak,
+      other.windowPeak,
+      ...dayPeaksAround(cache.dayWindowPeaks, cache, hour),
+    ),
+    pastWindowLow: Math.min(
+      own.windowLow,
+      neighbour.windowLow,
+      other.windowLow,
+      ...dayPeaksAround(cache.dayWindowLows, cache, hour, NO_LOW),
+    ),
+    weeksOfHistory: Math.min(own.weeks, neighbour.weeks),
+    weeklyMeanRate: cache.weeklyMeanRate,
+    burstiness: cache.burstiness,
+  };
+}
