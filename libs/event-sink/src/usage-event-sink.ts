@@ -5,8 +5,12 @@ export interface UsageEventSinkStats {
   readonly pending: number;
   /** Bytes currently held in the on-disk spool. */
   readonly spoolBytes: number;
+  /** Events currently held in the on-disk spool. */
+  readonly spooledEvents: number;
   readonly produced: number;
   readonly producerErrors: number;
+  /** Events given to `emit` that were lost because the spool was full (each one is also logged). */
+  readonly dropped: number;
 }
 
 /**
@@ -18,7 +22,8 @@ export interface UsageEventSink {
   emit(event: UsageEventV1): void;
   /**
    * For ingestion endpoints that must answer only once events are durable: resolves when every
-   * given event is produced or spooled to disk.
+   * given event is produced or spooled to disk. Rejects (with `SpoolFullError`) when they can be
+   * neither produced nor spooled; the caller then answers 503 and the client retries.
    */
   emitDurably(events: readonly UsageEventV1[]): Promise<void>;
   /** Resolves when everything emitted so far is produced (or durably spooled, if the log is down). */
