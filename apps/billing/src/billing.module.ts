@@ -6,12 +6,15 @@ import { AuthModule } from './auth';
 import { CustomersModule } from './customers/customers.module';
 import { KeysModule } from './keys/keys.module';
 import { BillingApiModule } from './invoices/billing-api.module';
+import { UsageModule, type UsageModuleOptions } from './usage';
 
 export interface BillingModuleOptions {
   readonly checks: readonly DependencyCheck[];
   readonly keys: KeyManagement;
   /** Plans, subscriptions, invoices and reports; their routes are mounted when given. */
   readonly billing?: BillingServices;
+  /** Usage endpoints (/v1/me/usage, /v1/customers/:id/usage, /v1/reconciliation); absent: not mounted. */
+  readonly usage?: UsageModuleOptions;
 }
 
 @Module({})
@@ -25,6 +28,7 @@ export class BillingModule {
         CustomersModule.register(options.keys),
         KeysModule.register(options.keys),
         ...(options.billing ? [BillingApiModule.register(options.billing)] : []),
+        ...(options.usage ? [UsageModule.register(options.usage, options.keys)] : []),
       ],
     };
   }

@@ -1,0 +1,2 @@
+export { UsageModule } from './usage.module';
+export type { UsageModuleOptions } from './usage.tokens';
