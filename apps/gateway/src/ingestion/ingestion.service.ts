@@ -1,0 +1,146 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { parseUsageEvent, type UsageEventV1 } from '@keymeter/contracts';
+import { SpoolFullError } from '@keymeter/event-sink';
+import { ApiError } from '@keymeter/platform';
+import { cloudEventFieldName, cloudEventToUsageCandidate } from './cloud-event-mapping';
+import type { EventError, IngestionResult } from './ingestion-result';
+import {
+  DEFAULT_INGESTION_LIMITS,
+  INGESTION_OPTIONS,
+  type IngestionLimits,
+  type IngestionModuleOptions,
+} from './ingestion.options';
+import type { BodyItem } from './request-body';
+
+export type EventFormat = 'usage-event' | 'cloudevent';
+
+/**
+ * Validates a batch event by event, collapses repeats of an event id within the batch, and hands the
+ * valid events to the sink durably. Ids already accepted by earlier requests are not looked up here:
+ * the ingestor counts each event id once (see docs/ingestion.md).
+ */
+@Injectable()
+export class IngestionService {
+  readonly limits: IngestionLimits;
+  private readonly now: () => Date;
+
+  constructor(@Inject(INGESTION_OPTIONS) private readonly options: IngestionModuleOptions) {
+    this.limits = { ...DEFAULT_INGESTION_LIMITS, ...options.limits };
+    this.now = options.now ?? (() => new Date());
+  }
+
+  authenticate(authorization: string | undefined): void {
+    const token = bearerToken(authorization);
+    const verification = this.options.verifier.verifyIngestToken(token, this.now().getTime());
+    if (!verification.ok) {
+      throw new ApiError(
+        HttpStatus.UNAUTHORIZED,
+        'unauthenticated',
+        verification.reason === 'missing'
+          ? 'an ingest token is required: Authorization: Bearer <token>'
+          : `the ingest token was refused (${verification.reason})`,
+        { reason: verification.reason },
+        { 'WWW-Authenticate': 'Bearer' },
+      );
+    }
+  }
+
+  async ingest(items: readonly BodyItem[], format: EventFormat): Promise<IngestionResult> {
+    if (items.length === 0) {
+      throw new ApiError(HttpStatus.BAD_REQUEST, 'empty_batch', 'the request holds no events');
+    }
+    if (items.length > this.limits.maxEvents) {
+      throw new ApiError(
+        HttpStatus.PAYLOAD_TOO_LARGE,
+        'too_many_events',
+        `a request may hold at most ${this.limits.maxEvents} events, got ${items.length}`,
+        { maxEvents: this.limits.maxEvents },
+      );
+    }
+    const receivedAt = this.now();
+    const errors: EventError[] = [];
+    const accepted: UsageEventV1[] = [];
+    /** First index and canonical JSON of each event id in this request. */
+    const seen = new Map<string, { index: number; json: string }>();
+    let duplicates = 0;
+    let rejected = 0;
+    items.forEach((item, index) => {
+      const parsed = this.parseItem(item, index, format, receivedAt);
+      if (!parsed.ok) {
+        rejected++;
+        errors.push(...parsed.errors);
+        return;
+      }
+      const json = JSON.stringify(parsed.event);
+      const earlier = seen.get(parsed.event.id);
+      if (earlier === undefined) {
+        seen.set(parsed.event.id, { index, json });
+        accepted.push(parsed.event);
+      } else if (earlier.json === json) {
+        duplicates++;
+      } else {
+        rejected++;
+        errors.push({
+          index,
+          field: 'id',
+          reason: `repeats the id of the event at index ${earlier.index} with different content`,
+        });
+      }
+    });
+    if (accepted.length > 0) {
+      try {
+        await this.options.sink.emitDurably(accepted);
+      } catch (error) {
+        throw new ApiError(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          'ingestion_unavailable',
+          'events could not be stored durably right now; retry the request',
+          error instanceof SpoolFullError ? { reason: 'spool_full' } : undefined,
+          { 'Retry-After': '5' },
+        );
+      }
+    }
+    if (accepted.length === 0 && duplicates === 0) {
+      throw new ApiError(
+        HttpStatus.BAD_REQUEST,
+        'invalid_events',
+        `none of the ${items.length} events is valid`,
+        {
+          accepted: 0,
+          duplicates: 0,
+          rejected,
+          errors,
+        },
+      );
+    }
+    return { accepted: accepted.length, duplicates, rejected, errors };
+  }
+
+  private parseItem(
+    item: BodyItem,
+    index: number,
+    format: EventFormat,
+    receivedAt: Date,
+  ): { ok: true; event: UsageEventV1 } | { ok: false; errors: EventError[] } {
+    if (!item.ok) return { ok: false, errors: [{ ...item.error, index }] };
+    let candidate: unknown = item.value;
+    if (format === 'cloudevent') {
+      const mapped = cloudEventToUsageCandidate(item.value, receivedAt);
+      if (!mapped.ok) return { ok: false, errors: mapped.errors.map((error) => ({ index, ...error })) };
+      candidate = mapped.candidate;
+    }
+    const result = parseUsageEvent(candidate, { now: receivedAt });
+    if (result.ok) return result;
+    const name = format === 'cloudevent' ? cloudEventFieldName : (field: string): string => field;
+    return {
+      ok: false,
+      errors: result.errors.map((error) => ({ index, field: name(error.field), reason: error.reason })),
+    };
+  }
+}
+
+function bearerToken(authorization: string | undefined): string | undefined {
+  if (authorization === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match ? match[1] : '';
+}
