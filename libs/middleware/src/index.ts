@@ -1,0 +1,7 @@
+export {
+  createUsageMiddleware,
+  type UsageIdentity,
+  type UsageMiddleware,
+  type UsageMiddlewareOptions,
+  type UsageRequest,
+} from './usage-middleware';
