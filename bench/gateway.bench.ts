@@ -6,8 +6,11 @@
  *
  * Build and run: npm run bench:gateway
  * Environment: KAFKA_BROKERS (else the embedded event log in a temp dir), REDIS_URL (else in-process limits),
- * BENCH_DURATION_S (default 10), BENCH_CONNECTIONS (default 50), BENCH_SINK=none (drop events: isolates their cost).
+ * BENCH_DURATION_S (default 10), BENCH_CONNECTIONS (default 50), BENCH_SINK=none (drop events: isolates their cost),
+ * BENCH_CPU_PROFILE=<dir> (V8 CPU profile of the gateway process).
  * The upstream, the bare proxy and the gateway each run in their own process; autocannon runs in this one.
+ * Besides req/s and latency, each row reports the CPU time the measured process spent per answered request
+ * (user + system, from process.cpuUsage): on a shared machine this varies far less than throughput does.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -44,9 +47,12 @@ type Autocannon = (
   done: (error: Error | null, result: AutocannonResult) => void,
 ) => unknown;
 
-// autocannon ships no type declarations; only the call above is used.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const autocannon = require('autocannon') as Autocannon;
+/** Loaded in the parent only, so the measured child processes do not carry it. */
+function autocannon(...args: Parameters<Autocannon>): unknown {
+  // autocannon ships no type declarations; only the call above is used.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('autocannon') as Autocannon)(...args);
+}
 
 function listen(server: http.Server): Promise<string> {
   return new Promise((resolve) =>
@@ -208,6 +214,20 @@ function startChild(role: string, arg?: string): Promise<{ child: ChildProcess; 
   });
 }
 
+/** CPU time (user + system, µs) a child has used since it started; children answer a 'cpu' message. */
+function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown): void => {
+      if (typeof message === 'object' && message !== null && 'cpuMicros' in message) {
+        child.off('message', onMessage);
+        resolve(Number((message as { cpuMicros: number }).cpuMicros));
+      }
+    };
+    child.on('message', onMessage);
+    child.send('cpu');
+  });
+}
+
 function load(url: string, headers: Record<string, string>, overallRate?: number): Promise<AutocannonResult> {
   return new Promise((resolve, reject) => {
     autocannon(
@@ -227,6 +247,23 @@ interface Row {
   readonly target: string;
   readonly load: string;
   readonly result: AutocannonResult;
+  /** CPU µs the target's own process spent per answered request. */
+  readonly cpuPerRequest: number;
+}
+
+/** One measurement, with the CPU time the target process used during it. */
+async function measure(
+  target: string,
+  kind: string,
+  child: ChildProcess,
+  url: string,
+  headers: Record<string, string>,
+  overallRate?: number,
+): Promise<Row> {
+  const cpuBefore = await cpuOf(child);
+  const result = await load(url, headers, overallRate);
+  const cpu = (await cpuOf(child)) - cpuBefore;
+  return { target, load: kind, result, cpuPerRequest: cpu / Math.max(1, result.requests.total) };
 }
 
 async function main(): Promise<void> {
@@ -235,22 +272,22 @@ async function main(): Promise<void> {
   const gateway = await startChild('gateway', upstream.ready.url);
   const children = [gateway.child, bare.child, upstream.child];
   const key = gateway.ready.key as string;
-  const targets: [string, string, Record<string, string>][] = [
-    ['upstream direct', upstream.ready.url, {}],
-    ['bare Node proxy', bare.ready.url, {}],
-    ['keymeter gateway', gateway.ready.url, { 'x-api-key': key }],
+  const targets: [string, ChildProcess, string, Record<string, string>][] = [
+    ['upstream direct', upstream.child, upstream.ready.url, {}],
+    ['bare Node proxy', bare.child, bare.ready.url, {}],
+    ['keymeter gateway', gateway.child, gateway.ready.url, { 'x-api-key': key }],
   ];
   const rows: Row[] = [];
   try {
     // Warm-up: connections, JIT, the registry and limit paths.
-    for (const [, url, headers] of targets) await loadShort(url, headers);
-    for (const [target, url, headers] of targets) {
-      rows.push({ target, load: 'saturation', result: await load(url, headers) });
+    for (const [, , url, headers] of targets) await loadShort(url, headers);
+    for (const [target, child, url, headers] of targets) {
+      rows.push(await measure(target, 'saturation', child, url, headers));
     }
     const bareSaturation = rows[1].result.requests.average;
     const halfRate = Math.floor(bareSaturation / 2);
-    for (const [target, url, headers] of targets) {
-      rows.push({ target, load: `fixed ${halfRate} req/s`, result: await load(url, headers, halfRate) });
+    for (const [target, child, url, headers] of targets) {
+      rows.push(await measure(target, `fixed ${halfRate} req/s`, child, url, headers, halfRate));
     }
   } finally {
     for (const child of children) child.kill('SIGTERM');
@@ -269,16 +306,18 @@ function loadShort(url: string, headers: Record<string, string>): Promise<Autoca
 
 function print(rows: readonly Row[]): void {
   const lines = [
-    `| target | load | req/s | p50 ms | p99 ms | non-2xx | errors |`,
-    `| --- | --- | ---: | ---: | ---: | ---: | ---: |`,
+    `| target | load | req/s | p50 ms | p99 ms | CPU µs/req | non-2xx | errors |`,
+    `| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |`,
     ...rows.map(
-      ({ target, load: kind, result }) =>
-        `| ${target} | ${kind} | ${Math.round(result.requests.average)} | ${result.latency.p50} | ${result.latency.p99} | ${result.non2xx} | ${result.errors + result.timeouts} |`,
+      ({ target, load: kind, result, cpuPerRequest }) =>
+        `| ${target} | ${kind} | ${Math.round(result.requests.average)} | ${result.latency.p50} | ${result.latency.p99} | ${Math.round(cpuPerRequest)} | ${result.non2xx} | ${result.errors + result.timeouts} |`,
     ),
   ];
   const bySaturation = (target: string): number =>
     rows.find((row) => row.target === target && row.load === 'saturation')?.result.requests.average ?? 0;
   const ratio = bySaturation('keymeter gateway') / bySaturation('bare Node proxy');
+  const cpuBySaturation = (target: string): number =>
+    rows.find((row) => row.target === target && row.load === 'saturation')?.cpuPerRequest ?? 0;
   const fixed = rows.filter((row) => row.load !== 'saturation');
   const addedP99 =
     (fixed.find((row) => row.target === 'keymeter gateway')?.result.latency.p99 ?? 0) -
@@ -287,6 +326,7 @@ function print(rows: readonly Row[]): void {
     '',
     `gateway / bare proxy throughput at saturation: ${(ratio * 100).toFixed(1)} %`,
     `gateway p99 minus bare proxy p99 at the fixed rate: ${addedP99} ms`,
+    `CPU per request at saturation: gateway ${Math.round(cpuBySaturation('keymeter gateway'))} µs, bare proxy ${Math.round(cpuBySaturation('bare Node proxy'))} µs (throughput bound from CPU alone: ${((100 * cpuBySaturation('bare Node proxy')) / Math.max(1, cpuBySaturation('keymeter gateway'))).toFixed(1)} %)`,
     `connections: ${CONNECTIONS}, duration: ${DURATION_S} s per measurement, event log: ${process.env.KAFKA_BROKERS ? `Kafka ${process.env.KAFKA_BROKERS}` : 'embedded'}, limits: ${process.env.REDIS_URL ? 'Redis' : 'in-process'}, events: ${process.env.BENCH_SINK === 'none' ? 'dropped' : 'produced'}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -299,6 +339,11 @@ async function child(role: string, arg: string | undefined): Promise<void> {
       : role === 'bare-proxy'
         ? await runBareProxy(arg as string)
         : await runGateway(arg as string);
+  process.on('message', (message) => {
+    if (message !== 'cpu') return;
+    const usage = process.cpuUsage();
+    process.send?.({ cpuMicros: usage.user + usage.system });
+  });
   process.send?.(ready);
   if (role !== 'gateway') process.on('SIGTERM', () => process.exit(0));
 }

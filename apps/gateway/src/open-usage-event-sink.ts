@@ -5,6 +5,12 @@ import type { Infrastructure } from '@keymeter/platform';
 
 /** Bound on the on-disk spool while the event log is unreachable. */
 const MAX_SPOOL_BYTES = 1024 * 1024 * 1024;
+/**
+ * A partial batch waits up to 50 ms for more events: at a few thousand calls per second that makes produce
+ * requests of ~100 events instead of ~10, and each request costs kafkajs encoding and gzip work on the
+ * gateway's core. 50 ms is nothing against the ingestion pipeline's seconds.
+ */
+const LINGER_MS = 50;
 
 /** The gateway's usage-event sink: batched into the usage-events topic, spooled under the data dir on outages. */
 export function openUsageEventSink(
@@ -17,6 +23,7 @@ export function openUsageEventSink(
     topic: infra.config.topics.usageEvents.name,
     spoolDir: join(infra.config.dataDir, 'gateway-spool', gatewayId),
     maxSpoolBytes: MAX_SPOOL_BYTES,
+    lingerMs: LINGER_MS,
     logger: infra.logger.child({ app: 'gateway', part: 'event-sink' }),
   });
 }

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { base62LengthForBytes, encodeBase62, encodeBase62Integer } from './base62';
+import { BASE62_ALPHABET, base62LengthForBytes, encodeBase62 } from './base62';
 import { crc32 } from './crc32';
 
 /** `live` keys reach production upstreams and are billed; `test` keys are for integration work. */
@@ -127,8 +127,18 @@ export function redactApiKeys(text: string): string {
   return text.replace(new RegExp(SCAN_PATTERN_GLOBAL_SOURCE, 'g'), (key) => `${displayPrefix(key)}…`);
 }
 
+/**
+ * CRC-32 of the key so far in {@link API_KEY_CHECKSUM_LENGTH} base62 digits. Plain number arithmetic (a CRC-32
+ * is below 2^32, exact in a double): this runs on every gateway call.
+ */
 function checksumOf(unchecked: string): string {
-  return encodeBase62Integer(BigInt(crc32(unchecked)), API_KEY_CHECKSUM_LENGTH);
+  let value = crc32(unchecked);
+  let digits = '';
+  for (let index = 0; index < API_KEY_CHECKSUM_LENGTH; index += 1) {
+    digits = BASE62_ALPHABET[value % 62] + digits;
+    value = Math.floor(value / 62);
+  }
+  return digits;
 }
 
 function displayPrefix(plaintext: string): string {

@@ -1,7 +1,6 @@
 import type { ApiKeySnapshotV1 } from '@keymeter/contracts';
 import {
   bucketParameters,
-  formatMicroCredits,
   quotaStatus,
   rateLimitHeaders,
   retryAfterSeconds,
@@ -22,6 +21,29 @@ function creditLimitMicro(key: ApiKeySnapshotV1): bigint | null {
     creditLimits.set(key, limit);
   }
   return limit;
+}
+
+const MICRO_PER_CREDIT = 1_000_000n;
+
+/** The token bucket's advertised window (seconds to fill from empty), computed once per snapshot. */
+const bucketWindows = new WeakMap<ApiKeySnapshotV1, number>();
+
+function bucketWindowSeconds(
+  key: ApiKeySnapshotV1,
+  rateLimit: NonNullable<ApiKeySnapshotV1['rateLimit']>,
+): number {
+  let seconds = bucketWindows.get(key);
+  if (seconds === undefined) {
+    const { perMs } = bucketParameters(rateLimit);
+    seconds = Math.max(1, Math.ceil((rateLimit.burst * 1000) / perMs));
+    bucketWindows.set(key, seconds);
+  }
+  return seconds;
+}
+
+/** Whole credits of a micro-credit amount, rounded down (what the headers advertise). */
+function wholeCredits(micro: bigint): number {
+  return Number(micro / MICRO_PER_CREDIT);
 }
 
 /** Whether a key has any limit to check (no limit: no store round trip at all). */
@@ -59,12 +81,11 @@ export class KeyLimits {
   ): Record<string, string> {
     const statuses: LimitStatus[] = [];
     if (key.rateLimit !== null && decision.bucket !== undefined) {
-      const { perMs } = bucketParameters(key.rateLimit);
       statuses.push({
         limit: key.rateLimit.burst,
         remaining: Math.max(0, decision.bucket.remaining),
         resetSeconds: Math.ceil(decision.bucket.resetMs / 1000),
-        windowSeconds: Math.max(1, Math.ceil((key.rateLimit.burst * 1000) / perMs)),
+        windowSeconds: bucketWindowSeconds(key, key.rateLimit),
         comment: 'token bucket',
       });
     }
@@ -83,10 +104,11 @@ export class KeyLimits {
     if (request.creditsPerMonth !== null && decision.creditsUsedMicro !== undefined) {
       const { limitMicro, window } = request.creditsPerMonth;
       const left = limitMicro - decision.creditsUsedMicro;
+      // Whole credits straight from the micro-credit integers (no decimal string round trip per call).
       statuses.push(
         quotaStatus({
-          limit: formatMicroCredits(limitMicro),
-          remaining: formatMicroCredits(left > 0n ? left : 0n),
+          limit: wholeCredits(limitMicro),
+          remaining: wholeCredits(left > 0n ? left : 0n),
           window,
           nowMs: request.nowMs,
           comment: 'credits per month',

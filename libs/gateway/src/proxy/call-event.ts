@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { newEventId, USAGE_EVENT_LIMITS, type UsageEventV1, type UsageOutcome } from '@keymeter/contracts';
+import { RandomPool } from './random-pool';
 
 /** What the request path knows about a finished call. */
 export interface FinishedCall {
@@ -20,6 +20,11 @@ export interface FinishedCall {
 }
 
 const METHOD = /^[A-Z]{1,16}$/;
+/** Event ids take their random part from the CSPRNG in bulk (one system call per ~400 ids). */
+const eventIdRandom = new RandomPool();
+/** Calls received in the same millisecond share one ISO string. */
+let lastOccurredMs = Number.NaN;
+let lastOccurredAt = '';
 // eslint-disable-next-line no-control-regex -- control characters are what this finds
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 // eslint-disable-next-line no-control-regex -- control characters are what this removes
@@ -29,8 +34,8 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
 export function callEvent(call: FinishedCall): UsageEventV1 {
   return {
     v: 1,
-    id: newEventId(call.receivedAtMs, randomBytes),
-    occurredAt: new Date(call.receivedAtMs).toISOString(),
+    id: newEventId(call.receivedAtMs, eventIdRandom.take),
+    occurredAt: isoInstant(call.receivedAtMs),
     gatewayId: call.gatewayId,
     keyId: call.keyId,
     customerId: call.customerId,
@@ -46,6 +51,14 @@ export function callEvent(call: FinishedCall): UsageEventV1 {
     outcome: call.outcome,
     billable: call.outcome === 'forwarded' && call.status < 500,
   };
+}
+
+function isoInstant(ms: number): string {
+  if (ms !== lastOccurredMs) {
+    lastOccurredAt = new Date(ms).toISOString();
+    lastOccurredMs = ms;
+  }
+  return lastOccurredAt;
 }
 
 /** User agents are client input: control characters dropped, cut to the contract's length. */

@@ -60,7 +60,14 @@ interface Call {
   requestBytes: number;
   responseBytes: number;
   limitHeaders: Record<string, string> | undefined;
-  admission: { readonly request: AdmissionRequest; readonly costMicro: bigint } | undefined;
+  admission:
+    | {
+        readonly request: AdmissionRequest;
+        readonly costMicro: bigint;
+        /** The route's cost as written: units still equal to it need no parsing at settlement. */
+        readonly routeUnits: string;
+      }
+    | undefined;
   upstream: ClientRequest | undefined;
   finished: boolean;
 }
@@ -169,7 +176,7 @@ export class GatewayProxy {
       this.reject(call, decision.outcome);
       return;
     }
-    call.admission = { request, costMicro };
+    call.admission = { request, costMicro, routeUnits: route.creditsPerCall };
     this.forward(call, route, fromAuthorization);
   }
 
@@ -309,14 +316,19 @@ export class GatewayProxy {
 
   /** Corrects the counts reserved at admission: a non-billable call counts nothing, a billable one its units. */
   private settle(call: Call, key: ApiKeySnapshotV1, billable: boolean): void {
-    const { request, costMicro } = call.admission as NonNullable<Call['admission']>;
+    const { request, costMicro, routeUnits } = call.admission as NonNullable<Call['admission']>;
     const requests =
       request.requestsPerDay === null || billable
         ? null
         : { window: request.requestsPerDay.window, delta: -1 };
     let credits = null;
     if (request.creditsPerMonth !== null) {
-      const actual = billable ? toMicroCredits(call.units, 'units') : 0n;
+      // Units still at the route's cost (no X-Usage-Units): the reservation stands, nothing to parse.
+      const actual = !billable
+        ? 0n
+        : call.units === routeUnits
+          ? costMicro
+          : toMicroCredits(call.units, 'units');
       if (actual !== costMicro)
         credits = { window: request.creditsPerMonth.window, deltaMicro: actual - costMicro };
     }
