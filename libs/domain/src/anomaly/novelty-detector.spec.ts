@@ -1,0 +1,105 @@
+import { createKeyBaseline, updateKeyBaseline, type KeyBaseline } from './key-baseline';
+import { detectNewCountry, detectNewRoute, detectNewSourceNetwork } from './novelty-detector';
+import type { MinuteSources } from './types';
+import { MONDAY, calls } from './test/series';
+
+const HOME: MinuteSources = {
+  networks: { '203.0.113.0/24': 50, '2001:db8:1::/48': 10 },
+  countries: { DE: 60 },
+  routes: { 'GET /v1/quotes/:symbol': 55, 'GET /v1/news': 5 },
+};
+
+/** A key used from the same networks, country and routes every minute for `days` days. */
+function keyUsedFor(days: number, churnEvery?: number): KeyBaseline {
+  let baseline = createKeyBaseline('key_test');
+  for (let minute = MONDAY; minute < MONDAY + days * 1440; minute += 10) {
+    const extra =
+      churnEvery !== undefined && (minute - MONDAY) % churnEvery === 0
+        ? { [`10.0.${(minute / 10) % 250}.0/24`]: 1 }
+        : {};
+    const sources = { ...HOME, networks: { ...HOME.networks, ...extra } };
+    baseline = updateKeyBaseline(baseline, {
+      keyId: 'key_test',
+      endMinute: minute,
+      minutes: [calls(60)],
+      sources,
+    });
+  }
+  return baseline;
+}
+
+const windowFrom = (baseline: KeyBaseline, sources: MinuteSources) => ({
+  keyId: 'key_test',
+  endMinute: (baseline.lastMinute ?? MONDAY) + 1,
+  minutes: [calls(60)],
+  sources,
+});
+
+describe('new networks, countries and routes', () => {
+  const mature = keyUsedFor(10);
+  const leak: MinuteSources = {
+    networks: { ...HOME.networks, '192.0.2.0/24': 7 },
+    countries: { DE: 60, VN: 7 },
+    routes: { ...HOME.routes, 'POST /v1/orders': 7 },
+  };
+
+  it('stays silent while the key keeps to its networks, country and routes', () => {
+    const window = windowFrom(mature, HOME);
+    expect(detectNewSourceNetwork(window, mature)).toBeNull();
+    expect(detectNewCountry(window, mature)).toBeNull();
+    expect(detectNewRoute(window, mature)).toBeNull();
+  });
+
+  it('reports a leaked key used from a new network in a new country on a new route, high', () => {
+    const window = windowFrom(mature, leak);
+    expect(detectNewSourceNetwork(window, mature)).toMatchObject({
+      kind: 'new_source_network',
+      severity: 'high',
+      evidence: { observed: 7, network: '192.0.2.0/24', newNetworks: 1, newCountries: 1, newRoutes: 1 },
+    });
+    expect(detectNewCountry(window, mature)).toMatchObject({ severity: 'high', evidence: { country: 'VN' } });
+    expect(detectNewRoute(window, mature)).toMatchObject({
+      severity: 'medium',
+      evidence: { route: 'POST /v1/orders' },
+    });
+  });
+
+  it('rates a new network alone as low: servers move', () => {
+    const window = windowFrom(mature, { ...HOME, networks: { ...HOME.networks, '192.0.2.0/24': 7 } });
+    expect(detectNewSourceNetwork(window, mature)?.severity).toBe('low');
+    expect(
+      detectNewRoute(
+        windowFrom(mature, { ...HOME, routes: { ...HOME.routes, 'GET /v1/fx/:pair': 1 } }),
+        mature,
+      )?.severity,
+    ).toBe('low');
+  });
+
+  it('says nothing during the learning period of a new key', () => {
+    const young = keyUsedFor(3);
+    const window = windowFrom(young, leak);
+    expect(detectNewSourceNetwork(window, young)).toBeNull();
+    expect(detectNewCountry(window, young)).toBeNull();
+    expect(detectNewRoute(window, young)).toBeNull();
+  });
+
+  it('rates a new network with a new route lower on a key that often shows up from new networks', () => {
+    const churny = keyUsedFor(10, 1440);
+    const stable = mature;
+    const sources = {
+      ...HOME,
+      networks: { ...HOME.networks, '192.0.2.0/24': 3 },
+      routes: { ...HOME.routes, 'GET /v1/fx/:pair': 3 },
+    };
+    expect(churny.recentNew.networks).toBeGreaterThan(1.5);
+    expect(detectNewSourceNetwork(windowFrom(churny, sources), churny)?.severity).toBe('medium');
+    expect(detectNewSourceNetwork(windowFrom(stable, sources), stable)?.severity).toBe('high');
+  });
+
+  it('remembers a network once seen, so it is reported once', () => {
+    const window = windowFrom(mature, leak);
+    const after = updateKeyBaseline(mature, window);
+    expect(detectNewSourceNetwork({ ...window, endMinute: window.endMinute + 1 }, after)).toBeNull();
+    expect(after.networks['192.0.2.0/24']).toEqual([window.endMinute, window.endMinute]);
+  });
+});
