@@ -1,5 +1,11 @@
 export { deduplicationTokenOf, describeRange, type BatchRange } from './batch-range';
 export { toRawEventRow, type RawEventRow, type RowSource } from './raw-event-row';
+export {
+  RAW_EVENT_COLUMNS,
+  rawEventRowAsTabSeparated,
+  rawEventRowsAsTabSeparated,
+  tabSeparatedField,
+} from './raw-event-body';
 export { prepareBatch, type DeadLetter, type PreparedBatch } from './prepare-batch';
 export { PartitionBuffer, type BatchCut, type CutRules, type PlannedRange } from './partition-buffer';
 export type { BatchWatermark, IngestStore } from './ingest-store';
@@ -7,6 +13,7 @@ export {
   ClickHouseIngestStore,
   clickHouseTime,
   readIngestWatermarks,
+  type ClickHouseIngestStoreOptions,
   type IngestWatermark,
 } from './clickhouse-ingest-store';
 export { IngestMetrics } from './ingest-metrics';

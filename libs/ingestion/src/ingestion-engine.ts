@@ -25,6 +25,13 @@ export interface IngestionEngineOptions {
   /** Retry delay after a failed batch: base, doubling per failure, up to max. Default 200 ms .. 10 s. */
   readonly retryBaseDelayMs?: number;
   readonly retryMaxDelayMs?: number;
+  /**
+   * A delivery returns to the consumer at once (so the next records are fetched and decoded while
+   * ClickHouse inserts) unless its partition then holds more than this many records; then it waits for
+   * the partition's inserts. Bounds memory per partition. Default 2 × maxBatchEvents; 0 makes every
+   * delivery wait until its records are inserted and committed.
+   */
+  readonly maxBufferedEvents?: number;
   /** How often lag per partition is refreshed. Default 5 s. */
   readonly lagRefreshMs?: number;
   /** Called after each batch is committed (for tests and benchmarks). */
@@ -68,8 +75,10 @@ class PartitionState {
   lastError: string | undefined;
   retryTimer: NodeJS.Timeout | null = null;
   dueTimer: NodeJS.Timeout | null = null;
-  /** Serialises all work on the partition: deliveries, timed flushes, retries. */
+  /** Serialises the partition's inserts: drains after deliveries, timed flushes, retries. */
   chain: Promise<void> = Promise.resolve();
+  /** A drain is queued on the chain and has not started yet (it will see every record appended until then). */
+  drainQueued = false;
 
   constructor(readonly partition: number) {}
 
@@ -100,6 +109,8 @@ const DEFAULT_LAG_REFRESH_MS = 5_000;
  * (invalid records to the dead-letter topic) → drop ids counted by other batches → insert with the
  * range's deduplication token → record the watermark → commit the offset after the batch. Any failure
  * pauses the partition and retries the same batch with backoff; nothing is committed meanwhile.
+ * Deliveries only buffer records and queue the partition's inserts, so fetching and decoding overlap
+ * the inserts, and partitions insert independently of each other.
  * The exactly-once argument is in docs/ingestor.md.
  */
 export class IngestionEngine {
@@ -110,6 +121,7 @@ export class IngestionEngine {
   private readonly metrics: IngestMetrics;
   private readonly log: IngestLog;
   private readonly rules: CutRules;
+  private readonly maxBufferedEvents: number;
   private lagTimer: NodeJS.Timeout | null = null;
   private lag: Record<number, number> = {};
 
@@ -126,6 +138,10 @@ export class IngestionEngine {
     this.metrics = options.metrics ?? new IngestMetrics();
     this.log = options.log ?? (() => undefined);
     this.rules = { maxBatchEvents: options.maxBatchEvents, maxBatchWaitMs: options.maxBatchWaitMs };
+    this.maxBufferedEvents = options.maxBufferedEvents ?? 2 * options.maxBatchEvents;
+    if (!Number.isInteger(this.maxBufferedEvents) || this.maxBufferedEvents < 0) {
+      throw new RangeError(`maxBufferedEvents: must be a whole number, got ${options.maxBufferedEvents}`);
+    }
   }
 
   /** Joins the consumer group and starts consuming. Resolves once the consumer runs. */
@@ -222,24 +238,44 @@ export class IngestionEngine {
     return result;
   }
 
+  /**
+   * Buffers a delivery and queues the partition's inserts. Returns before they finish (unless the
+   * partition holds more than maxBufferedEvents): the consumer's position moves on, but commits still
+   * come only from inserted batches, so a crash redelivers from the last inserted batch as before.
+   */
   private async onBatch(batch: LogBatch): Promise<void> {
     const part = this.partition(batch.partition);
-    await this.serial(part, async () => {
-      // Stopping: leave the records uncommitted; they are redelivered to the next consumer.
+    // Stopping: leave the records uncommitted; they are redelivered to the next consumer.
+    if (this.state !== 'running') return;
+    const first = BigInt(batch.firstOffset);
+    // A delivery before the expected offset is a redelivery from the committed offset (restart,
+    // rebalance): what was buffered will come again, and plans must be re-read from that point.
+    // The buffer is only reset once the batch in flight has finished with it.
+    if (part.rewind || part.nextOffset === undefined || first < part.nextOffset) {
+      await part.chain;
       if (this.state !== 'running') return;
-      const first = BigInt(batch.firstOffset);
       if (part.rewind) {
         part.reset();
         throw new Error(
           `${this.options.topic}[${batch.partition}]: local state was dropped; redelivering from the committed offset`,
         );
       }
-      // A delivery before the expected offset is a redelivery from the committed offset (restart,
-      // rebalance): what was buffered will come again, and plans must be re-read from that point.
       if (part.nextOffset === undefined || first < part.nextOffset) part.reset();
-      part.buffer.append(batch.records, Date.now());
-      part.nextOffset = BigInt(batch.lastOffset) + 1n;
-      await this.drain(part, false, true);
+    }
+    part.buffer.append(batch.records, Date.now());
+    part.nextOffset = BigInt(batch.lastOffset) + 1n;
+    const drained = this.queueDrain(part);
+    // Backpressure: hold the consumer while this partition is too far behind.
+    if (part.buffer.size > this.maxBufferedEvents) await drained;
+  }
+
+  /** Queues one drain of the partition unless one is queued and not started yet (it will see these records). */
+  private queueDrain(part: PartitionState): Promise<void> {
+    if (part.drainQueued) return part.chain;
+    part.drainQueued = true;
+    return this.serial(part, () => {
+      part.drainQueued = false;
+      return this.drain(part, false, true);
     });
   }
 

@@ -67,6 +67,62 @@ describe('usage schema and the ClickHouse ingest store (chDB)', () => {
     expect(await rows('SELECT toString(count()) AS ids FROM usage_event_ids')).toEqual([{ ids: '3' }]);
   });
 
+  it('stores every column exactly as given, whatever characters the strings hold', async () => {
+    const [row] = prepareBatch(
+      records(
+        [eventMessage(makeEvent({ keyIndex: 3, occurredAtMs: Date.UTC(2026, 3, 1, 8, 30, 15, 123) }))],
+        2,
+        7,
+      ),
+      3_600_000,
+    ).rows;
+    const awkward = {
+      ...row,
+      route: '/v1/a\\b\tc\nd/:id',
+      user_agent: 'agent "quoted", \'single\' \\N ünï ✓\r',
+      gateway_id: 'gw\\',
+      units: '123456789012.000001',
+      request_bytes: Number.MAX_SAFE_INTEGER,
+    };
+    await store.insertEvents([awkward], rangeOf(2, 7, 7));
+
+    const stored = await rows<Record<string, unknown>>(
+      `SELECT event_id, occurred_at, gateway_id, key_id, customer_id, method, route, status, latency_ms,
+              toString(request_bytes) AS request_bytes, toString(response_bytes) AS response_bytes,
+              toString(units) AS units, client_ip, user_agent, outcome, billable, late, source_topic,
+              source_partition, toString(source_offset) AS source_offset
+       FROM usage_events_raw`,
+    );
+    expect(stored).toEqual([
+      {
+        ...awkward,
+        request_bytes: String(awkward.request_bytes),
+        response_bytes: String(awkward.response_bytes),
+      },
+    ]);
+  });
+
+  it('inserts through several clients, each partition on its own one, counting each batch once', async () => {
+    const second = await openClickHouse({ chdbPath: dir, database: `ingest_store_${databaseIndex}` });
+    try {
+      const pooled = new ClickHouseIngestStore([handle.client, second.client]);
+      const streams = [0, 1].map((partition) => [
+        eventMessage(makeEvent({ keyIndex: partition, occurredAtMs: Date.UTC(2026, 3, 1, 1) })),
+        eventMessage(makeEvent({ keyIndex: partition + 2, occurredAtMs: Date.UTC(2026, 3, 1, 2) })),
+      ]);
+      const batches = streams.map((stream, partition) => ({
+        rows: prepareBatch(records(stream, partition, 0), 3_600_000).rows,
+        range: rangeOf(partition, 0, 1),
+      }));
+      await Promise.all(batches.map(({ rows, range }) => pooled.insertEvents(rows, range)));
+      await Promise.all(batches.map(({ rows, range }) => pooled.insertEvents(rows, range)));
+
+      expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(streams.flat())));
+    } finally {
+      await second.close();
+    }
+  });
+
   it('buckets by UTC minute, hour and day, with status class and outcome counts', async () => {
     const at = Date.UTC(2026, 2, 31, 23, 59, 30);
     const stream = [
