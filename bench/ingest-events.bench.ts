@@ -1,0 +1,164 @@
+/**
+ * `POST /v1/events` throughput into the real Kafka broker, in batches of 1,000 events, and the cost of
+ * the codec on that path (JSON.parse of the body, parseUsageEvent, encodeUsageEvent).
+ * Build and run: npm run bench:ingest
+ * Environment: KAFKA_BROKERS (default 127.0.0.1:29092), BENCH_SECONDS (default 15), BENCH_CONCURRENCY
+ * (requests in flight, default 4), BENCH_BATCH (events per request, default 1000).
+ */
+import 'reflect-metadata';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Module } from '@nestjs/common';
+import { encodeUsageEvent, newEventId, parseUsageEvent, type UsageEventV1 } from '@keymeter/contracts';
+import { createKafkaEventLog } from '@keymeter/event-log';
+import { createUsageEventSink } from '@keymeter/event-sink';
+import type { CredentialVerifier } from '@keymeter/gateway';
+import { createLogger, startHttpApp } from '@keymeter/platform';
+import { IngestionModule } from '../apps/gateway/src/ingestion/ingestion.module';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
+const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:29092').split(',');
+const TOKEN = `bench-${randomBytes(8).toString('hex')}`;
+
+function event(index: number): UsageEventV1 {
+  return {
+    v: 1,
+    id: newEventId(Date.now(), (count) => randomBytes(count)),
+    occurredAt: new Date().toISOString(),
+    gatewayId: 'bench-gw',
+    keyId: `key_${index % 1000}`,
+    customerId: `cus_${index % 100}`,
+    method: 'GET',
+    route: '/v1/quotes/:symbol',
+    status: 200,
+    latencyMs: 12,
+    requestBytes: 230,
+    responseBytes: 1840,
+    units: '1',
+    clientIp: '203.0.113.9',
+    userAgent: 'bench/1.0',
+    outcome: 'forwarded',
+    billable: true,
+  };
+}
+
+/** Batches with distinct ids (re-posting one batch would only measure the ingestor's dedup). */
+function batches(count: number): string[] {
+  return Array.from({ length: count }, (_, b) =>
+    JSON.stringify(Array.from({ length: BATCH }, (_, index) => event(b * BATCH + index))),
+  );
+}
+
+function codecCost(body: string): { parseUs: number; validateUs: number; encodeUs: number } {
+  const rounds = 20;
+  let parse = 0n;
+  let validate = 0n;
+  let encode = 0n;
+  for (let round = 0; round < rounds; round++) {
+    const t0 = process.hrtime.bigint();
+    const items = JSON.parse(body) as unknown[];
+    const t1 = process.hrtime.bigint();
+    const events = items.map((item) => {
+      const result = parseUsageEvent(item, { now: new Date() });
+      if (!result.ok) throw new Error(JSON.stringify(result.errors));
+      return result.event;
+    });
+    const t2 = process.hrtime.bigint();
+    for (const item of events) encodeUsageEvent(item);
+    const t3 = process.hrtime.bigint();
+    parse += t1 - t0;
+    validate += t2 - t1;
+    encode += t3 - t2;
+  }
+  const perEvent = (total: bigint): number => Number(total) / 1000 / rounds / BATCH;
+  return { parseUs: perEvent(parse), validateUs: perEvent(validate), encodeUs: perEvent(encode) };
+}
+
+async function main(): Promise<void> {
+  const topic = `bench-ingest-${Date.now()}`;
+  const log = createKafkaEventLog({ brokers: BROKERS, clientId: 'bench-ingest', logSink: () => undefined });
+  await log.ensureTopics([{ name: topic, partitions: 6 }]);
+  const spoolDir = mkdtempSync(join(tmpdir(), 'keymeter-bench-spool-'));
+  const sink = await createUsageEventSink({
+    eventLog: log,
+    topic,
+    spoolDir,
+    maxSpoolBytes: 512 * 1024 * 1024,
+    batchSize: 5000,
+  });
+  const tokenHash = createHash('sha256').update(TOKEN).digest('hex');
+  const verifier: CredentialVerifier = {
+    verifyApiKey: () => ({ ok: false, reason: 'unknown' }),
+    verifyIngestToken: (plaintext) =>
+      plaintext !== undefined && createHash('sha256').update(plaintext).digest('hex') === tokenHash
+        ? {
+            ok: true,
+            token: {
+              v: 1,
+              kind: 'ingest_token',
+              tokenId: 'bench',
+              name: 'bench',
+              secrets: [{ hash: tokenHash, validUntil: null }],
+              status: 'active',
+              revision: 1,
+              updatedAt: new Date().toISOString(),
+            },
+          }
+        : { ok: false, reason: 'unknown' },
+  };
+  @Module({ imports: [IngestionModule.register({ sink, verifier })] })
+  class BenchModule {}
+  const app = await startHttpApp(BenchModule, {
+    name: 'gateway',
+    host: '127.0.0.1',
+    port: 0,
+    logger: createLogger('warn'),
+  });
+
+  const bodies = batches(200);
+  const codec = codecCost(bodies[0]);
+  let sent = 0;
+  let failures = 0;
+  const deadline = Date.now() + SECONDS * 1000;
+  const started = process.hrtime.bigint();
+  const worker = async (offset: number): Promise<void> => {
+    for (let n = offset; Date.now() < deadline; n += CONCURRENCY) {
+      const response = await fetch(`${app.url}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body: bodies[n % bodies.length],
+      });
+      const result = (await response.json()) as { accepted?: number };
+      if (response.status === 202 && result.accepted === BATCH) sent += BATCH;
+      else failures++;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, (_, index) => worker(index)));
+  const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
+  await sink.flush();
+  const stats = sink.stats();
+  await app.close();
+  await sink.close();
+  await log.close();
+  rmSync(spoolDir, { recursive: true, force: true });
+
+  const perSecond = Math.round(sent / elapsedS);
+  process.stdout.write(
+    [
+      `POST /v1/events, batches of ${BATCH}, ${CONCURRENCY} requests in flight, ${elapsedS.toFixed(1)} s, Kafka ${BROKERS.join(',')}`,
+      `  accepted (durable): ${sent} events = ${perSecond} events/s (${failures} failed requests)`,
+      `  produced ${stats.produced}, spooled ${stats.spooledEvents}, producer errors ${stats.producerErrors}`,
+      `  codec per event: JSON.parse ${codec.parseUs.toFixed(2)} us, parseUsageEvent ${codec.validateUs.toFixed(2)} us, encodeUsageEvent ${codec.encodeUs.toFixed(2)} us`,
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
