@@ -7,7 +7,7 @@
  * Build and run: npm run bench:gateway
  * Environment: KAFKA_BROKERS (else the embedded event log in a temp dir), REDIS_URL (else in-process limits),
  * BENCH_DURATION_S (default 10), BENCH_CONNECTIONS (default 50), BENCH_SINK=none (drop events: isolates their cost),
- * BENCH_CPU_PROFILE=<dir> (V8 CPU profile of the gateway process).
+ * BENCH_CPU_PROFILE=<dir> (V8 CPU profiles of the gateway and the bare proxy, in <dir>/gateway and <dir>/bare-proxy).
  * The upstream, the bare proxy and the gateway each run in their own process; autocannon runs in this one.
  * Besides req/s and latency, each row reports the CPU time the measured process spent per answered request
  * (user + system, from process.cpuUsage): on a shared machine this varies far less than throughput does.
@@ -200,11 +200,12 @@ async function runGateway(upstreamUrl: string): Promise<Ready> {
 }
 
 function startChild(role: string, arg?: string): Promise<{ child: ChildProcess; ready: Ready }> {
-  // BENCH_CPU_PROFILE=dir writes a V8 CPU profile of the gateway process there.
-  const profile = role === 'gateway' && process.env.BENCH_CPU_PROFILE !== undefined;
+  // BENCH_CPU_PROFILE=dir writes V8 CPU profiles of the gateway and the bare proxy to dir/<role>/.
+  const profileDir = process.env.BENCH_CPU_PROFILE;
+  const profile = role !== 'upstream' && profileDir !== undefined;
   const child = fork(__filename, [role, ...(arg === undefined ? [] : [arg])], {
     stdio: 'inherit',
-    execArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [],
+    execArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, role)}`] : [],
   });
   return new Promise((resolve, reject) => {
     child.once('message', (ready: Ready) => resolve({ child, ready }));

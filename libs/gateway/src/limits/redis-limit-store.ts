@@ -81,13 +81,17 @@ export class RedisLimitStore implements LimitStore {
       return { outcome: 'allowed', retryAfterMs: 0, degraded: true };
     }
     const [code, retryAfterMs, remaining, resetMs, requestsUsed, creditsUsed] = reply;
-    return {
+    // Built field by field rather than with conditional spreads: this runs on every call.
+    const decision: {
+      -readonly [K in keyof AdmissionDecision]: AdmissionDecision[K];
+    } = {
       outcome: code === 0 ? 'allowed' : code === 1 ? 'rate_limited' : 'quota_exceeded',
       retryAfterMs,
-      ...(rateLimit !== null ? { bucket: { remaining, resetMs } } : {}),
-      ...(requestsPerDay !== null && code !== 1 ? { requestsUsed } : {}),
-      ...(creditsPerMonth !== null && code !== 1 ? { creditsUsedMicro: BigInt(creditsUsed) } : {}),
     };
+    if (rateLimit !== null) decision.bucket = { remaining, resetMs };
+    if (requestsPerDay !== null && code !== 1) decision.requestsUsed = requestsUsed;
+    if (creditsPerMonth !== null && code !== 1) decision.creditsUsedMicro = BigInt(creditsUsed);
+    return decision;
   }
 
   settle(settlement: Settlement): void {

@@ -36,7 +36,8 @@ export function presentedKey(headers: IncomingHttpHeaders): PresentedKey {
 
 /** Names listed in a Connection header are hop-by-hop for this message too. */
 function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
-  if (value === undefined) return undefined;
+  // The common value names only a header that is hop-by-hop anyway: no set to build.
+  if (value === undefined || value === 'keep-alive') return undefined;
   const text = Array.isArray(value) ? value.join(',') : value;
   return new Set(text.split(',').map((token) => token.trim().toLowerCase()));
 }
