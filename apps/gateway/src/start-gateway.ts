@@ -88,14 +88,21 @@ export async function startGateway(
     });
     closers.push(() => proxy.close());
 
-    const app = await startHttpApp(GatewayModule.register({ checks: [eventLogCheck(eventLog)], metrics }), {
-      name: 'gateway',
-      host: config.host,
-      port: options.port ?? config.ports.gateway,
-      logger: infra.logger,
-      docs: { title: 'keymeter gateway', description: 'Authenticating reverse proxy and event ingestion' },
-      frontHandler: (appHandler) => gatewayFrontHandler(appHandler, proxy.handle),
-    });
+    const app = await startHttpApp(
+      GatewayModule.register({
+        checks: [eventLogCheck(eventLog)],
+        metrics,
+        ingestion: { sink: eventSink, verifier: view },
+      }),
+      {
+        name: 'gateway',
+        host: config.host,
+        port: options.port ?? config.ports.gateway,
+        logger: infra.logger,
+        docs: { title: 'keymeter gateway', description: 'Authenticating reverse proxy and event ingestion' },
+        frontHandler: (appHandler) => gatewayFrontHandler(appHandler, proxy.handle),
+      },
+    );
     return {
       ...app,
       close: async (): Promise<void> => {
