@@ -2,22 +2,38 @@
  * End-to-end ingestion: UsageEvents produced to a real Kafka broker → counted in ClickHouse (chDB), with
  * the broker, the producer and the ingestor on this machine.
  *
- *   npm run bench:pipeline            (KAFKA_BROKERS, default 127.0.0.1:29092; BENCH_EVENTS, BENCH_RATE)
+ *   npm run bench:pipeline            (KAFKA_BROKERS, default 127.0.0.1:29092)
  *
- * Phase 1, throughput: BENCH_EVENTS events (default 300 000) are produced first, then the ingestor starts;
- *   sustained events/s = events / time until the last one is counted in the rollups.
- * Phase 2, latency: events are produced at BENCH_RATE events/s (default 20 000) for 15 s while the ingestor
- *   runs; every 50 ms the rollup total is read, and each produced chunk's latency is the time from its
- *   send until the total covers it. Prints p50/p99.
+ * Several ingestor variants run one after another in the same process (so they see the same machine
+ * load), each into its own database: BENCH_VARIANTS (default baseline,tsv,tsv-2s,tsv-50k,tsv-50k-2s):
+ *   baseline   - the ingestor before the insert-path work: JSONEachRow insert, id lookups of 5 000, every
+ *                delivery waits for its inserts (maxBufferedEvents 0), batches of 10 000;
+ *   tsv        - TabSeparated insert, id lookups of 20 000, deliveries overlap inserts, batches of 10 000;
+ *   tsv-2s     - the same with two chDB sessions (partitions spread over them);
+ *   tsv-50k    - tsv with batches of 50 000;
+ *   tsv-50k-2s - tsv-2s with batches of 50 000.
+ * Phase 1, throughput: BENCH_EVENTS events (default 200 000) are produced once to a backlog topic; each
+ *   variant's ingestor (its own consumer group) starts on it; sustained events/s = events / time until the
+ *   last one is counted in usage_rollup_minute.
+ * Phase 2, latency: per variant, events are produced at BENCH_RATE events/s (default 5 000) for 15 s to a
+ *   fresh topic while its ingestor runs; every 50 ms the rollup total is read, and each produced chunk's
+ *   latency is the time from its send until the total covers it. Prints p50/p99.
+ * BENCH_WAIT_MS (default 200) is the batch wait of every variant. `uptime` is printed at start and end.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openClickHouse, runClickHouseMigrations, type ClickHouseHandle } from '@keymeter/clickhouse';
 import { encodeUsageEvent, isBillable, newEventId, type UsageEventV1 } from '@keymeter/contracts';
 import { createKafkaEventLog, type EventLog, type OutgoingMessage } from '@keymeter/event-log';
-import { ClickHouseIngestStore, IngestionEngine } from '@keymeter/ingestion';
+import {
+  ClickHouseIngestStore,
+  deduplicationTokenOf,
+  IngestionEngine,
+  type BatchRange,
+  type RawEventRow,
+} from '@keymeter/ingestion';
 
 const PARTITIONS = 6;
 const KEYS = 1000;
@@ -57,21 +73,77 @@ async function counted(handle: ClickHouseHandle): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
+/** The insert as it was before: keyed JSON rows serialised by the client. */
+class JsonEachRowIngestStore extends ClickHouseIngestStore {
+  constructor(private readonly jsonClient: ClickHouseHandle['client']) {
+    super(jsonClient, { idLookupChunk: 5_000 });
+  }
+
+  override async insertEvents(rows: readonly RawEventRow[], range: BatchRange): Promise<void> {
+    if (rows.length === 0) return;
+    await this.jsonClient.insert({
+      table: 'usage_events_raw',
+      values: [...rows],
+      format: 'JSONEachRow',
+      clickhouse_settings: {
+        insert_deduplicate: 1,
+        insert_deduplication_token: deduplicationTokenOf(range),
+        deduplicate_blocks_in_dependent_materialized_views: 1,
+        async_insert: 0,
+      },
+    });
+  }
+}
+
+interface Variant {
+  readonly name: string;
+  readonly batch: number;
+  readonly sessions: number;
+  readonly store: (handles: readonly ClickHouseHandle[]) => ClickHouseIngestStore;
+  readonly maxBufferedEvents?: number;
+}
+
+const VARIANTS: readonly Variant[] = [
+  {
+    name: 'baseline',
+    batch: 10_000,
+    sessions: 1,
+    store: ([h]) => new JsonEachRowIngestStore(h.client),
+    maxBufferedEvents: 0,
+  },
+  { name: 'tsv', batch: 10_000, sessions: 1, store: ([h]) => new ClickHouseIngestStore(h.client) },
+  {
+    name: 'tsv-2s',
+    batch: 10_000,
+    sessions: 2,
+    store: (hs) => new ClickHouseIngestStore(hs.map((h) => h.client)),
+  },
+  { name: 'tsv-50k', batch: 50_000, sessions: 1, store: ([h]) => new ClickHouseIngestStore(h.client) },
+  {
+    name: 'tsv-50k-2s',
+    batch: 50_000,
+    sessions: 2,
+    store: (hs) => new ClickHouseIngestStore(hs.map((h) => h.client)),
+  },
+];
+
 function startEngine(
   log: EventLog,
-  handle: ClickHouseHandle,
+  variant: Variant,
+  handles: readonly ClickHouseHandle[],
   topic: string,
   groupId: string,
 ): IngestionEngine {
   return new IngestionEngine({
     eventLog: log,
-    store: new ClickHouseIngestStore(handle.client),
+    store: variant.store(handles),
     topic,
     groupId,
     deadLetterTopic: `${topic}-dlq`,
-    maxBatchEvents: Number(process.env.BENCH_BATCH ?? 10_000),
+    maxBatchEvents: variant.batch,
     maxBatchWaitMs: Number(process.env.BENCH_WAIT_MS ?? 200),
     lateGraceMs: 3_600_000,
+    ...(variant.maxBufferedEvents === undefined ? {} : { maxBufferedEvents: variant.maxBufferedEvents }),
   });
 }
 
@@ -81,25 +153,15 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function main(): Promise<void> {
-  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:29092').split(',');
-  const total = Number(process.env.BENCH_EVENTS ?? 300_000);
-  const rate = Number(process.env.BENCH_RATE ?? 20_000);
-  const dir = mkdtempSync(join(tmpdir(), 'keymeter-bench-pipeline-'));
-  const log = createKafkaEventLog({ brokers, clientId: 'keymeter-bench', logSink: () => undefined });
-  const handle = await openClickHouse({ chdbPath: dir, database: 'bench' });
-  try {
-    await runClickHouseMigrations(handle);
-    const suffix = `${Date.now()}`;
-    const topic = `bench-usage-events-${suffix}`;
-    await log.ensureTopics([
-      { name: topic, partitions: PARTITIONS },
-      { name: `${topic}-dlq`, partitions: PARTITIONS },
-    ]);
-    const producer = await log.producer();
+const load = (): string =>
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')}`;
 
-    // Phase 1: throughput from a backlog.
-    const began = Date.now();
+async function produceBacklog(log: EventLog, topic: string, total: number): Promise<number> {
+  const producer = await log.producer();
+  const began = Date.now();
+  try {
     for (let start = 0; start < total; start += PRODUCE_CHUNK * 5) {
       const sends: Promise<void>[] = [];
       for (let c = start; c < Math.min(total, start + PRODUCE_CHUNK * 5); c += PRODUCE_CHUNK) {
@@ -109,20 +171,49 @@ async function main(): Promise<void> {
       }
       await Promise.all(sends);
     }
-    const producedIn = (Date.now() - began) / 1000;
-    process.stdout.write(
-      `produced ${total} events in ${producedIn.toFixed(1)} s (${Math.round(total / producedIn)}/s)\n`,
-    );
-    const engine = startEngine(log, handle, topic, `bench-ingestor-${suffix}`);
+  } finally {
+    await producer.close();
+  }
+  return (Date.now() - began) / 1000;
+}
+
+async function runVariant(
+  log: EventLog,
+  dir: string,
+  variant: Variant,
+  backlogTopic: string,
+  total: number,
+  rate: number,
+  suffix: string,
+): Promise<void> {
+  const database = `bench_${variant.name.replace(/-/g, '_')}`;
+  const handles: ClickHouseHandle[] = [];
+  for (let i = 0; i < variant.sessions; i++) handles.push(await openClickHouse({ chdbPath: dir, database }));
+  const [handle] = handles;
+  try {
+    await runClickHouseMigrations(handle);
+    process.stdout.write(`[${variant.name}] start, ${load()}\n`);
+
+    // Phase 1: throughput from the backlog.
+    const engine = startEngine(log, variant, handles, backlogTopic, `bench-${variant.name}-${suffix}`);
     const ingestStart = Date.now();
     await engine.start();
     while ((await counted(handle)) < total) await sleep(100);
     const ingestSeconds = (Date.now() - ingestStart) / 1000;
+    await engine.stop();
     process.stdout.write(
-      `throughput: ${total} events counted in ${ingestSeconds.toFixed(1)} s = ${Math.round(total / ingestSeconds)} events/s\n`,
+      `[${variant.name}] throughput: ${total} events counted in ${ingestSeconds.toFixed(1)} s = ${Math.round(total / ingestSeconds)} events/s\n`,
     );
 
-    // Phase 2: latency at a steady rate.
+    // Phase 2: latency at a steady rate, on a fresh topic.
+    const topic = `bench-usage-events-${variant.name}-${suffix}`;
+    await log.ensureTopics([
+      { name: topic, partitions: PARTITIONS },
+      { name: `${topic}-dlq`, partitions: PARTITIONS },
+    ]);
+    const live = startEngine(log, variant, handles, topic, `bench-live-${variant.name}-${suffix}`);
+    await live.start();
+    const producer = await log.producer();
     const durationMs = 15_000;
     const sent: Array<{ atMs: number; cumulative: number }> = [];
     let cumulative = total;
@@ -157,14 +248,45 @@ async function main(): Promise<void> {
     latencies.sort((a, b) => a - b);
     const achieved = (cumulative - total) / (durationMs / 1000);
     process.stdout.write(
-      `latency at ${Math.round(achieved)} events/s: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies[latencies.length - 1]} ms (${latencies.length} chunks)\n`,
+      `[${variant.name}] latency at ${Math.round(achieved)} events/s: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies[latencies.length - 1]} ms (${latencies.length} chunks)\n`,
     );
-    await engine.stop();
+    await live.stop();
     await producer.close();
+    process.stdout.write(`[${variant.name}] end, ${load()}\n`);
+  } finally {
+    for (const h of handles) await h.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:29092').split(',');
+  const total = Number(process.env.BENCH_EVENTS ?? 200_000);
+  const rate = Number(process.env.BENCH_RATE ?? 5_000);
+  const names = (process.env.BENCH_VARIANTS ?? VARIANTS.map((v) => v.name).join(',')).split(',');
+  const variants = names.map((name) => {
+    const variant = VARIANTS.find((v) => v.name === name);
+    if (!variant) throw new Error(`BENCH_VARIANTS: unknown variant ${name}`);
+    return variant;
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'keymeter-bench-pipeline-'));
+  const log = createKafkaEventLog({ brokers, clientId: 'keymeter-bench', logSink: () => undefined });
+  process.stdout.write(`start ${new Date().toISOString()}, ${load()}\n`);
+  try {
+    const suffix = `${Date.now()}`;
+    const backlogTopic = `bench-usage-events-${suffix}`;
+    await log.ensureTopics([
+      { name: backlogTopic, partitions: PARTITIONS },
+      { name: `${backlogTopic}-dlq`, partitions: PARTITIONS },
+    ]);
+    const producedIn = await produceBacklog(log, backlogTopic, total);
+    process.stdout.write(
+      `produced ${total} events in ${producedIn.toFixed(1)} s (${Math.round(total / producedIn)}/s)\n`,
+    );
+    for (const variant of variants) await runVariant(log, dir, variant, backlogTopic, total, rate, suffix);
   } finally {
     await log.close();
-    await handle.close();
     rmSync(dir, { recursive: true, force: true });
+    process.stdout.write(`end ${new Date().toISOString()}, ${load()}\n`);
   }
 }
 
