@@ -8,38 +8,51 @@ import {
   type Infrastructure,
   type RunningHttpApp,
 } from '@keymeter/platform';
-import { createBillingServices, createClickHouseUsageSource } from '@keymeter/billing';
+import { createBillingServices } from '@keymeter/billing';
 import { createKeyManagement } from '@keymeter/keys';
+import { createClickHouseLastUsedAt, createClickHouseUsageSource } from '@keymeter/usage';
 import { BillingModule } from './billing.module';
 
 export async function startBilling(infra: Infrastructure): Promise<RunningHttpApp> {
-  const checks = [databaseCheck(requireDatabase(infra)), clickhouseCheck(requireClickHouse(infra))];
+  const clickhouse = requireClickHouse(infra);
+  const eventLog = requireEventLog(infra);
+  const usageTopic = infra.config.topics.usageEvents.name;
+  const checks = [databaseCheck(requireDatabase(infra)), clickhouseCheck(clickhouse)];
   const keys = createKeyManagement({
     dataSource: requireDatabase(infra).dataSource,
-    eventLog: requireEventLog(infra),
+    eventLog,
     registryTopic: infra.config.topics.keyRegistry.name,
     adminToken: infra.config.adminToken,
     logger: infra.logger.child({ component: 'key-registry-outbox' }),
+    lastUsedAt: createClickHouseLastUsedAt(clickhouse),
   });
   const billing = createBillingServices({
     dataSource: requireDatabase(infra).dataSource,
-    usage: createClickHouseUsageSource(requireClickHouse(infra)),
+    usage: createClickHouseUsageSource(clickhouse, { topic: usageTopic }),
     finalizeGraceMs: infra.config.invoiceFinalizeGraceMs,
   });
   // Before listening: the admin token exists and every credential's snapshot is queued for the registry.
   await keys.start();
   let running: RunningHttpApp;
   try {
-    running = await startHttpApp(BillingModule.register({ checks, keys, billing }), {
-      name: 'billing',
-      host: infra.config.host,
-      port: infra.config.ports.billing,
-      logger: infra.logger,
-      docs: {
-        title: 'keymeter billing',
-        description: 'Admin and customer API: keys, plans, invoices, reports, alerts',
+    running = await startHttpApp(
+      BillingModule.register({
+        checks,
+        keys,
+        billing,
+        usage: { clickhouse, eventLog, topic: usageTopic },
+      }),
+      {
+        name: 'billing',
+        host: infra.config.host,
+        port: infra.config.ports.billing,
+        logger: infra.logger,
+        docs: {
+          title: 'keymeter billing',
+          description: 'Admin and customer API: keys, plans, invoices, reports, alerts',
+        },
       },
-    });
+    );
   } catch (error) {
     await keys.stop();
     throw error;

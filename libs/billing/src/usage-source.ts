@@ -1,5 +1,3 @@
-import type { ClickHouseHandle } from '@keymeter/clickhouse';
-
 /** The metered quantities of one customer over a time range, as exact decimal strings. */
 export interface UsageQuantities {
   /** Billable calls. */
@@ -57,17 +55,4 @@ export const ZERO_USAGE: Readonly<UsageQuantities> = Object.freeze({
 /** The usage source could not answer (not configured, or the analytics store is unreachable). */
 export class UsageSourceUnavailableError extends Error {
   override readonly name = 'UsageSourceUnavailableError';
-}
-
-/**
- * The ClickHouse-backed usage source (usage_events_raw and its rollups, with the ingestor's offsets as
- * the cut-off). It belongs with the usage queries library; until that is wired in here, every call
- * fails with {@link UsageSourceUnavailableError}, so invoice runs refuse to run rather than bill zero.
- */
-export function createClickHouseUsageSource(_clickhouse: ClickHouseHandle): UsageSource {
-  const unavailable = (): Promise<never> =>
-    Promise.reject(
-      new UsageSourceUnavailableError('usage queries from ClickHouse are not available in this build yet'),
-    );
-  return { quantities: unavailable, perKey: unavailable, cutoff: unavailable };
 }

@@ -1,7 +1,7 @@
 import { loadConfigOrExit } from '@keymeter/config';
 import { createLogger, openInfrastructure, requireClickHouse, requireDatabase } from '@keymeter/platform';
 import { createBillingServices, type BillingServices } from '../billing-services';
-import { createClickHouseUsageSource } from '../usage-source';
+import { createClickHouseUsageSource } from '@keymeter/usage';
 
 /** Opens Postgres and ClickHouse as configured (env) and builds the billing services for a command. */
 export async function openBillingForCommand(
@@ -12,7 +12,7 @@ export async function openBillingForCommand(
   const infra = await openInfrastructure(config, logger, { database: true, clickhouse: true });
   const billing = createBillingServices({
     dataSource: requireDatabase(infra).dataSource,
-    usage: createClickHouseUsageSource(requireClickHouse(infra)),
+    usage: createClickHouseUsageSource(requireClickHouse(infra), { topic: config.topics.usageEvents.name }),
     finalizeGraceMs: config.invoiceFinalizeGraceMs,
   });
   return { billing, close: () => infra.close() };
