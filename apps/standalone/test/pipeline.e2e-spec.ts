@@ -174,5 +174,38 @@ describe('npm start: a call through the gateway is counted in usage', () => {
       credits: '42.5',
       egress_bytes: String(5 * proxiedBytes + 3 * 1000),
     });
+
+    // The same usage priced: 8 requests at 0.01 = 0.08; 42.5 credits, first 10 free, 32.5 at 0.20 = 6.50.
+    const plan = await api<{ id: string }>('POST', '/v1/plans', {
+      name: 'Market data',
+      currency: 'EUR',
+      meters: {
+        requests: { type: 'per_unit', unitPrice: '0.01' },
+        credits: {
+          type: 'graduated',
+          tiers: [
+            { upTo: '10', unitPrice: '0' },
+            { upTo: null, unitPrice: '0.20' },
+          ],
+        },
+      },
+    });
+    expect(plan.status).toBe(201);
+    const periodStart = '2026-10-31T23:00:00Z'; // 2026-11-01 00:00 in Europe/Paris
+    const subscribed = await api('POST', `/v1/customers/${customer.body.id}/subscriptions`, {
+      planId: plan.body.id,
+      startsAt: periodStart,
+    });
+    expect(subscribed.status).toBe(201);
+    const period = new Date(now).toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' }).slice(0, 7);
+    const run = await api<{ results: { invoice: { total: string; lines: { amount: string }[] } }[] }>(
+      'POST',
+      '/v1/invoices/run',
+      { period, customerId: customer.body.id },
+    );
+    expect(run.status).toBe(200);
+    const invoice = run.body.results[0].invoice;
+    expect(invoice.lines.map((line) => line.amount).sort()).toEqual(['0.08', '6.50']);
+    expect(invoice.total).toBe('6.58');
   });
 });
