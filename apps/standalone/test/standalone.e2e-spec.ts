@@ -52,6 +52,7 @@ describe('npm start (all three apps, embedded defaults)', () => {
     expect(ingestor.body.dependencies).toEqual({
       'event-log': expect.objectContaining({ up: true, adapter: 'embedded' }),
       clickhouse: { up: true, adapter: 'chdb' },
+      ingestion: expect.objectContaining({ up: true, adapter: 'consumer' }),
     });
     const billing = await health(running.urls.billing);
     expect(billing.status).toBe(200);
