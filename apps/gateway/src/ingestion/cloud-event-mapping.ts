@@ -1,25 +1,10 @@
-import { isBillable, USAGE_OUTCOMES, type UsageOutcome } from '@keymeter/contracts';
+import { isBillable, USAGE_EVENT_V1_FIELDS, USAGE_OUTCOMES, type UsageOutcome } from '@keymeter/contracts';
 import { cloudEventUsageId } from './event-id-derivation';
 import type { EventError } from './ingestion-result';
 
 /** UsageEvent fields a CloudEvent's `data` may set; anything else in `data` goes to `meta`. */
-const DATA_FIELDS = new Set([
-  'keyId',
-  'customerId',
-  'method',
-  'route',
-  'status',
-  'latencyMs',
-  'requestBytes',
-  'responseBytes',
-  'units',
-  'clientIp',
-  'userAgent',
-  'outcome',
-  'billable',
-  'country',
-  'meta',
-]);
+const ENVELOPE_FIELDS = new Set(['v', 'id', 'occurredAt', 'gatewayId']);
+const DATA_FIELDS = new Set<string>(USAGE_EVENT_V1_FIELDS.filter((field) => !ENVELOPE_FIELDS.has(field)));
 const GATEWAY_ID_MAX = 128;
 
 /** Where each UsageEvent field came from in the CloudEvent, so errors name what the client sent. */

@@ -8,6 +8,7 @@ export { USAGE_EVENT_LIMITS } from './usage-event.limits';
 export { usageEventV1JsonSchema } from './usage-event.json-schema';
 export {
   REJECTED_OUTCOMES,
+  USAGE_EVENT_V1_FIELDS,
   USAGE_OUTCOMES,
   type FieldError,
   type UsageEventParseResult,

@@ -6,6 +6,7 @@ import { normalizeUnits, UNITS_REASON } from './units';
 import { USAGE_EVENT_LIMITS as LIMITS } from './usage-event.limits';
 import {
   REJECTED_OUTCOMES,
+  USAGE_EVENT_V1_FIELDS,
   USAGE_OUTCOMES,
   type FieldError,
   type UsageEventParseResult,
@@ -19,27 +20,7 @@ export interface ParseUsageEventOptions {
   maxFutureSkewMs?: number;
 }
 
-const FIELDS = new Set<string>([
-  'v',
-  'id',
-  'occurredAt',
-  'gatewayId',
-  'keyId',
-  'customerId',
-  'method',
-  'route',
-  'status',
-  'latencyMs',
-  'requestBytes',
-  'responseBytes',
-  'units',
-  'clientIp',
-  'userAgent',
-  'outcome',
-  'billable',
-  'country',
-  'meta',
-]);
+const FIELDS = new Set<string>(USAGE_EVENT_V1_FIELDS);
 const OUTCOMES = new Set<string>(USAGE_OUTCOMES);
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 const METHOD = /^[A-Z]{1,16}$/;

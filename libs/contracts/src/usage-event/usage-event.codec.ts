@@ -1,32 +1,12 @@
 import { parseUsageEvent, type ParseUsageEventOptions } from './parse-usage-event';
-import type { UsageEventParseResult, UsageEventV1 } from './usage-event.types';
+import { USAGE_EVENT_V1_FIELDS, type UsageEventParseResult, type UsageEventV1 } from './usage-event.types';
 
 /**
  * Kafka payload of a UsageEvent: a JSON array whose first element is the schema version, then the fields
  * in this order. Smaller and faster than a keyed object (see bench/usage-event-codec.bench.ts), still
  * readable with any Kafka console tool. Optional trailing fields are left out when absent.
  */
-export const USAGE_EVENT_V1_COMPACT_FIELDS = [
-  'v',
-  'id',
-  'occurredAt',
-  'gatewayId',
-  'keyId',
-  'customerId',
-  'method',
-  'route',
-  'status',
-  'latencyMs',
-  'requestBytes',
-  'responseBytes',
-  'units',
-  'clientIp',
-  'userAgent',
-  'outcome',
-  'billable',
-  'country',
-  'meta',
-] as const satisfies readonly (keyof UsageEventV1)[];
+export const USAGE_EVENT_V1_COMPACT_FIELDS = USAGE_EVENT_V1_FIELDS;
 
 const REQUIRED_ELEMENTS = USAGE_EVENT_V1_COMPACT_FIELDS.length - 2;
 

@@ -64,3 +64,29 @@ export interface FieldError {
 }
 
 export type UsageEventParseResult = { ok: true; event: UsageEventV1 } | { ok: false; errors: FieldError[] };
+
+/**
+ * Every field of v1, in the order of the compact Kafka encoding: that order is a wire format, so new
+ * optional fields are appended, never inserted or reordered.
+ */
+export const USAGE_EVENT_V1_FIELDS = [
+  'v',
+  'id',
+  'occurredAt',
+  'gatewayId',
+  'keyId',
+  'customerId',
+  'method',
+  'route',
+  'status',
+  'latencyMs',
+  'requestBytes',
+  'responseBytes',
+  'units',
+  'clientIp',
+  'userAgent',
+  'outcome',
+  'billable',
+  'country',
+  'meta',
+] as const satisfies readonly (keyof UsageEventV1)[];
