@@ -30,14 +30,18 @@ export class OwnKafkaBroker {
     return `127.0.0.1:${this.port}`;
   }
 
-  /** Starts a fresh broker on the first free port from `firstPort` (spaced by 10). */
-  static start(firstPort = 39092): OwnKafkaBroker {
+  /**
+   * Starts a fresh broker on the first free port from `firstPort` (spaced by 10). The default stays below
+   * Linux's ephemeral range (32768+), where any outgoing connection may hold the port at any moment.
+   */
+  static start(firstPort = 18092): OwnKafkaBroker {
     for (let attempt = 0; attempt < 10; attempt++) {
       const port = firstPort + attempt * 10;
       const parentDir = mkdtempSync(join(tmpdir(), 'keymeter-sink-kafka-'));
       const dataDir = join(parentDir, 'broker');
       const result = runScript('start', port, dataDir);
-      if (result.status === EXIT_TAKEN) {
+      const lostBindRace = `${result.stdout}${result.stderr}`.includes('Address already in use');
+      if (result.status === EXIT_TAKEN || (result.status !== 0 && lostBindRace)) {
         rmSync(parentDir, { recursive: true, force: true });
         continue;
       }

@@ -33,13 +33,13 @@ async function waitUntil(description: string, condition: () => boolean, timeoutM
 
 describe('usage event sink on Kafka: broker outage', () => {
   let broker: OwnKafkaBroker;
-  let spoolDir: string;
+  // Created before the broker starts, so afterAll always has it to remove.
+  const spoolDir = mkdtempSync(join(tmpdir(), 'keymeter-sink-spool-'));
   let log: EventLog;
   let sink: UsageEventSink | undefined;
 
   beforeAll(() => {
-    broker = OwnKafkaBroker.start(Number(process.env.KEYMETER_SINK_TEST_KAFKA_PORT ?? 39092));
-    spoolDir = mkdtempSync(join(tmpdir(), 'keymeter-sink-spool-'));
+    broker = OwnKafkaBroker.start(Number(process.env.KEYMETER_SINK_TEST_KAFKA_PORT ?? 18092));
   });
 
   afterAll(async () => {
