@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { In, MoreThan, IsNull, type DataSource, type EntityManager } from 'typeorm';
+import { In, MoreThan, type DataSource, type EntityManager } from 'typeorm';
 import { ApiKeyEntity, ApiKeySecretEntity, CustomerEntity } from '@keymeter/database';
 import { generateApiKey, type KeyQuotas, type RandomBytes, type RateLimit } from '@keymeter/domain';
 import { ApiError } from '@keymeter/platform';
@@ -10,6 +10,7 @@ import type { LastUsedAtSource } from '../last-used';
 import type { RegistryOutbox } from '../registry/registry-outbox';
 import { parseApiKeyChanges, parseNewApiKey, parseRotation, type ApiKeyChanges } from './api-key-input';
 import { toApiKeyView, type ApiKeyView, type ApiKeyWithSecret } from './api-key.views';
+import { replaceCurrentSecret } from '../secrets/replace-current-secret';
 
 export interface ApiKeyServiceDeps {
   readonly dataSource: DataSource;
@@ -118,14 +119,7 @@ export class ApiKeyService {
       refuseIfRevoked(key);
       const generated = generateApiKey(key.environment as 'live' | 'test', this.deps.randomBytes);
       plaintext = generated.plaintext;
-      await manager.update(ApiKeySecretEntity, { keyId, validUntil: IsNull() }, { validUntil });
-      await manager.update(ApiKeySecretEntity, { keyId, validUntil: MoreThan(validUntil) }, { validUntil });
-      await manager.insert(ApiKeySecretEntity, {
-        keyId,
-        hash: generated.hash,
-        prefix: generated.prefix,
-        validUntil: null,
-      });
+      await replaceCurrentSecret(manager, ApiKeySecretEntity, { keyId }, generated, validUntil);
       const previousPrefix = key.prefix;
       key.prefix = generated.prefix;
       key.revision += 1;

@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { IsNull, MoreThan, type DataSource, type EntityManager } from 'typeorm';
+import { MoreThan, type DataSource, type EntityManager } from 'typeorm';
 import { IngestTokenEntity, IngestTokenSecretEntity } from '@keymeter/database';
 import { generateToken, type RandomBytes } from '@keymeter/domain';
 import { ApiError } from '@keymeter/platform';
@@ -15,6 +15,7 @@ import {
   type FieldIssue,
 } from '../input/fields';
 import type { RegistryOutbox } from '../registry/registry-outbox';
+import { replaceCurrentSecret } from '../secrets/replace-current-secret';
 
 export interface IngestTokenView {
   readonly id: string;
@@ -104,18 +105,7 @@ export class IngestTokenService {
       if (token.status === 'revoked') {
         throw new ApiError(HttpStatus.CONFLICT, 'token_revoked', `ingest token ${tokenId} is revoked`);
       }
-      await manager.update(IngestTokenSecretEntity, { tokenId, validUntil: IsNull() }, { validUntil });
-      await manager.update(
-        IngestTokenSecretEntity,
-        { tokenId, validUntil: MoreThan(validUntil) },
-        { validUntil },
-      );
-      await manager.insert(IngestTokenSecretEntity, {
-        tokenId,
-        hash: generated.hash,
-        prefix: generated.prefix,
-        validUntil: null,
-      });
+      await replaceCurrentSecret(manager, IngestTokenSecretEntity, { tokenId }, generated, validUntil);
       const previousPrefix = token.prefix;
       token.prefix = generated.prefix;
       token.revision += 1;
