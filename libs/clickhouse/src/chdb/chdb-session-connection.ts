@@ -18,8 +18,10 @@ const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * - Settings: chdb applies `clickhouse_settings` as `SET k = v` on the session, where they outlive the call.
  *   A later insert would silently reuse an earlier `insert_deduplication_token` and be dropped as a
  *   duplicate. Each call here first resets (`SET k = DEFAULT`) what earlier calls set and it does not.
- * - Order: the engine runs one statement at a time per session anyway; calls are queued here so the
- *   settings bookkeeping above follows execution order, and so close() can wait for them.
+ * - Order: calls run one at a time across every session of the process (one queue for the engine), so
+ *   the settings bookkeeping above follows execution order and close() can wait for them. Statements
+ *   from two sessions running at once (e.g. inserts into the same tables and their materialized views)
+ *   were seen to hang the engine; on two sessions they gained nothing measurable either.
  * - Dates: chdb binds a Date query parameter as 'YYYY-MM-DD HH:MM:SS', dropping milliseconds; top-level
  *   Dates are sent as the Unix timestamp string @clickhouse/client sends to a server instead.
  * - Errors: chdb raises its own copy of ClickHouseError; they are re-raised as @clickhouse/client's, so
@@ -76,7 +78,7 @@ export class ChdbSessionConnection implements ClientConnection {
 
   #serialize<T>(operation: () => Promise<T>): Promise<T> {
     if (this.#closing) return Promise.reject(new Error('ClickHouse handle is closed'));
-    const result = this.#tail.then(operation);
+    const result = runOnEngine(operation);
     this.#tail = result.then(
       () => undefined,
       () => undefined,
@@ -99,6 +101,15 @@ export class ChdbSessionConnection implements ClientConnection {
     const resets = stale.map((name) => `SET ${name} = DEFAULT; `).join('');
     return { ...params, query: `${resets}${params.query}`, query_params };
   }
+}
+
+/** The process-wide queue of chDB statements: each starts when the previous one, of any session, settled. */
+let engineTail: Promise<unknown> = Promise.resolve();
+
+function runOnEngine<T>(operation: () => Promise<T>): Promise<T> {
+  const result = engineTail.then(operation);
+  engineTail = result.catch(() => undefined);
+  return result;
 }
 
 function withServerDateParams(params: Record<string, unknown>): Record<string, unknown> {
