@@ -54,6 +54,16 @@ export interface AppConfig {
   readonly adminToken: string | undefined;
   /** Invoices of a period may be finalized only this long after the period ends. */
   readonly invoiceFinalizeGraceMs: number;
+  readonly alerts: AlertsConfig;
+}
+
+/** The anomaly evaluator of the billing app (docs/anomaly-detection.md, "Evaluator"). */
+export interface AlertsConfig {
+  /** 0: the evaluator does not run on its own (explicit evaluations only). */
+  readonly evaluationIntervalMs: number;
+  readonly evaluationDelayMs: number;
+  readonly autoResolveAfterMinutes: number;
+  readonly baselineWarmupDays: number;
 }
 
 /** Maps validated variables to the adapters they select. The only place that choice is made. */
@@ -103,5 +113,11 @@ export function toAppConfig(env: ParsedEnv): AppConfig {
     gatewayRoutesFile: env.GATEWAY_ROUTES_FILE === undefined ? undefined : resolve(env.GATEWAY_ROUTES_FILE),
     adminToken: env.ADMIN_TOKEN,
     invoiceFinalizeGraceMs: env.INVOICE_FINALIZE_GRACE_SECONDS * 1000,
+    alerts: {
+      evaluationIntervalMs: env.ALERTS_EVALUATION_INTERVAL_SECONDS * 1000,
+      evaluationDelayMs: env.ALERTS_EVALUATION_DELAY_SECONDS * 1000,
+      autoResolveAfterMinutes: env.ALERTS_AUTO_RESOLVE_AFTER_MINUTES,
+      baselineWarmupDays: env.ALERTS_BASELINE_WARMUP_DAYS,
+    },
   };
 }

@@ -31,6 +31,10 @@ export const ENV_VARIABLES = [
   'INGEST_BATCH_MAX_EVENTS',
   'INGEST_BATCH_MAX_WAIT_MS',
   'INVOICE_FINALIZE_GRACE_SECONDS',
+  'ALERTS_EVALUATION_INTERVAL_SECONDS',
+  'ALERTS_EVALUATION_DELAY_SECONDS',
+  'ALERTS_AUTO_RESOLVE_AFTER_MINUTES',
+  'ALERTS_BASELINE_WARMUP_DAYS',
 ] as const;
 
 export type EnvVariable = (typeof ENV_VARIABLES)[number];
@@ -134,6 +138,14 @@ export const envSchema = z.object({
   INGEST_BATCH_MAX_EVENTS: positiveInt(10_000, 100_000),
   /** ...or of whatever arrived once the oldest buffered event has waited this long. */
   INGEST_BATCH_MAX_WAIT_MS: wholeNumber(500, 0, 60_000),
+  /** The anomaly evaluator runs this often (0 = not on its own; docs/anomaly-detection.md). */
+  ALERTS_EVALUATION_INTERVAL_SECONDS: wholeNumber(60, 0, 3600),
+  /** A minute is evaluated this long after it ended, so its events have reached ClickHouse. */
+  ALERTS_EVALUATION_DELAY_SECONDS: wholeNumber(15, 0, 600),
+  /** An alert whose condition stayed clear this long is resolved. */
+  ALERTS_AUTO_RESOLVE_AFTER_MINUTES: positiveInt(30, 7 * 24 * 60),
+  /** History read from ClickHouse to build the baseline of a key the evaluator has not seen yet. */
+  ALERTS_BASELINE_WARMUP_DAYS: wholeNumber(15, 0, 35),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
