@@ -26,4 +26,10 @@ export {
   PlanPriceTierEntity,
   SubscriptionEntity,
 } from './entities';
+export {
+  WebhookDeliveryAttemptEntity,
+  WebhookDeliveryEntity,
+  WebhookEndpointEntity,
+  WebhookEventEntity,
+} from './entities';
 export { allMigrations } from './migrations';

@@ -12,6 +12,10 @@ import { PlanMeterPriceEntity } from './plan-meter-price.entity';
 import { PlanPriceTierEntity } from './plan-price-tier.entity';
 import { PlanEntity } from './plan.entity';
 import { SubscriptionEntity } from './subscription.entity';
+import { WebhookDeliveryAttemptEntity } from './webhook-delivery-attempt.entity';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { WebhookEndpointEntity } from './webhook-endpoint.entity';
+import { WebhookEventEntity } from './webhook-event.entity';
 
 export { CustomerEntity };
 export {
@@ -31,6 +35,7 @@ export {
   PlanPriceTierEntity,
   SubscriptionEntity,
 };
+export { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEndpointEntity, WebhookEventEntity };
 
 /** Every entity of the billing schema. Add new entities here. */
 export const allEntities = [
@@ -48,4 +53,8 @@ export const allEntities = [
   SubscriptionEntity,
   InvoiceEntity,
   InvoiceAdjustmentEntity,
+  WebhookEndpointEntity,
+  WebhookEventEntity,
+  WebhookDeliveryEntity,
+  WebhookDeliveryAttemptEntity,
 ] as const;

@@ -1,6 +1,7 @@
 import { CreateCustomers1795910175542 } from './1795910175542-create-customers';
 import { CreateKeyManagement1795920000000 } from './1795920000000-create-key-management';
 import { CreateBilling1795930500000 } from './1795930500000-create-billing';
+import { CreateWebhooks1795936120666 } from './1795936120666-create-webhooks';
 
 /**
  * Every migration, oldest first. Append new ones at the end; never edit or remove one that has
@@ -10,4 +11,5 @@ export const allMigrations = [
   CreateCustomers1795910175542,
   CreateKeyManagement1795920000000,
   CreateBilling1795930500000,
+  CreateWebhooks1795936120666,
 ] as const;
