@@ -9,6 +9,7 @@ export type {
 export { openDatabase, MIGRATIONS_TABLE } from './open-database';
 export { runDatabaseMigrations } from './run-migrations';
 export { allEntities, CustomerEntity } from './entities';
+export { AlertActionEntity, AlertEntity, AlertEvaluationEntity, AlertPolicyEntity } from './entities';
 export {
   AdminTokenEntity,
   ApiKeyEntity,

@@ -1,6 +1,10 @@
 import { AdminTokenEntity } from './admin-token.entity';
 import { ApiKeySecretEntity } from './api-key-secret.entity';
 import { ApiKeyEntity } from './api-key.entity';
+import { AlertActionEntity } from './alert-action.entity';
+import { AlertEvaluationEntity } from './alert-evaluation.entity';
+import { AlertPolicyEntity } from './alert-policy.entity';
+import { AlertEntity } from './alert.entity';
 import { AuditLogEntity } from './audit-log.entity';
 import { CustomerEntity } from './customer.entity';
 import { IngestTokenSecretEntity } from './ingest-token-secret.entity';
@@ -18,6 +22,7 @@ import { WebhookEndpointEntity } from './webhook-endpoint.entity';
 import { WebhookEventEntity } from './webhook-event.entity';
 
 export { CustomerEntity };
+export { AlertActionEntity, AlertEntity, AlertEvaluationEntity, AlertPolicyEntity };
 export {
   AdminTokenEntity,
   ApiKeyEntity,
@@ -57,4 +62,8 @@ export const allEntities = [
   WebhookEventEntity,
   WebhookDeliveryEntity,
   WebhookDeliveryAttemptEntity,
+  AlertEntity,
+  AlertPolicyEntity,
+  AlertActionEntity,
+  AlertEvaluationEntity,
 ] as const;

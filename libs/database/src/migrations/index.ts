@@ -1,6 +1,7 @@
 import { CreateCustomers1795910175542 } from './1795910175542-create-customers';
 import { CreateKeyManagement1795920000000 } from './1795920000000-create-key-management';
 import { CreateBilling1795930500000 } from './1795930500000-create-billing';
+import { CreateAlerts1795936851377 } from './1795936851377-create-alerts';
 import { CreateWebhooks1795936120666 } from './1795936120666-create-webhooks';
 
 /**
@@ -12,4 +13,5 @@ export const allMigrations = [
   CreateKeyManagement1795920000000,
   CreateBilling1795930500000,
   CreateWebhooks1795936120666,
+  CreateAlerts1795936851377,
 ] as const;
