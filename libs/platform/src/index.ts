@@ -10,3 +10,4 @@ export * from './lifecycle/shutdown';
 export * from './lifecycle/run-apps';
 export * from './infrastructure/infrastructure';
 export * from './infrastructure/open-infrastructure';
+export * from './progress/progress';

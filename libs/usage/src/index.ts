@@ -44,4 +44,3 @@ export {
   type ReplayResult,
   type TableCounts,
 } from './replay/replay';
-export { ProgressBar } from './replay/progress-bar';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { REVENUE_COLUMNS, toCsv, USAGE_REPORT_COLUMNS } from '../reports/usage-report';
+import { createProgress } from '@keymeter/platform';
 import { openBillingForCommand, runCommand } from './open-billing';
-import { stderrProgress } from './progress';
 
 /**
  * `npm run reports:export -- <YYYY-MM> <file.csv|file.json> [--revenue]`: writes the usage report (or the
@@ -17,7 +17,7 @@ runCommand(async () => {
   }
   const { billing, close } = await openBillingForCommand('reports-export');
   try {
-    const progress = stderrProgress(`report ${period}`);
+    const progress = createProgress(`report ${period}`, { unit: 'customers' });
     const report = await billing.reports.build(period, (done, total) => progress.update(done, total));
     const json = file.endsWith('.json');
     const body = revenue

@@ -1,5 +1,5 @@
+import { createProgress } from '@keymeter/platform';
 import { openBillingForCommand, runCommand } from './open-billing';
-import { stderrProgress } from './progress';
 
 /**
  * `npm run billing:run -- 2026-11 [customer-id]`: creates or recomputes the drafts of a period, with a
@@ -13,12 +13,16 @@ runCommand(async () => {
   }
   const { billing, close } = await openBillingForCommand('billing-run');
   try {
-    const progress = stderrProgress(`invoices ${period}`);
-    const result = await billing.invoices.run({ period, customerId }, (done, total) =>
-      progress.update(done, total),
-    );
+    const progress = createProgress(`invoices ${period}`, { unit: 'customers' });
     const counts: Record<string, number> = {};
-    for (const entry of result.results) counts[entry.outcome] = (counts[entry.outcome] ?? 0) + 1;
+    const describe = (): string =>
+      Object.entries(counts)
+        .map(([outcome, n]) => `${outcome} ${n}`)
+        .join(', ');
+    const result = await billing.invoices.run({ period, customerId }, (done, total, entry) => {
+      counts[entry.outcome] = (counts[entry.outcome] ?? 0) + 1;
+      progress.update(done, total, describe());
+    });
     progress.finish(`done: ${JSON.stringify(counts)}`);
     process.stdout.write(
       `${JSON.stringify(

@@ -1,5 +1,5 @@
 import { loadConfig } from '@keymeter/config';
-import { connectClickHouse, createEventLog } from '@keymeter/platform';
+import { connectClickHouse, createEventLog, createProgress } from '@keymeter/platform';
 import { reconcile, type ReconciliationReport } from '../reconcile/reconcile';
 import { instantArg, parseArgs } from './cli-args';
 
@@ -17,8 +17,9 @@ export async function main(argv = process.argv.slice(2)): Promise<Reconciliation
   const config = loadConfig();
   const eventLog = createEventLog(config);
   const clickhouse = await connectClickHouse(config);
+  const progress = createProgress('reconcile: reading the log', { unit: 'records' });
   try {
-    return await reconcile({
+    const report = await reconcile({
       eventLog,
       client: clickhouse.client,
       topic: config.topics.usageEvents.name,
@@ -28,7 +29,10 @@ export async function main(argv = process.argv.slice(2)): Promise<Reconciliation
         ? { lateWindowMs: Number(args.get('late-window-hours')) * 3_600_000 }
         : {}),
       ...(args.has('max-records') ? { maxRecords: Number(args.get('max-records')) } : {}),
+      onProgress: (read, total) => progress.update(read, total),
     });
+    progress.finish();
+    return report;
   } finally {
     await eventLog.close();
     await clickhouse.close();

@@ -23,6 +23,8 @@ export interface ReconcileOptions {
   /** Most ids listed per category in the report. Default 1000. */
   readonly maxListedIds?: number;
   readonly groupId?: string;
+  /** Called after each batch of log records read: records read so far, records in the log window. */
+  readonly onProgress?: (read: number, total: number) => void;
 }
 
 export interface PartitionReport {
@@ -113,6 +115,8 @@ export async function reconcile(options: ReconcileOptions): Promise<Reconciliati
     });
   }
   const partitionIds = new Map<number, Set<string>>();
+  let read = 0;
+  options.onProgress?.(0, total);
   await readPartitionRanges(
     eventLog,
     topic,
@@ -127,6 +131,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Reconciliati
         if (seen.has(record.offset)) continue; // redelivered after a rebalance
         seen.add(record.offset);
         report.records += 1;
+        read += 1;
         const decoded = decodeUsageEvent(record.value);
         if (!decoded.ok) {
           report.invalid += 1;
@@ -140,6 +145,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Reconciliati
         idsInRange.add(event.id);
         ids.add(event.id);
       }
+      options.onProgress?.(read, total);
     },
   );
   for (const [partition, ids] of partitionIds)

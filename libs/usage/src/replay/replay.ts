@@ -2,8 +2,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { assertDatabaseName, runClickHouseMigrations, type ClickHouseHandle } from '@keymeter/clickhouse';
 import type { EventLog } from '@keymeter/event-log';
 import { ClickHouseIngestStore, IngestionEngine } from '@keymeter/ingestion';
+import { createProgress, type ProgressStream } from '@keymeter/platform';
 import { partitionRanges, type PartitionRange } from '../topic-range';
-import { ProgressBar } from './progress-bar';
 import { skipBefore } from './skip-before';
 
 /** The tables a replay rebuilds and swaps; the ingestor's bookkeeping (plans, watermarks) stays live. */
@@ -49,7 +49,8 @@ export interface ReplayOptions {
   /** How long to wait for the live ingestor and the replay to reach the log end together. Default 2 min. */
   readonly settleTimeoutMs?: number;
   readonly print?: (line: string) => void;
-  readonly progressOut?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where the progress bar goes; default stderr. */
+  readonly progressOut?: ProgressStream;
   readonly now?: () => Date;
 }
 
@@ -155,7 +156,7 @@ export async function replayUsageTables(options: ReplayOptions): Promise<ReplayR
     }
 
     const done = new Map<number, bigint>(ranges.map((r) => [r.partition, r.from]));
-    const progress = new ProgressBar('replay', total, options.progressOut);
+    const progress = createProgress('replay', { stream: options.progressOut, unit: 'records' });
     const doneCount = (): number =>
       ranges.reduce((sum, r) => {
         const at = done.get(r.partition) ?? r.from;
@@ -173,7 +174,7 @@ export async function replayUsageTables(options: ReplayOptions): Promise<ReplayR
       lateGraceMs: options.lateGraceMs,
       onBatchCommitted: (batch) => {
         done.set(batch.partition, batch.lastOffset + 1n);
-        progress.update(doneCount());
+        progress.update(doneCount(), total);
       },
     });
     // Invalid records go to the dead-letter topic again (same reason and source headers): DLQ readers
@@ -199,7 +200,8 @@ export async function replayUsageTables(options: ReplayOptions): Promise<ReplayR
       if (reached(new Map(ranges.map((r) => [r.partition, r.to]))) && Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    progress.finish(doneCount());
+    progress.update(doneCount(), total);
+    progress.finish();
     await engine.stop();
     engine = undefined;
     if (!settledEnd) {
