@@ -6,6 +6,7 @@ import { AuthModule } from './auth';
 import { CustomersModule } from './customers/customers.module';
 import { KeysModule } from './keys/keys.module';
 import { BillingApiModule } from './invoices/billing-api.module';
+import { PortalLinksModule } from './portal-links/portal-links.module';
 import { UsageModule, type UsageModuleOptions } from './usage';
 
 export interface BillingModuleOptions {
@@ -27,6 +28,7 @@ export class BillingModule {
         AuthModule.register(options.keys),
         CustomersModule.register(options.keys),
         KeysModule.register(options.keys),
+        PortalLinksModule,
         ...(options.billing ? [BillingApiModule.register(options.billing)] : []),
         ...(options.usage ? [UsageModule.register(options.usage, options.keys)] : []),
       ],

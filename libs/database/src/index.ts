@@ -18,6 +18,7 @@ export {
   IngestTokenEntity,
   IngestTokenSecretEntity,
   OutboxEntity,
+  PortalLinkEntity,
 } from './entities';
 export {
   InvoiceAdjustmentEntity,

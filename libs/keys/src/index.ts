@@ -45,6 +45,20 @@ export {
   type CustomerKeyRejection,
 } from './auth/customer-key-authenticator';
 export {
+  looksLikePortalToken,
+  PortalLinkService,
+  type PortalLinkAuthentication,
+  type PortalLinkRejection,
+  type PortalLinkView,
+  type PortalLinkWithToken,
+} from './portal-links/portal-link.service';
+export {
+  DEFAULT_PORTAL_LINK_TTL_SECONDS,
+  MAX_PORTAL_LINK_TTL_SECONDS,
+  MIN_PORTAL_LINK_TTL_SECONDS,
+  parsePortalLinkRequest,
+} from './portal-links/portal-link-input';
+export {
   writeAuditEntry,
   type AuditAction,
   type AuditActor,

@@ -10,6 +10,7 @@ import { systemClock, type Clock } from './clock';
 import { CustomerService } from './customers/customer.service';
 import { IngestTokenService } from './ingest-tokens/ingest-token.service';
 import { NO_LAST_USED_AT, type LastUsedAtSource } from './last-used';
+import { PortalLinkService } from './portal-links/portal-link.service';
 import { OutboxPublisher, type OutboxPublisherLogger } from './registry/outbox-publisher';
 import { RegistryOutbox } from './registry/registry-outbox';
 
@@ -37,6 +38,8 @@ export interface KeyManagement {
   readonly ingestTokens: IngestTokenService;
   readonly adminTokens: AdminTokenService;
   readonly customerKeys: CustomerKeyAuthenticator;
+  /** Short-lived dashboard links for one customer (read-only customer API identity). */
+  readonly portalLinks: PortalLinkService;
   readonly audit: AuditLogService;
   readonly publisher: OutboxPublisher;
   /**
@@ -81,6 +84,7 @@ export function createKeyManagement(options: KeyManagementOptions): KeyManagemen
     ingestTokens: new IngestTokenService({ dataSource, registry, onCommitted, randomBytes, clock }),
     adminTokens,
     customerKeys: new CustomerKeyAuthenticator(dataSource, clock),
+    portalLinks: new PortalLinkService({ dataSource, randomBytes, clock }),
     audit: new AuditLogService(dataSource),
     publisher,
     async start() {

@@ -1,5 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { AdminTokenService, CustomerKeyAuthenticator, type KeyManagement } from '@keymeter/keys';
+import {
+  AdminTokenService,
+  CustomerKeyAuthenticator,
+  PortalLinkService,
+  type KeyManagement,
+} from '@keymeter/keys';
 import { AdminGuard } from './admin.guard';
 import { CustomerKeyGuard } from './customer-key.guard';
 
@@ -9,17 +14,18 @@ import { CustomerKeyGuard } from './customer-key.guard';
  */
 @Module({})
 export class AuthModule {
-  static register(keys: Pick<KeyManagement, 'adminTokens' | 'customerKeys'>): DynamicModule {
+  static register(keys: Pick<KeyManagement, 'adminTokens' | 'customerKeys' | 'portalLinks'>): DynamicModule {
     return {
       module: AuthModule,
       global: true,
       providers: [
         { provide: AdminTokenService, useValue: keys.adminTokens },
         { provide: CustomerKeyAuthenticator, useValue: keys.customerKeys },
+        { provide: PortalLinkService, useValue: keys.portalLinks },
         AdminGuard,
         CustomerKeyGuard,
       ],
-      exports: [AdminTokenService, CustomerKeyAuthenticator, AdminGuard, CustomerKeyGuard],
+      exports: [AdminTokenService, CustomerKeyAuthenticator, PortalLinkService, AdminGuard, CustomerKeyGuard],
     };
   }
 }

@@ -118,7 +118,7 @@ export class KeysController {
   @ApiQuery({
     name: 'subjectType',
     required: false,
-    enum: ['customer', 'api_key', 'ingest_token', 'admin_token'],
+    enum: ['customer', 'api_key', 'ingest_token', 'admin_token', 'portal_link'],
   })
   @ApiQuery({ name: 'subjectId', required: false })
   @ApiQuery({ name: 'limit', required: false, description: '1 to 1000, default 100' })

@@ -10,6 +10,7 @@ import { CustomerEntity } from './customer.entity';
 import { IngestTokenSecretEntity } from './ingest-token-secret.entity';
 import { IngestTokenEntity } from './ingest-token.entity';
 import { OutboxEntity } from './outbox.entity';
+import { PortalLinkEntity } from './portal-link.entity';
 import { InvoiceAdjustmentEntity } from './invoice-adjustment.entity';
 import { InvoiceEntity } from './invoice.entity';
 import { PlanMeterPriceEntity } from './plan-meter-price.entity';
@@ -31,6 +32,7 @@ export {
   IngestTokenEntity,
   IngestTokenSecretEntity,
   OutboxEntity,
+  PortalLinkEntity,
 };
 export {
   InvoiceAdjustmentEntity,
@@ -66,4 +68,5 @@ export const allEntities = [
   AlertPolicyEntity,
   AlertActionEntity,
   AlertEvaluationEntity,
+  PortalLinkEntity,
 ] as const;

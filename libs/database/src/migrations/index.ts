@@ -3,6 +3,7 @@ import { CreateKeyManagement1795920000000 } from './1795920000000-create-key-man
 import { CreateBilling1795930500000 } from './1795930500000-create-billing';
 import { CreateAlerts1795936851377 } from './1795936851377-create-alerts';
 import { CreateWebhooks1795936120666 } from './1795936120666-create-webhooks';
+import { CreatePortalLinks1795937264913 } from './1795937264913-create-portal-links';
 
 /**
  * Every migration, oldest first. Append new ones at the end; never edit or remove one that has
@@ -14,4 +15,5 @@ export const allMigrations = [
   CreateBilling1795930500000,
   CreateWebhooks1795936120666,
   CreateAlerts1795936851377,
+  CreatePortalLinks1795937264913,
 ] as const;

@@ -9,23 +9,26 @@ import { encodeBase62, encodeBase62Integer } from './base62';
 import { crc32 } from './crc32';
 
 /**
- * Ingest and admin tokens follow the API key format with their own prefix: `km_ingest_` / `km_admin_`, then
- * 33 base62 digits of 24 random bytes and a 6-digit base62 CRC-32 of everything before it. The kind in the
- * prefix keeps them from ever parsing as API keys (`km_live_` / `km_test_`), and scanners find them with
- * {@link TOKEN_SCAN_PATTERN}.
+ * Ingest, admin and portal tokens follow the API key format with their own prefix: `km_ingest_` /
+ * `km_admin_` / `km_portal_`, then 33 base62 digits of 24 random bytes and a 6-digit base62 CRC-32 of
+ * everything before it. The kind in the prefix keeps them from ever parsing as API keys (`km_live_` /
+ * `km_test_`) or as each other, and scanners find them with {@link TOKEN_SCAN_PATTERN}.
  */
-export type TokenKind = 'ingest' | 'admin';
+export type TokenKind = 'ingest' | 'admin' | 'portal';
 
 const BODY_AND_CHECKSUM = API_KEY_BODY_LENGTH + API_KEY_CHECKSUM_LENGTH;
 const PATTERNS: Readonly<Record<TokenKind, RegExp>> = {
   ingest: new RegExp(`^km_ingest_[0-9A-Za-z]{${BODY_AND_CHECKSUM}}$`),
   admin: new RegExp(`^km_admin_[0-9A-Za-z]{${BODY_AND_CHECKSUM}}$`),
+  portal: new RegExp(`^km_portal_[0-9A-Za-z]{${BODY_AND_CHECKSUM}}$`),
 };
 
-/** Ingest and admin tokens in free text (for scanners and redaction); unanchored, no flags. */
-export const TOKEN_SCAN_PATTERN = new RegExp(`\\bkm_(?:ingest|admin)_[0-9A-Za-z]{${BODY_AND_CHECKSUM}}\\b`);
+/** Ingest, admin and portal tokens in free text (for scanners and redaction); unanchored, no flags. */
+export const TOKEN_SCAN_PATTERN = new RegExp(
+  `\\bkm_(?:ingest|admin|portal)_[0-9A-Za-z]{${BODY_AND_CHECKSUM}}\\b`,
+);
 
-/** Characters of a token shown in listings: `km_ingest_` or `km_admin_` and 4 more. */
+/** Characters of a token shown in listings: its `km_<kind>_` prefix and 4 more. */
 export function tokenDisplayPrefix(kind: TokenKind, plaintext: string): string {
   return plaintext.slice(0, `km_${kind}_`.length + 4);
 }

@@ -8,6 +8,7 @@ export const AUDIT_SUBJECT_TYPES: readonly AuditSubjectType[] = [
   'api_key',
   'ingest_token',
   'admin_token',
+  'portal_link',
 ];
 
 const DEFAULT_LIMIT = 100;

@@ -7,7 +7,7 @@ export type AuditActor =
   | { readonly type: 'admin_token'; readonly id: string; readonly label: string }
   | { readonly type: 'system'; readonly label: string };
 
-export type AuditSubjectType = 'customer' | 'api_key' | 'ingest_token' | 'admin_token';
+export type AuditSubjectType = 'customer' | 'api_key' | 'ingest_token' | 'admin_token' | 'portal_link';
 
 export type AuditAction =
   | 'customer.created'
@@ -18,7 +18,9 @@ export type AuditAction =
   | 'ingest_token.created'
   | 'ingest_token.rotated'
   | 'ingest_token.revoked'
-  | 'admin_token.created';
+  | 'admin_token.created'
+  | 'portal_link.created'
+  | 'portal_link.revoked';
 
 export interface AuditEntryView {
   readonly id: string;

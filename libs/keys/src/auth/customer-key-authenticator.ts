@@ -3,10 +3,14 @@ import { ApiKeyEntity, ApiKeySecretEntity } from '@keymeter/database';
 import { hashesEqual, parseApiKey, type ApiKeyParseFailure, type Scope } from '@keymeter/domain';
 import type { Clock } from '../clock';
 
-/** The customer behind a request authenticated by one of its API keys. */
+/**
+ * The customer behind a customer API request: authenticated by one of its API keys (`keyId`), or by a portal
+ * link an admin minted for it (`portalLinkId`, read-only). Exactly one of the two is set.
+ */
 export interface AuthenticatedCustomer {
   readonly customerId: string;
-  readonly keyId: string;
+  readonly keyId?: string;
+  readonly portalLinkId?: string;
   readonly scopes: readonly Scope[];
 }
 
