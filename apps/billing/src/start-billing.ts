@@ -13,7 +13,15 @@ import { createKeyManagement } from '@keymeter/keys';
 import { createClickHouseLastUsedAt, createClickHouseUsageSource } from '@keymeter/usage';
 import { BillingModule } from './billing.module';
 
-export async function startBilling(infra: Infrastructure): Promise<RunningHttpApp> {
+export interface BillingStartOptions {
+  /** Receives an admin token generated at first start (default: printed once to stdout). */
+  readonly showAdminTokenOnce?: (plaintext: string) => void;
+}
+
+export async function startBilling(
+  infra: Infrastructure,
+  options: BillingStartOptions = {},
+): Promise<RunningHttpApp> {
   const clickhouse = requireClickHouse(infra);
   const eventLog = requireEventLog(infra);
   const usageTopic = infra.config.topics.usageEvents.name;
@@ -23,6 +31,7 @@ export async function startBilling(infra: Infrastructure): Promise<RunningHttpAp
     eventLog,
     registryTopic: infra.config.topics.keyRegistry.name,
     adminToken: infra.config.adminToken,
+    showAdminTokenOnce: options.showAdminTokenOnce,
     logger: infra.logger.child({ component: 'key-registry-outbox' }),
     lastUsedAt: createClickHouseLastUsedAt(clickhouse),
   });
