@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { InvoiceService } from './invoices/invoice-service';
+import { InvoiceService, type InvoiceServiceOptions } from './invoices/invoice-service';
 import { PlanStore } from './plans/plan-store';
 import { UsageReportService } from './reports/usage-report';
 import { SubscriptionService } from './subscriptions/subscription-service';
@@ -11,6 +11,8 @@ export interface BillingServicesOptions {
   /** INVOICE_FINALIZE_GRACE_SECONDS in milliseconds (config.invoiceFinalizeGraceMs). */
   finalizeGraceMs: number;
   clock?: () => Date;
+  /** Called after each invoice run with its time per phase (benchmarks). */
+  onRunPhases?: InvoiceServiceOptions['onRunPhases'];
 }
 
 /** Plans, subscriptions, invoices and reports over one database and usage source. */

@@ -31,6 +31,7 @@ export {
   type InvoiceServiceOptions,
   type RederivationResult,
   type RunOutcome,
+  type RunPhaseTimings,
   type RunProgress,
   type UpcomingInvoice,
 } from './invoices/invoice-service';

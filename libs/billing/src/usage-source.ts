@@ -23,6 +23,13 @@ export interface UsageCutoff {
   offsets: Record<string, string>;
 }
 
+/** One customer's time range, UTC instants, start inclusive, end exclusive. */
+export interface UsageRange {
+  customerId: string;
+  from: Date;
+  to: Date;
+}
+
 /**
  * Where invoices read metered usage from. Each event is counted exactly once. Ranges are UTC instants,
  * start inclusive, end exclusive. With `asOf`, only events included in that cut-off are counted (used to
@@ -35,6 +42,11 @@ export interface UsageSource {
     toExclusive: Date,
     asOf?: UsageCutoff,
   ): Promise<UsageQuantities>;
+  /**
+   * The quantities of many ranges (of many customers) as of one cut-off, in the order of `ranges`: what an
+   * invoice run reads, in as few queries as the source can answer them.
+   */
+  quantitiesMany(ranges: readonly UsageRange[], asOf: UsageCutoff): Promise<UsageQuantities[]>;
   /** Per key, for finance reports; keys without usage in the range may be left out. */
   perKey(
     customerId: string,

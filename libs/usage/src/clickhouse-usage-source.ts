@@ -1,5 +1,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { KeyUsageQuantities, UsageCutoff, UsageQuantities, UsageSource } from '@keymeter/billing';
+import type {
+  KeyUsageQuantities,
+  UsageCutoff,
+  UsageQuantities,
+  UsageRange,
+  UsageSource,
+} from '@keymeter/billing';
 import type { ClickHouseHandle } from '@keymeter/clickhouse';
 import { readIngestWatermarks } from '@keymeter/ingestion';
 import { canonicalDecimal } from './meter-sum';
@@ -69,6 +75,58 @@ async function asOfQuery(
   return result.json<MeterRow>();
 }
 
+/** Ranges per grouped query: bounds the parameters (sent in the URL to a server) to ~100 KB. */
+const RANGES_PER_QUERY = 1000;
+
+/**
+ * Many customers' ranges "as of" a cut-off in one grouped query: the ranges are joined to the raw rows of
+ * their customer and each row counts in the ranges that hold its time. The scan is bounded by the set of
+ * customers (the sorting key) and the span of all ranges, so a chunk of customers sorted by id reads one
+ * contiguous stretch of the table.
+ */
+async function asOfManyQuery(
+  client: ClickHouseClient,
+  topic: string,
+  ranges: ReadonlyArray<{ index: number; customerId: string; fromMs: number; toMs: number }>,
+  cutoff: UsageCutoff,
+): Promise<Map<number, MeterRow>> {
+  const raw = USAGE_TABLES.usage_events_raw;
+  const result = await client.query({
+    query: `SELECT ranges.range_index AS idx,
+                   toString(${raw.requests}) AS requests,
+                   toString(${raw.credits}) AS credits, toString(${raw.egressBytes}) AS egress_bytes
+            FROM usage_events_raw
+            INNER JOIN (
+              SELECT tupleElement(r, 1) AS range_index, tupleElement(r, 2) AS range_customer,
+                     fromUnixTimestamp64Milli(tupleElement(r, 3), 'UTC') AS range_from,
+                     fromUnixTimestamp64Milli(tupleElement(r, 4), 'UTC') AS range_to
+              FROM (SELECT arrayJoin(arrayZip({indexes:Array(UInt32)}, {customers:Array(String)},
+                                              {froms:Array(Int64)}, {tos:Array(Int64)})) AS r)
+            ) AS ranges ON usage_events_raw.customer_id = ranges.range_customer
+            WHERE usage_events_raw.customer_id IN {customerSet:Array(String)}
+              AND occurred_at >= fromUnixTimestamp64Milli({spanFrom:Int64}, 'UTC')
+              AND occurred_at < fromUnixTimestamp64Milli({spanTo:Int64}, 'UTC')
+              AND source_topic = {topic:String}
+              AND source_offset < toUInt64OrZero(arrayElement({cut:Array(String)}, source_partition + 1))
+              AND occurred_at >= ranges.range_from AND occurred_at < ranges.range_to
+            GROUP BY idx`,
+    query_params: {
+      indexes: ranges.map((r) => r.index),
+      customers: ranges.map((r) => r.customerId),
+      froms: ranges.map((r) => r.fromMs),
+      tos: ranges.map((r) => r.toMs),
+      customerSet: [...new Set(ranges.map((r) => r.customerId))],
+      spanFrom: Math.min(...ranges.map((r) => r.fromMs)),
+      spanTo: Math.max(...ranges.map((r) => r.toMs)),
+      topic,
+      cut: offsetsByPartition(cutoff),
+    },
+    format: 'JSONEachRow',
+  });
+  const rows = await result.json<MeterRow & { idx: number | string }>();
+  return new Map(rows.map((row) => [Number(row.idx), row]));
+}
+
 export interface ClickHouseUsageSourceOptions {
   /** The topic the ingestor consumes (its watermarks are the cut-off). Default `usage-events`. */
   readonly topic?: string;
@@ -92,6 +150,28 @@ export function createClickHouseUsageSource(
       assertRange(from, to);
       const [row] = await asOfQuery(client, topic, assertId(customerId, 'customerId'), from, to, asOf, false);
       return quantitiesOf(row);
+    },
+    async quantitiesMany(ranges: readonly UsageRange[], asOf: UsageCutoff): Promise<UsageQuantities[]> {
+      const checked = ranges.map((range, index) => {
+        assertRange(range.from, range.to);
+        return {
+          index,
+          customerId: assertId(range.customerId, `ranges[${index}].customerId`),
+          fromMs: range.from.getTime(),
+          toMs: range.to.getTime(),
+        };
+      });
+      // Sorted by customer so each query reads one contiguous stretch of the raw table.
+      const sorted = [...checked].sort((a, b) =>
+        a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : a.index - b.index,
+      );
+      const out = new Array<UsageQuantities>(ranges.length);
+      for (let first = 0; first < sorted.length; first += RANGES_PER_QUERY) {
+        const chunk = sorted.slice(first, first + RANGES_PER_QUERY);
+        const rows = await asOfManyQuery(client, topic, chunk, asOf);
+        for (const range of chunk) out[range.index] = quantitiesOf(rows.get(range.index));
+      }
+      return out;
     },
     async perKey(customerId, from, to, asOf): Promise<KeyUsageQuantities[]> {
       if (!asOf) return usageByKey(client, { customerId, from, to });

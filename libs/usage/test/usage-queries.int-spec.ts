@@ -298,6 +298,32 @@ describe('usage queries over events ingested from Kafka (chDB)', () => {
     });
   });
 
+  it('answers many ranges of many customers in one batch, each as its own query would', async () => {
+    const source = createClickHouseUsageSource(ch.handle, { topic });
+    const cutoff = await source.cutoff();
+    const ranges = [
+      { customerId: B, from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-12-31T00:00:00Z') },
+      { customerId: A, from: new Date('2026-11-01T04:00:00Z'), to: new Date('2026-12-01T05:00:00Z') },
+      { customerId: A, from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-11-02T00:00:00Z') },
+      { customerId: A, from: new Date('2026-11-02T00:00:00Z'), to: new Date('2026-12-01T00:00:00Z') },
+      {
+        customerId: 'cus_nobody',
+        from: new Date('2026-11-01T00:00:00Z'),
+        to: new Date('2026-12-01T00:00:00Z'),
+      },
+    ];
+    const batch = await source.quantitiesMany(ranges, cutoff);
+    const single = [];
+    for (const range of ranges) {
+      single.push(await source.quantities(range.customerId, range.from, range.to, cutoff));
+    }
+    expect(batch).toEqual(single);
+    expect(batch[4]).toEqual({ requests: '0', credits: '0', egress_bytes: '0' });
+    expect(await source.quantitiesMany(ranges, { asOf: new Date(0), offsets: {} })).toEqual(
+      ranges.map(() => ({ requests: '0', credits: '0', egress_bytes: '0' })),
+    );
+  });
+
   it('refuses bad input naming the field', async () => {
     const base = {
       customerId: A,

@@ -9,7 +9,8 @@ import {
 import { BillingError } from '../billing-error';
 import { isUuid, loadPlans } from '../plans/plan-store';
 import { findCustomer, lockCustomer } from '../subscriptions/subscription-service';
-import type { UsageCutoff, UsageSource } from '../usage-source';
+import { insertInvoices, replaceAdjustments, updateDrafts, type InvoiceRowValues } from './invoice-rows';
+import type { UsageCutoff, UsageRange, UsageSource } from '../usage-source';
 import { compareInvoices, type InvoiceDifference } from './compare-invoices';
 import { computeInvoice, type ComputedInvoice, type LateUsageAdjustment } from './compute-invoice';
 import {
@@ -31,6 +32,25 @@ export interface InvoiceServiceOptions {
   /** How long after a period ends its invoices may not be finalized yet (late events still arrive). */
   finalizeGraceMs: number;
   clock?: () => Date;
+  /**
+   * How many periods before the one being run are re-derived for late usage (INVOICE_LATE_USAGE_LOOKBACK_PERIODS,
+   * default 3); finalized invoices older than that are no longer adjusted. 0 turns late-usage adjustments off.
+   */
+  lateUsageLookbackPeriods?: number;
+  /** Called after each run with the time it spent per phase (benchmarks, profiling). */
+  onRunPhases?: (timings: RunPhaseTimings) => void;
+}
+
+/** Where a run's time went, in milliseconds. */
+export interface RunPhaseTimings {
+  /** Customers, subscriptions, plans and earlier invoices read from Postgres. */
+  databaseReadMs: number;
+  /** The cut-off and every quantity read from the usage source (ClickHouse). */
+  usageMs: number;
+  /** Pure computation: parts, pricing, late-usage re-derivation and adjustments. */
+  pricingMs: number;
+  /** Transactions that lock, read the current invoices and write drafts and adjustments. */
+  databaseWriteMs: number;
 }
 
 export type RunOutcome = 'created' | 'updated' | 'unchanged' | 'skipped';
@@ -87,6 +107,18 @@ interface Prepared {
   rederived: Array<{ invoice: InvoiceEntity; chargesTotal: string }>;
 }
 
+/** An adjustment already recorded on a non-void invoice: counts as applied for its source. */
+interface AppliedAdjustment {
+  source: string;
+  target: string;
+  amount: string;
+}
+
+/** Customers per chunk of a run: one set of reads, one usage query batch and one transaction each. */
+const RUN_CHUNK = 1000;
+
+const DEFAULT_LATE_USAGE_LOOKBACK_PERIODS = 3;
+
 const STATUSES = ['draft', 'finalized', 'void'];
 
 /**
@@ -101,19 +133,32 @@ export class InvoiceService {
     this.clock = options.clock ?? (() => new Date());
   }
 
-  /** Creates or recomputes the drafts of `period` for every customer, or one. Finalized invoices stay. */
+  /**
+   * Creates or recomputes the drafts of `period` for every customer, or one. Finalized invoices stay.
+   * Customers are taken in chunks: each chunk's subscriptions, plans and earlier invoices are read in a
+   * few queries, its usage in one batch from the usage source (all as of one cut-off for the whole run),
+   * and its drafts written in one transaction holding the chunk's customer rows locked.
+   */
   async run(
     request: { period: unknown; customerId?: unknown },
     onProgress?: RunProgress,
   ): Promise<InvoiceRunResult> {
     const period = readPeriod(request.period);
-    const customers = await this.customersToRun(request.customerId);
+    const timings: RunPhaseTimings = { databaseReadMs: 0, usageMs: 0, pricingMs: 0, databaseWriteMs: 0 };
+    const customers = await timedInto(timings, 'databaseReadMs', () =>
+      this.customersToRun(request.customerId),
+    );
+    const cutoff = await timedInto(timings, 'usageMs', () => this.options.usage.cutoff());
     const results: CustomerRunResult[] = [];
-    for (const customer of customers) {
-      const result = await this.runForCustomer(customer, period, 'draft');
-      results.push(result);
-      onProgress?.(results.length, customers.length, result);
+    for (let first = 0; first < customers.length; first += RUN_CHUNK) {
+      const chunk = customers.slice(first, first + RUN_CHUNK);
+      const prepared = await this.prepareMany(chunk, period, cutoff, timings);
+      for (const result of await this.writeDrafts(prepared, period, 'draft', timings)) {
+        results.push(result);
+        onProgress?.(results.length, customers.length, result);
+      }
     }
+    this.options.onRunPhases?.(timings);
     return { period, results };
   }
 
@@ -137,7 +182,9 @@ export class InvoiceService {
       );
     }
     const customer = await findCustomer(this.options.dataSource.manager, invoice.customerId);
-    const result = await this.runForCustomer(customer, invoice.period, 'finalize');
+    const cutoff = await this.options.usage.cutoff();
+    const prepared = await this.prepareMany([customer], invoice.period, cutoff);
+    const [result] = await this.writeDrafts(prepared, invoice.period, 'finalize');
     if (result.invoice === null || result.invoice.id !== invoiceId || result.invoice.status !== 'finalized') {
       throw new BillingError(
         'conflict',
@@ -224,12 +271,14 @@ export class InvoiceService {
   async upcoming(customerId: string): Promise<UpcomingInvoice> {
     const customer = await findCustomer(this.options.dataSource.manager, customerId);
     const period = periodContaining(this.clock(), customer.timezone).period;
-    const prepared = await this.prepare(customer, period);
+    const cutoff = await this.options.usage.cutoff();
+    const [prepared] = await this.prepareMany([customer], period, cutoff);
     const manager = this.options.dataSource.manager;
     const existing = await manager
       .getRepository(InvoiceEntity)
       .findOne({ where: { customerId, period, status: In(['draft', 'finalized']) } });
-    const adjustments = await this.owedAdjustments(manager, prepared, existing?.id ?? null);
+    const applied = await appliedAdjustments(manager, [prepared]);
+    const adjustments = owedAdjustments(prepared, applied, existing?.id ?? null);
     const computed = computeInvoice({
       currency: customer.currency,
       parts: prepared.parts.map(fromStoredPart),
@@ -270,105 +319,224 @@ export class InvoiceService {
     return manager.getRepository(CustomerEntity).find({ order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
-  private async runForCustomer(
-    customer: CustomerEntity,
+  /**
+   * Reads what the invoices of `customers` for `period` are computed from: subscriptions, plans and the
+   * finalized invoices within the late-usage look-back in a few queries, then every quantity (each part
+   * of the period, each part of every finalized invoice to re-derive) in one batch as of `cutoff`.
+   */
+  private async prepareMany(
+    customers: readonly CustomerEntity[],
     period: string,
-    mode: 'draft' | 'finalize',
-  ): Promise<CustomerRunResult> {
-    const prepared = await this.prepare(customer, period);
-    return this.options.dataSource.transaction(async (manager) => {
-      await lockCustomer(manager, customer.id);
-      const invoices = manager.getRepository(InvoiceEntity);
-      const existing = await invoices.findOne({
-        where: { customerId: customer.id, period, status: In(['draft', 'finalized']) },
-      });
-      if (existing?.status === 'finalized') {
-        return { customerId: customer.id, outcome: 'unchanged', invoice: toInvoiceView(existing) };
-      }
-      const adjustments = await this.owedAdjustments(manager, prepared, existing?.id ?? null);
-      if (prepared.parts.length === 0 && adjustments.length === 0 && !existing) {
-        return { customerId: customer.id, outcome: 'skipped', invoice: null };
-      }
-      const computed = computeInvoice({
-        currency: customer.currency,
-        parts: prepared.parts.map(fromStoredPart),
-        usage: prepared.parts.map((part) => part.quantities),
-        adjustments,
-      });
-      const now = this.clock();
-      const row = existing ?? invoices.create({ customerId: customer.id, period, status: 'draft' });
-      Object.assign(row, {
-        periodStart: prepared.period.start,
-        periodEnd: prepared.period.end,
-        timezone: customer.timezone,
-        currency: customer.currency,
-        usageCutoff: toStoredCutoff(prepared.cutoff),
-        parts: prepared.parts,
-        lines: computed.lines,
-        chargesTotal: computed.chargesTotal,
-        adjustmentsTotal: computed.adjustmentsTotal,
-        total: computed.total,
-        computedAt: now,
-        ...(mode === 'finalize' ? { status: 'finalized', finalizedAt: now } : {}),
-      });
-      const saved = await invoices.save(row);
-      await this.recordAdjustments(manager, saved, adjustments, prepared);
-      return {
-        customerId: customer.id,
-        outcome: existing ? 'updated' : 'created',
-        invoice: toInvoiceView(await invoices.findOneByOrFail({ id: saved.id })),
-      };
+    cutoff: UsageCutoff,
+    timings?: RunPhaseTimings,
+  ): Promise<Prepared[]> {
+    if (customers.length === 0) return [];
+    const manager = this.options.dataSource.manager;
+    const ranges = customers.map((customer) => billingPeriod(period, customer.timezone));
+    const ids = customers.map((customer) => customer.id);
+    const lookback = this.options.lateUsageLookbackPeriods ?? DEFAULT_LATE_USAGE_LOOKBACK_PERIODS;
+    const { subscriptions, plans, earlier } = await timedInto(timings, 'databaseReadMs', async () => {
+      const subscriptions = await manager
+        .getRepository(SubscriptionEntity)
+        .createQueryBuilder('subscription')
+        .where('subscription.customer_id = ANY(:ids)', { ids })
+        .andWhere('subscription.starts_at < :end', { end: new Date(Math.max(...ranges.map((r) => r.endMs))) })
+        .andWhere(
+          new Brackets((q) => {
+            q.where('subscription.ends_at IS NULL').orWhere('subscription.ends_at > :start', {
+              start: new Date(Math.min(...ranges.map((r) => r.startMs))),
+            });
+          }),
+        )
+        .orderBy('subscription.starts_at', 'ASC')
+        .getMany();
+      const plans = await loadPlans(
+        manager,
+        subscriptions.map((s) => s.planId),
+      );
+      const earlier =
+        lookback === 0
+          ? []
+          : await manager
+              .getRepository(InvoiceEntity)
+              .createQueryBuilder('invoice')
+              .where('invoice.customer_id = ANY(:ids)', { ids })
+              .andWhere(`invoice.status = 'finalized'`)
+              .andWhere('invoice.period < :period', { period })
+              .andWhere('invoice.period >= :earliest', { earliest: shiftPeriod(period, -lookback) })
+              .orderBy('invoice.period', 'ASC')
+              .getMany();
+      return { subscriptions, plans, earlier };
     });
+
+    const planById = new Map(plans.map((plan) => [plan.id, plan]));
+    const subscriptionsOf = groupBy(subscriptions, (s) => s.customerId);
+    const earlierOf = groupBy(earlier, (invoice) => invoice.customerId);
+    const usageRanges: UsageRange[] = [];
+    const planned = customers.map((customer, index) => {
+      const terms: SubscriptionTerm[] = (subscriptionsOf.get(customer.id) ?? []).map((subscription) => ({
+        subscriptionId: subscription.id,
+        plan: stripCreatedAt(planById.get(subscription.planId)),
+        startsAt: subscription.startsAt,
+        endsAt: subscription.endsAt,
+      }));
+      const parts = splitPeriod(ranges[index], terms);
+      const firstPart = usageRanges.length;
+      for (const part of parts) usageRanges.push({ customerId: customer.id, from: part.from, to: part.to });
+      const toRederive = (earlierOf.get(customer.id) ?? []).map((invoice) => {
+        const view = toInvoiceView(invoice);
+        const first = usageRanges.length;
+        for (const part of view.parts) {
+          usageRanges.push({ customerId: customer.id, from: new Date(part.from), to: new Date(part.to) });
+        }
+        return { invoice, view, first };
+      });
+      return { customer, range: ranges[index], parts, firstPart, toRederive };
+    });
+
+    const quantities = await timedInto(timings, 'usageMs', () =>
+      usageRanges.length === 0 ? Promise.resolve([]) : this.options.usage.quantitiesMany(usageRanges, cutoff),
+    );
+
+    return timedInto(timings, 'pricingMs', async () =>
+      planned.map(({ customer, range, parts, firstPart, toRederive }) => ({
+        customer,
+        period: range,
+        cutoff,
+        parts: parts.map((part, i) => toStoredPart(part, quantities[firstPart + i])),
+        rederived: toRederive.map(({ invoice, view, first }) => ({
+          invoice,
+          chargesTotal: computeInvoice({
+            currency: view.currency,
+            parts: view.parts.map(fromStoredPart),
+            usage: view.parts.map((_, i) => quantities[first + i]),
+            adjustments: [],
+          }).chargesTotal,
+        })),
+      })),
+    );
   }
 
-  private async prepare(customer: CustomerEntity, period: string): Promise<Prepared> {
-    const range = billingPeriod(period, customer.timezone);
-    const manager = this.options.dataSource.manager;
-    const subscriptions = await manager
-      .getRepository(SubscriptionEntity)
-      .createQueryBuilder('subscription')
-      .where('subscription.customer_id = :customerId', { customerId: customer.id })
-      .andWhere('subscription.starts_at < :end', { end: range.end })
-      .andWhere(
-        new Brackets((q) => {
-          q.where('subscription.ends_at IS NULL').orWhere('subscription.ends_at > :start', {
-            start: range.start,
-          });
-        }),
-      )
-      .orderBy('subscription.starts_at', 'ASC')
-      .getMany();
-    const plans = await loadPlans(
-      manager,
-      subscriptions.map((s) => s.planId),
-    );
-    const terms: SubscriptionTerm[] = subscriptions.map((subscription) => ({
-      subscriptionId: subscription.id,
-      plan: stripCreatedAt(plans.find((plan) => plan.id === subscription.planId)),
-      startsAt: subscription.startsAt,
-      endsAt: subscription.endsAt,
-    }));
-    const cutoff = await this.options.usage.cutoff();
-    const parts: StoredPart[] = [];
-    for (const part of splitPeriod(range, terms)) {
-      const quantities = await this.options.usage.quantities(customer.id, part.from, part.to, cutoff);
-      parts.push(toStoredPart(part, quantities));
+  /**
+   * Writes the drafts of prepared customers in one transaction: locks their rows (in id order, so
+   * concurrent runs wait for each other instead of deadlocking), reads their current invoices and the
+   * adjustments already applied, prices, then inserts new drafts and updates existing ones in bulk.
+   */
+  private async writeDrafts(
+    prepared: readonly Prepared[],
+    period: string,
+    mode: 'draft' | 'finalize',
+    timings?: RunPhaseTimings,
+  ): Promise<CustomerRunResult[]> {
+    if (prepared.length === 0) return [];
+    const ids = prepared.map((entry) => entry.customer.id);
+    let pricingMs = 0;
+    const started = performance.now();
+    const results = await this.options.dataSource.transaction(async (manager) => {
+      await lockCustomers(manager, ids);
+      const existingRows = await manager
+        .getRepository(InvoiceEntity)
+        .createQueryBuilder('invoice')
+        .where('invoice.customer_id = ANY(:ids)', { ids })
+        .andWhere('invoice.period = :period', { period })
+        .andWhere(`invoice.status IN ('draft', 'finalized')`)
+        .getMany();
+      const existingOf = new Map(existingRows.map((row) => [row.customerId, row]));
+      const applied = await appliedAdjustments(manager, prepared);
+
+      const pricingStarted = performance.now();
+      const now = this.clock();
+      const outcomes: Array<{ customerId: string; outcome: RunOutcome; invoice: InvoiceEntity | null }> = [];
+      const inserts: Array<{
+        values: InvoiceRowValues;
+        adjustments: LateUsageAdjustment[];
+        entry: Prepared;
+      }> = [];
+      const updates: Array<{
+        values: InvoiceRowValues & { id: string };
+        adjustments: LateUsageAdjustment[];
+        entry: Prepared;
+      }> = [];
+      for (const entry of prepared) {
+        const { customer } = entry;
+        const existing = existingOf.get(customer.id);
+        if (existing?.status === 'finalized') {
+          outcomes.push({ customerId: customer.id, outcome: 'unchanged', invoice: existing });
+          continue;
+        }
+        const adjustments = owedAdjustments(entry, applied, existing?.id ?? null);
+        if (entry.parts.length === 0 && adjustments.length === 0 && !existing) {
+          outcomes.push({ customerId: customer.id, outcome: 'skipped', invoice: null });
+          continue;
+        }
+        const computed = computeInvoice({
+          currency: customer.currency,
+          parts: entry.parts.map(fromStoredPart),
+          usage: entry.parts.map((part) => part.quantities),
+          adjustments,
+        });
+        const values: InvoiceRowValues = {
+          customer_id: customer.id,
+          period,
+          period_start: entry.period.start.toISOString(),
+          period_end: entry.period.end.toISOString(),
+          timezone: customer.timezone,
+          currency: customer.currency,
+          status: mode === 'finalize' ? 'finalized' : 'draft',
+          usage_cutoff: toStoredCutoff(entry.cutoff),
+          parts: entry.parts,
+          lines: computed.lines,
+          charges_total: computed.chargesTotal,
+          adjustments_total: computed.adjustmentsTotal,
+          total: computed.total,
+          computed_at: now.toISOString(),
+          finalized_at: mode === 'finalize' ? now.toISOString() : null,
+        };
+        outcomes.push({ customerId: customer.id, outcome: existing ? 'updated' : 'created', invoice: null });
+        if (existing) updates.push({ values: { ...values, id: existing.id }, adjustments, entry });
+        else inserts.push({ values, adjustments, entry });
+      }
+      pricingMs = performance.now() - pricingStarted;
+
+      const written = new Map<string, InvoiceEntity>();
+      for (const row of await insertInvoices(
+        manager,
+        inserts.map((i) => i.values),
+      )) {
+        written.set(row.customerId, row);
+      }
+      for (const row of await updateDrafts(
+        manager,
+        updates.map((u) => u.values),
+      )) {
+        written.set(row.customerId, row);
+      }
+      const all = [...inserts, ...updates];
+      await replaceAdjustments(
+        manager,
+        all.map(({ values }) => written.get(values.customer_id)!.id),
+        all.flatMap(({ values, adjustments, entry }) =>
+          adjustments.map((adjustment) => ({
+            invoice_id: written.get(values.customer_id)!.id,
+            source_invoice_id: adjustment.sourceInvoiceId,
+            currency: values.currency,
+            amount: adjustment.amount,
+            rederived_charges_total:
+              entry.rederived.find((r) => r.invoice.id === adjustment.sourceInvoiceId)?.chargesTotal ?? '0',
+            usage_cutoff: toStoredCutoff(entry.cutoff),
+          })),
+        ),
+      );
+      return outcomes.map(({ customerId, outcome, invoice }) => {
+        const row = invoice ?? written.get(customerId) ?? null;
+        return { customerId, outcome, invoice: row && toInvoiceView(row) };
+      });
+    });
+    if (timings) {
+      timings.pricingMs += pricingMs;
+      timings.databaseWriteMs += performance.now() - started - pricingMs;
     }
-    const earlier = await manager
-      .getRepository(InvoiceEntity)
-      .createQueryBuilder('invoice')
-      .where('invoice.customer_id = :customerId', { customerId: customer.id })
-      .andWhere(`invoice.status = 'finalized'`)
-      .andWhere('invoice.period < :period', { period })
-      .orderBy('invoice.period', 'ASC')
-      .getMany();
-    const rederived: Prepared['rederived'] = [];
-    for (const invoice of earlier) {
-      const view = toInvoiceView(invoice);
-      const { computed } = await this.recompute(customer.id, view.currency, view.parts, cutoff, []);
-      rederived.push({ invoice, chargesTotal: computed.chargesTotal });
-    }
-    return { customer, period: range, cutoff, parts, rederived };
+    return results;
   }
 
   private async recompute(
@@ -379,70 +547,102 @@ export class InvoiceService {
     adjustments: readonly LateUsageAdjustment[],
   ): Promise<{ computed: ComputedInvoice }> {
     const parts = storedParts.map(fromStoredPart);
-    const usage = [];
-    for (const part of parts) {
-      usage.push(await this.options.usage.quantities(customerId, part.from, part.to, cutoff));
-    }
+    const usage =
+      parts.length === 0
+        ? []
+        : await this.options.usage.quantitiesMany(
+            parts.map((part) => ({ customerId, from: part.from, to: part.to })),
+            cutoff,
+          );
     return { computed: computeInvoice({ currency, parts, usage, adjustments }) };
   }
+}
 
-  /** Late-usage adjustments still owed, counting those already on other non-void invoices as applied. */
-  private async owedAdjustments(
-    manager: EntityManager,
-    prepared: Prepared,
-    currentInvoiceId: string | null,
-  ): Promise<LateUsageAdjustment[]> {
-    if (prepared.rederived.length === 0) return [];
-    const sourceIds = prepared.rederived.map((entry) => entry.invoice.id);
-    const query = manager
-      .getRepository(InvoiceAdjustmentEntity)
-      .createQueryBuilder('adjustment')
-      .innerJoin(InvoiceEntity, 'target', 'target.id = adjustment.invoice_id')
-      .select(['adjustment.source_invoice_id AS source', 'adjustment.amount AS amount'])
-      .where('adjustment.source_invoice_id IN (:...sourceIds)', { sourceIds })
-      .andWhere(`target.status <> 'void'`);
-    if (currentInvoiceId !== null) {
-      query.andWhere('adjustment.invoice_id <> :currentInvoiceId', { currentInvoiceId });
-    }
-    const applied = await query.getRawMany<{ source: string; amount: string }>();
-    return prepared.rederived.flatMap(({ invoice, chargesTotal }) => {
-      const adjustment = lateUsageAdjustment(
-        {
-          invoiceId: invoice.id,
-          period: invoice.period,
-          currency: invoice.currency,
-          chargesTotal: invoice.chargesTotal,
-        },
-        chargesTotal,
-        applied.filter((row) => row.source === invoice.id).map((row) => row.amount),
-      );
-      return adjustment ? [adjustment] : [];
-    });
+/** Locks customers' rows in id order (a missing customer is a 404). */
+async function lockCustomers(manager: EntityManager, ids: readonly string[]): Promise<void> {
+  const rows: Array<{ id: string }> = await manager.query(
+    'SELECT id FROM customers WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+    [ids],
+  );
+  if (rows.length !== new Set(ids).size) {
+    const found = new Set(rows.map((row) => row.id));
+    const missing = ids.find((id) => !found.has(id));
+    throw BillingError.notFound(`customer ${missing}`);
   }
+}
 
-  private async recordAdjustments(
-    manager: EntityManager,
-    invoice: InvoiceEntity,
-    adjustments: readonly LateUsageAdjustment[],
-    prepared: Prepared,
-  ): Promise<void> {
-    const repository = manager.getRepository(InvoiceAdjustmentEntity);
-    await repository.delete({ invoiceId: invoice.id });
-    if (adjustments.length === 0) return;
-    await repository.save(
-      adjustments.map((adjustment) =>
-        repository.create({
-          invoiceId: invoice.id,
-          sourceInvoiceId: adjustment.sourceInvoiceId,
-          currency: invoice.currency,
-          amount: adjustment.amount,
-          rederivedChargesTotal:
-            prepared.rederived.find((entry) => entry.invoice.id === adjustment.sourceInvoiceId)
-              ?.chargesTotal ?? '0',
-          usageCutoff: { ...toStoredCutoff(prepared.cutoff) },
-        }),
-      ),
+/** Adjustments recorded on non-void invoices for the finalized invoices the prepared customers re-derive. */
+async function appliedAdjustments(
+  manager: EntityManager,
+  prepared: readonly Prepared[],
+): Promise<AppliedAdjustment[]> {
+  const sourceIds = prepared.flatMap((entry) => entry.rederived.map((r) => r.invoice.id));
+  if (sourceIds.length === 0) return [];
+  return manager
+    .getRepository(InvoiceAdjustmentEntity)
+    .createQueryBuilder('adjustment')
+    .innerJoin(InvoiceEntity, 'target', 'target.id = adjustment.invoice_id')
+    .select([
+      'adjustment.source_invoice_id AS source',
+      'adjustment.invoice_id AS target',
+      'adjustment.amount AS amount',
+    ])
+    .where('adjustment.source_invoice_id = ANY(:sourceIds)', { sourceIds })
+    .andWhere(`target.status <> 'void'`)
+    .getRawMany<AppliedAdjustment>();
+}
+
+/** Late-usage adjustments still owed, counting those already on other non-void invoices as applied. */
+function owedAdjustments(
+  prepared: Prepared,
+  applied: readonly AppliedAdjustment[],
+  currentInvoiceId: string | null,
+): LateUsageAdjustment[] {
+  return prepared.rederived.flatMap(({ invoice, chargesTotal }) => {
+    const adjustment = lateUsageAdjustment(
+      {
+        invoiceId: invoice.id,
+        period: invoice.period,
+        currency: invoice.currency,
+        chargesTotal: invoice.chargesTotal,
+      },
+      chargesTotal,
+      applied
+        .filter((row) => row.source === invoice.id && row.target !== currentInvoiceId)
+        .map((row) => row.amount),
     );
+    return adjustment ? [adjustment] : [];
+  });
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const list = out.get(key(item));
+    if (list) list.push(item);
+    else out.set(key(item), [item]);
+  }
+  return out;
+}
+
+/** `YYYY-MM` moved by `months` (negative: earlier). */
+function shiftPeriod(period: string, months: number): string {
+  const [year, month] = period.split('-').map(Number);
+  const index = year * 12 + (month - 1) + months;
+  return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
+/** Runs `body` and adds its wall time to `timings[phase]` (when timings are kept). */
+async function timedInto<T>(
+  timings: RunPhaseTimings | undefined,
+  phase: keyof RunPhaseTimings,
+  body: () => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  try {
+    return await body();
+  } finally {
+    if (timings) timings[phase] += performance.now() - started;
   }
 }
 

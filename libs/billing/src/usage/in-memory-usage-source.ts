@@ -1,5 +1,11 @@
 import { dec } from '@keymeter/domain';
-import type { KeyUsageQuantities, UsageCutoff, UsageQuantities, UsageSource } from '../usage-source';
+import type {
+  KeyUsageQuantities,
+  UsageCutoff,
+  UsageQuantities,
+  UsageRange,
+  UsageSource,
+} from '../usage-source';
 
 /** One recorded billable call (or a batch of them) for {@link InMemoryUsageSource}. */
 export interface RecordedUsage {
@@ -42,6 +48,10 @@ export class InMemoryUsageSource implements UsageSource {
   ): Promise<UsageQuantities> {
     const { keyId: _keyId, ...total } = sum('', this.select(customerId, fromInclusive, toExclusive, asOf));
     return total;
+  }
+
+  async quantitiesMany(ranges: readonly UsageRange[], asOf: UsageCutoff): Promise<UsageQuantities[]> {
+    return Promise.all(ranges.map((range) => this.quantities(range.customerId, range.from, range.to, asOf)));
   }
 
   async perKey(
