@@ -29,6 +29,12 @@ export interface IngestionConfig {
   readonly batchMaxWaitMs: number;
 }
 
+export interface WebhooksConfig {
+  readonly deliveryIntervalMs: number;
+  readonly deliveryTimeoutMs: number;
+  readonly deliveryBatchSize: number;
+}
+
 /** The validated configuration every app reads from. Built once at start-up. */
 export interface AppConfig {
   readonly env: ParsedEnv['NODE_ENV'];
@@ -55,6 +61,7 @@ export interface AppConfig {
   /** Invoices of a period may be finalized only this long after the period ends. */
   readonly invoiceFinalizeGraceMs: number;
   readonly alerts: AlertsConfig;
+  readonly webhooks: WebhooksConfig;
 }
 
 /** The anomaly evaluator of the billing app (docs/anomaly-detection.md, "Evaluator"). */
@@ -118,6 +125,11 @@ export function toAppConfig(env: ParsedEnv): AppConfig {
       evaluationDelayMs: env.ALERTS_EVALUATION_DELAY_SECONDS * 1000,
       autoResolveAfterMinutes: env.ALERTS_AUTO_RESOLVE_AFTER_MINUTES,
       baselineWarmupDays: env.ALERTS_BASELINE_WARMUP_DAYS,
+    },
+    webhooks: {
+      deliveryIntervalMs: env.WEBHOOK_DELIVERY_INTERVAL_MS,
+      deliveryTimeoutMs: env.WEBHOOK_DELIVERY_TIMEOUT_MS,
+      deliveryBatchSize: env.WEBHOOK_DELIVERY_BATCH_SIZE,
     },
   };
 }

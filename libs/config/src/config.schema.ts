@@ -35,6 +35,9 @@ export const ENV_VARIABLES = [
   'ALERTS_EVALUATION_DELAY_SECONDS',
   'ALERTS_AUTO_RESOLVE_AFTER_MINUTES',
   'ALERTS_BASELINE_WARMUP_DAYS',
+  'WEBHOOK_DELIVERY_INTERVAL_MS',
+  'WEBHOOK_DELIVERY_TIMEOUT_MS',
+  'WEBHOOK_DELIVERY_BATCH_SIZE',
 ] as const;
 
 export type EnvVariable = (typeof ENV_VARIABLES)[number];
@@ -146,6 +149,12 @@ export const envSchema = z.object({
   ALERTS_AUTO_RESOLVE_AFTER_MINUTES: positiveInt(30, 7 * 24 * 60),
   /** History read from ClickHouse to build the baseline of a key the evaluator has not seen yet. */
   ALERTS_BASELINE_WARMUP_DAYS: wholeNumber(15, 0, 35),
+  /** The webhook delivery worker polls for due deliveries this often when idle (docs/webhooks.md). */
+  WEBHOOK_DELIVERY_INTERVAL_MS: wholeNumber(1000, 50, 60_000),
+  /** A receiver that has not answered a delivery within this long has failed the attempt. */
+  WEBHOOK_DELIVERY_TIMEOUT_MS: wholeNumber(10_000, 100, 60_000),
+  /** Deliveries claimed and sent concurrently per poll. */
+  WEBHOOK_DELIVERY_BATCH_SIZE: positiveInt(20, 500),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
