@@ -4,6 +4,7 @@ import type { KeyManagement } from '@keymeter/keys';
 import { type DependencyCheck, HealthModule } from '@keymeter/platform';
 import { AuthModule } from './auth';
 import { CustomersModule } from './customers/customers.module';
+import { DashboardModule, type DashboardModuleOptions } from './dashboard/dashboard.module';
 import { KeysModule } from './keys/keys.module';
 import { BillingApiModule } from './invoices/billing-api.module';
 import { PortalLinksModule } from './portal-links/portal-links.module';
@@ -16,6 +17,8 @@ export interface BillingModuleOptions {
   readonly billing?: BillingServices;
   /** Usage endpoints (/v1/me/usage, /v1/customers/:id/usage, /v1/reconciliation); absent: not mounted. */
   readonly usage?: UsageModuleOptions;
+  /** The dashboard under /dashboard (always mounted) and what its pipeline summary reads. */
+  readonly dashboard?: DashboardModuleOptions;
 }
 
 @Module({})
@@ -29,6 +32,7 @@ export class BillingModule {
         CustomersModule.register(options.keys),
         KeysModule.register(options.keys),
         PortalLinksModule,
+        DashboardModule.register(options.dashboard),
         ...(options.billing ? [BillingApiModule.register(options.billing)] : []),
         ...(options.usage ? [UsageModule.register(options.usage, options.keys)] : []),
       ],

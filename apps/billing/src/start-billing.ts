@@ -11,6 +11,7 @@ import {
 import { createBillingServices } from '@keymeter/billing';
 import { createKeyManagement } from '@keymeter/keys';
 import { createClickHouseLastUsedAt, createClickHouseUsageSource } from '@keymeter/usage';
+import { INGESTOR_GROUP_ID } from '../../ingestor/src/start-ingestor';
 import { BillingModule } from './billing.module';
 
 export interface BillingStartOptions {
@@ -50,6 +51,14 @@ export async function startBilling(
         keys,
         billing,
         usage: { clickhouse, eventLog, topic: usageTopic },
+        dashboard: {
+          pipeline: {
+            eventLog,
+            usageTopic,
+            deadLetterTopic: infra.config.topics.usageEventsDeadLetter.name,
+            ingestorGroupId: INGESTOR_GROUP_ID,
+          },
+        },
       }),
       {
         name: 'billing',
