@@ -1,19 +1,27 @@
 /**
  * `POST /v1/events` throughput into the real Kafka broker, in batches of 1,000 events, and the cost of
  * the codec on that path (JSON.parse of the body, parseUsageEvent, encodeUsageEvent).
+ * Side by side in one run: the sink on the request thread (`createUsageEventSink`) and the threaded sink
+ * the gateway uses on Kafka (`createThreadedUsageEventSink`: producer and spool on a worker thread).
  * Build and run: npm run bench:ingest
- * Environment: KAFKA_BROKERS (default 127.0.0.1:29092), BENCH_SECONDS (default 15), BENCH_CONCURRENCY
- * (requests in flight, default 4), BENCH_BATCH (events per request, default 1000).
+ * Environment: KAFKA_BROKERS (default 127.0.0.1:29092), BENCH_SECONDS (default 15 per variant),
+ * BENCH_CONCURRENCY (requests in flight, default 4), BENCH_BATCH (events per request, default 1000),
+ * BENCH_SINKS (comma-separated variants to run, default "thread,worker"), BENCH_SINK_BATCH (events per
+ * produce request, default 5000).
  */
 import 'reflect-metadata';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import { encodeUsageEvent, newEventId, parseUsageEvent, type UsageEventV1 } from '@keymeter/contracts';
 import { createKafkaEventLog } from '@keymeter/event-log';
-import { createUsageEventSink } from '@keymeter/event-sink';
+import {
+  createThreadedUsageEventSink,
+  createUsageEventSink,
+  type UsageEventSink,
+} from '@keymeter/event-sink';
 import type { CredentialVerifier } from '@keymeter/gateway';
 import { createLogger, startHttpApp } from '@keymeter/platform';
 import { IngestionModule } from '../apps/gateway/src/ingestion/ingestion.module';
@@ -23,6 +31,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:29092').split(',');
 const TOKEN = `bench-${randomBytes(8).toString('hex')}`;
+const SINK_BATCH = Number(process.env.BENCH_SINK_BATCH ?? 5000);
+const SINKS = (process.env.BENCH_SINKS ?? 'thread,worker').split(',');
 
 function event(index: number): UsageEventV1 {
   return {
@@ -79,17 +89,52 @@ function codecCost(body: string): { parseUs: number; validateUs: number; encodeU
 }
 
 async function main(): Promise<void> {
-  const topic = `bench-ingest-${Date.now()}`;
+  const bodies = batches(200);
+  const codec = codecCost(bodies[0]);
+  const lines: string[] = [];
+  for (const variant of SINKS) {
+    const load = loadAverage();
+    const result = await runVariant(variant, bodies);
+    lines.push(
+      `POST /v1/events, sink ${variant === 'worker' ? 'on a worker thread' : 'on the request thread'}, batches of ${BATCH}, ${CONCURRENCY} requests in flight, ${result.elapsedS.toFixed(1)} s, Kafka ${BROKERS.join(',')}, load average ${load} -> ${loadAverage()}`,
+      `  accepted (durable): ${result.sent} events = ${result.perSecond} events/s (${result.failures} failed requests)`,
+      `  produced ${result.produced}, spooled ${result.spooled}, producer errors ${result.producerErrors}`,
+    );
+  }
+  lines.push(
+    `codec per event: JSON.parse ${codec.parseUs.toFixed(2)} us, parseUsageEvent ${codec.validateUs.toFixed(2)} us, encodeUsageEvent ${codec.encodeUs.toFixed(2)} us`,
+    '',
+  );
+  process.stdout.write(lines.join('\n'));
+}
+
+function loadAverage(): string {
+  return loadavg()[0].toFixed(1);
+}
+
+interface VariantResult {
+  readonly elapsedS: number;
+  readonly sent: number;
+  readonly perSecond: number;
+  readonly failures: number;
+  readonly produced: number;
+  readonly spooled: number;
+  readonly producerErrors: number;
+}
+
+async function runVariant(variant: string, bodies: readonly string[]): Promise<VariantResult> {
+  const topic = `bench-ingest-${variant}-${Date.now()}`;
   const log = createKafkaEventLog({ brokers: BROKERS, clientId: 'bench-ingest', logSink: () => undefined });
   await log.ensureTopics([{ name: topic, partitions: 6 }]);
   const spoolDir = mkdtempSync(join(tmpdir(), 'keymeter-bench-spool-'));
-  const sink = await createUsageEventSink({
-    eventLog: log,
-    topic,
-    spoolDir,
-    maxSpoolBytes: 512 * 1024 * 1024,
-    batchSize: 5000,
-  });
+  const settings = { topic, spoolDir, maxSpoolBytes: 512 * 1024 * 1024, batchSize: SINK_BATCH };
+  const sink: UsageEventSink =
+    variant === 'worker'
+      ? await createThreadedUsageEventSink({
+          ...settings,
+          kafka: { brokers: BROKERS, clientId: 'bench-ingest' },
+        })
+      : await createUsageEventSink({ ...settings, eventLog: log });
   const tokenHash = createHash('sha256').update(TOKEN).digest('hex');
   const verifier: CredentialVerifier = {
     verifyApiKey: () => ({ ok: false, reason: 'unknown' }),
@@ -119,8 +164,6 @@ async function main(): Promise<void> {
     logger: createLogger('warn'),
   });
 
-  const bodies = batches(200);
-  const codec = codecCost(bodies[0]);
   let sent = 0;
   let failures = 0;
   const deadline = Date.now() + SECONDS * 1000;
@@ -146,16 +189,15 @@ async function main(): Promise<void> {
   await log.close();
   rmSync(spoolDir, { recursive: true, force: true });
 
-  const perSecond = Math.round(sent / elapsedS);
-  process.stdout.write(
-    [
-      `POST /v1/events, batches of ${BATCH}, ${CONCURRENCY} requests in flight, ${elapsedS.toFixed(1)} s, Kafka ${BROKERS.join(',')}`,
-      `  accepted (durable): ${sent} events = ${perSecond} events/s (${failures} failed requests)`,
-      `  produced ${stats.produced}, spooled ${stats.spooledEvents}, producer errors ${stats.producerErrors}`,
-      `  codec per event: JSON.parse ${codec.parseUs.toFixed(2)} us, parseUsageEvent ${codec.validateUs.toFixed(2)} us, encodeUsageEvent ${codec.encodeUs.toFixed(2)} us`,
-      '',
-    ].join('\n'),
-  );
+  return {
+    elapsedS,
+    sent,
+    perSecond: Math.round(sent / elapsedS),
+    failures,
+    produced: stats.produced,
+    spooled: stats.spooledEvents,
+    producerErrors: stats.producerErrors,
+  };
 }
 
 main().catch((error: unknown) => {

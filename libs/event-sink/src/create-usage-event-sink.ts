@@ -4,6 +4,15 @@ import { DiskSpool, SpoolFullError } from './spool/disk-spool';
 import type { SpooledMessage } from './spool/spool-frame';
 import type { UsageEventSink, UsageEventSinkStats } from './usage-event-sink';
 
+/**
+ * The sink with entry points for events already encoded (key + compact payload): what the worker thread
+ * of the threaded sink feeds, so that events are encoded once, on the thread that made them.
+ */
+export interface EncodedUsageEventSink extends UsageEventSink {
+  emitEncoded(messages: readonly SpooledMessage[]): void;
+  emitEncodedDurably(messages: readonly SpooledMessage[]): Promise<void>;
+}
+
 /** Where the sink reports outages, drops and recoveries (pino's logger fits). */
 export interface SinkLogger {
   info(fields: object, message: string): void;
@@ -52,7 +61,14 @@ const silentLogger: SinkLogger = { info: () => undefined, warn: () => undefined,
  * Opens the spool in `spoolDir` (batches left by an earlier process are replayed first) and starts the
  * background producer. See docs/ingestion.md for the durability guarantees.
  */
-export async function createUsageEventSink(options: UsageEventSinkOptions): Promise<UsageEventSink> {
+export function createUsageEventSink(options: UsageEventSinkOptions): Promise<UsageEventSink> {
+  return openSpoolingUsageEventSink(options);
+}
+
+/** `createUsageEventSink`, typed with the entry points for encoded events. */
+export async function openSpoolingUsageEventSink(
+  options: UsageEventSinkOptions,
+): Promise<EncodedUsageEventSink> {
   const settings = resolveSettings(options);
   const spool = await DiskSpool.open(options.spoolDir, options.maxSpoolBytes);
   const logger = options.logger ?? silentLogger;
@@ -137,7 +153,7 @@ interface Entry extends SpooledMessage {
  * its oldest batch until it is empty again. A batch spooled while its produce was still in flight is
  * acknowledged in the spool if that produce succeeds late, so it is not produced twice.
  */
-class SpoolingUsageEventSink implements UsageEventSink {
+class SpoolingUsageEventSink implements EncodedUsageEventSink {
   private queue: Entry[] = [];
   private oldestQueuedAt = 0;
   private durableQueued = 0;
@@ -149,6 +165,8 @@ class SpoolingUsageEventSink implements UsageEventSink {
   private retryAt = 0;
   private backoffMs: number;
   private timer: NodeJS.Timeout | undefined;
+  /** The timer is the linger deadline of the oldest queued event. */
+  private lingering = false;
   private producer: Promise<LogProducer> | undefined;
   private emitted = 0;
   private settled = 0;
@@ -179,12 +197,26 @@ class SpoolingUsageEventSink implements UsageEventSink {
     this.pump();
   }
 
+  emitEncoded(messages: readonly SpooledMessage[]): void {
+    this.assertAccepting('emit');
+    for (const message of messages) this.enqueue(message);
+    this.pump();
+  }
+
   emitDurably(events: readonly UsageEventV1[]): Promise<void> {
     if (this.state === 'closed') {
       return Promise.reject(new Error('emitDurably: the usage event sink is closed'));
     }
-    if (events.length === 0) return Promise.resolve();
-    const messages = events.map((event) => ({ key: usageEventKey(event), value: encodeUsageEvent(event) }));
+    return this.emitEncodedDurably(
+      events.map((event) => ({ key: usageEventKey(event), value: encodeUsageEvent(event) })),
+    );
+  }
+
+  emitEncodedDurably(messages: readonly SpooledMessage[]): Promise<void> {
+    if (this.state === 'closed') {
+      return Promise.reject(new Error('emitDurably: the usage event sink is closed'));
+    }
+    if (messages.length === 0) return Promise.resolve();
     if (this.spoolActive()) {
       // The log is down and the spool cannot take these: refuse now rather than after queueing.
       const bytes = messages.reduce((sum, message) => sum + message.value.length + message.key.length + 6, 0);
@@ -265,6 +297,19 @@ class SpoolingUsageEventSink implements UsageEventSink {
   /** Decides the next step; called after every state change. Never waits. */
   private pump(): void {
     if (this.state === 'closed') return;
+    // A partial batch already waiting for its linger deadline: nothing to decide until the timer fires
+    // or the batch fills (re-arming a timer per event was a measurable cost on the request path).
+    if (
+      this.lingering &&
+      !this.sending &&
+      this.queue.length < this.settings.batchSize &&
+      this.durableQueued === 0 &&
+      this.flushWaiters.length === 0 &&
+      this.state === 'open' &&
+      !this.spoolActive()
+    ) {
+      return;
+    }
     this.clearTimer();
     const now = Date.now();
     if (this.spoolActive()) {
@@ -281,7 +326,10 @@ class SpoolingUsageEventSink implements UsageEventSink {
         this.state === 'closing' ||
         now - this.oldestQueuedAt >= this.settings.lingerMs;
       if (ready) void this.sendDirect();
-      else this.setTimer(this.oldestQueuedAt + this.settings.lingerMs - now);
+      else {
+        this.setTimer(this.oldestQueuedAt + this.settings.lingerMs - now);
+        this.lingering = true;
+      }
     }
   }
 
@@ -331,16 +379,16 @@ class SpoolingUsageEventSink implements UsageEventSink {
           abandon();
         }
       } else if (ok) {
-        // Produced after all: the copy in the spool must not be produced again.
+        // Produced after all: the copy in the spool must not be produced again. Counted before the
+        // spool's acknowledgement, which empties the spool: `pending` never reaches 0 ahead of `produced`.
         const sequence = await spooled;
+        this.produced += batch.length;
         if (sequence !== undefined) {
-          await this.spool.ack(sequence).then(
-            () => (this.produced += batch.length),
-            (error: unknown) =>
+          await this.spool
+            .ack(sequence)
+            .catch((error: unknown) =>
               this.logger.error({ err: error }, 'event spool: acknowledging a batch failed'),
-          );
-        } else {
-          this.produced += batch.length;
+            );
         }
         this.onProduceSuccess();
       }
@@ -362,8 +410,9 @@ class SpoolingUsageEventSink implements UsageEventSink {
           this.onProduceFailure(error, batch.messages.length);
           return;
         }
-        await this.spool.ack(batch.sequence);
+        // Counted first: the acknowledgement empties the spool, and `pending` must not reach 0 before this.
         this.produced += batch.messages.length;
+        await this.spool.ack(batch.sequence);
         this.onProduceSuccess();
         if (this.spool.batchCount === 0 && this.pendingAppends === 0) {
           this.logger.info({ topic: this.topic }, 'event spool drained: producing directly again');
@@ -470,12 +519,20 @@ class SpoolingUsageEventSink implements UsageEventSink {
   }
 
   private setTimer(delayMs: number): void {
-    this.timer = setTimeout(() => this.pump(), Math.max(1, delayMs));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.lingering = false;
+        this.pump();
+      },
+      Math.max(1, delayMs),
+    );
   }
 
   private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.lingering = false;
   }
 }
 

@@ -8,3 +8,7 @@ export {
 } from './create-usage-event-sink';
 export { DiskSpool, SpoolFullError, type SpoolRecoveryNote } from './spool/disk-spool';
 export type { SpoolBatch, SpooledMessage } from './spool/spool-frame';
+export {
+  createThreadedUsageEventSink,
+  type ThreadedUsageEventSinkOptions,
+} from './threaded/threaded-usage-event-sink';

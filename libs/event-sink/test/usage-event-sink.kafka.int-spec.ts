@@ -1,12 +1,18 @@
 // The sink against a real Kafka broker of this test's own, stopped mid-traffic and started again on
 // the same data: events spool while it is down and, once it is back, every event is in the topic
-// exactly once, in per-key order.
+// exactly once, in per-key order. Run for the sink on the calling thread and for the threaded sink
+// (producer and spool on a worker thread, what the gateway uses on Kafka).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKafkaEventLog, type EventLog } from '@keymeter/event-log';
 import type { UsageEventV1 } from '@keymeter/contracts';
-import { createUsageEventSink, type UsageEventSink } from '../src';
+import {
+  createThreadedUsageEventSink,
+  createUsageEventSink,
+  type SinkLogger,
+  type UsageEventSink,
+} from '../src';
 import { OwnKafkaBroker } from './own-kafka-broker';
 import { expectExactlyOnceInKeyOrder, readWholeTopic, testEvent } from './sink-test-events';
 
@@ -31,7 +37,44 @@ async function waitUntil(description: string, condition: () => boolean, timeoutM
   }
 }
 
-describe('usage event sink on Kafka: broker outage', () => {
+/** Sink settings shared by both variants: small batches and short timeouts, so the outage shows quickly. */
+const SINK_SETTINGS = {
+  maxSpoolBytes: 64 * 1024 * 1024,
+  batchSize: 50,
+  lingerMs: 5,
+  sendTimeoutMs: 1500,
+  retryInitialMs: 100,
+  retryMaxMs: 1000,
+};
+
+type OpenSink = (
+  log: EventLog,
+  brokers: string[],
+  topic: string,
+  spoolDir: string,
+  logger: SinkLogger,
+) => Promise<UsageEventSink>;
+
+const VARIANTS: [string, OpenSink][] = [
+  [
+    'on the calling thread',
+    (eventLog, _brokers, topic, spoolDir, logger) =>
+      createUsageEventSink({ eventLog, topic, spoolDir, logger, ...SINK_SETTINGS }),
+  ],
+  [
+    'on a worker thread',
+    (_eventLog, brokers, topic, spoolDir, logger) =>
+      createThreadedUsageEventSink({
+        kafka: { brokers, clientId: 'sink-outage-test-worker' },
+        topic,
+        spoolDir,
+        logger,
+        ...SINK_SETTINGS,
+      }),
+  ],
+];
+
+describe.each(VARIANTS)('usage event sink %s, on Kafka: broker outage', (_name, openSink) => {
   let broker: OwnKafkaBroker;
   // Created before the broker starts, so afterAll always has it to remove.
   const spoolDir = mkdtempSync(join(tmpdir(), 'keymeter-sink-spool-'));
@@ -58,26 +101,15 @@ describe('usage event sink on Kafka: broker outage', () => {
     const topic = `usage-events-outage-${Date.now()}`;
     await log.ensureTopics([{ name: topic, partitions: 3 }]);
     const warnings: string[] = [];
-    sink = await createUsageEventSink({
-      eventLog: log,
-      topic,
-      spoolDir,
-      maxSpoolBytes: 64 * 1024 * 1024,
-      batchSize: 50,
-      lingerMs: 5,
-      sendTimeoutMs: 1500,
-      retryInitialMs: 100,
-      retryMaxMs: 1000,
-      logger: {
-        info: (fields, message) => debug('info', fields, message),
-        warn: (fields, message) => {
-          debug('warn', fields, message);
-          warnings.push(message);
-        },
-        error: (fields, message) => {
-          debug('error', fields, message);
-          warnings.push(message);
-        },
+    sink = await openSink(log, [broker.address], topic, spoolDir, {
+      info: (fields, message) => debug('info', fields, message),
+      warn: (fields, message) => {
+        debug('warn', fields, message);
+        warnings.push(message);
+      },
+      error: (fields, message) => {
+        debug('error', fields, message);
+        warnings.push(message);
       },
     });
     const emitted: UsageEventV1[] = [];

@@ -3,7 +3,12 @@ export { eventIdTimeMs, isEventId, newEventId, normalizeEventId } from './event-
 export { isIpAddress } from './ip-address';
 export { parseUsageEvent, type ParseUsageEventOptions } from './parse-usage-event';
 export { microsToUnits, normalizeUnits, unitsToMicros } from './units';
-export { decodeUsageEvent, encodeUsageEvent, USAGE_EVENT_V1_COMPACT_FIELDS } from './usage-event.codec';
+export {
+  decodeUsageEvent,
+  encodeUsageEvent,
+  encodeUsageEventJson,
+  USAGE_EVENT_V1_COMPACT_FIELDS,
+} from './usage-event.codec';
 export { USAGE_EVENT_LIMITS } from './usage-event.limits';
 export { usageEventV1JsonSchema } from './usage-event.json-schema';
 export {
