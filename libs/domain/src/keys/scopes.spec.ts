@@ -7,6 +7,7 @@ import {
   validateScopes,
   type Scope,
 } from './scopes';
+import { splitRequestPath } from '../routing/request-path';
 
 describe('scopeAllows', () => {
   const quotesReadOnly: Scope[] = [{ methods: ['GET', 'HEAD'], pattern: '/v1/quotes/*' }];
@@ -36,6 +37,9 @@ describe('scopeAllows', () => {
     [['usage:read'], 'GET', '/v1/quotes/AAPL', false],
   ] as [Scope[], string, string, boolean][])('%j allows %s %s: %s', (scopes, method, path, allowed) => {
     expect(scopeAllows(scopes, method, path)).toBe(allowed);
+    // The gateway splits the path once and checks the segments: same answer.
+    const split = splitRequestPath(path);
+    expect(split.ok && compileScopes(scopes).allowsSegments(method, split.segments)).toBe(allowed);
   });
 
   it('never lets a path escape its scope with dot segments or encoded slashes', () => {

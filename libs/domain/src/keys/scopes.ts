@@ -7,7 +7,7 @@ import {
   type ValidationResult,
 } from '../routing/field-issue';
 import { HTTP_METHODS, isHttpMethod, type MethodOrAny } from '../routing/http-methods';
-import { matchPathPattern, parsePathPattern, type PathPattern } from '../routing/path-pattern';
+import { parsePathPattern, pathPatternMatches, type PathPattern } from '../routing/path-pattern';
 import { splitRequestPath } from '../routing/request-path';
 
 /**
@@ -44,6 +44,8 @@ export const MAX_SCOPES = 100;
 export interface ScopeChecker {
   /** Whether any route scope allows `method` on `path`. Unsafe paths (see `splitRequestPath`) are never allowed. */
   allows(method: string, path: string): boolean;
+  /** `allows` for a path already split by `splitRequestPath` (split once, matched against routes and scopes). */
+  allowsSegments(method: string, segments: readonly string[]): boolean;
   has(scope: NamedScope): boolean;
 }
 
@@ -64,18 +66,20 @@ export function compileScopes(scopes: readonly Scope[]): ScopeChecker {
       routeScopes.push({ methods: new Set(scope.methods), pattern: parsed.pattern });
     }
   }
+  const allowsSegments = (method: string, segments: readonly string[]): boolean => {
+    for (const scope of routeScopes) {
+      if (methodAllowed(scope.methods, method) && pathPatternMatches(scope.pattern, segments)) {
+        return true;
+      }
+    }
+    return false;
+  };
   return {
     allows(method: string, path: string): boolean {
       const split = splitRequestPath(path);
-      if (!split.ok) {
-        return false;
-      }
-      return routeScopes.some(
-        (scope) =>
-          methodAllowed(scope.methods, method) &&
-          matchPathPattern(scope.pattern, split.segments) !== undefined,
-      );
+      return split.ok && allowsSegments(method, split.segments);
     },
+    allowsSegments,
     has(scope: NamedScope): boolean {
       return named.has(scope);
     },

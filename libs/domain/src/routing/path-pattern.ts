@@ -124,6 +124,21 @@ export function matchPathPattern(
   return segments.length === pattern.segments.length ? params : undefined;
 }
 
+/** Whether the pattern matches the segments (`matchPathPattern` without capturing parameters). */
+export function pathPatternMatches(pattern: PathPattern, segments: readonly string[]): boolean {
+  const parts = pattern.segments;
+  for (let index = 0; index < parts.length; index++) {
+    const part = parts[index];
+    if (part.kind === 'wildcard') {
+      return true;
+    }
+    if (index >= segments.length || (part.kind === 'static' && segments[index] !== part.value)) {
+      return false;
+    }
+  }
+  return segments.length === parts.length;
+}
+
 /**
  * The pattern with parameter names erased (`/v1/quotes/:symbol` → `/v1/quotes/:`): two patterns with the same
  * shape match exactly the same paths.

@@ -26,6 +26,15 @@ export function splitRequestPath(path: string): SplitRequestPath {
     if (segment === '') {
       return { ok: false, reason: 'empty_segment' };
     }
+    if (segment.indexOf('%') === -1 && segment.indexOf('\\') === -1) {
+      // Nothing encoded and no backslash (the common case, on every gateway call): the segment is its own
+      // decoding and can hide no dot segment.
+      if (segment === '.' || segment === '..') {
+        return { ok: false, reason: 'dot_segment' };
+      }
+      segments.push(segment);
+      continue;
+    }
     let decoded: string;
     try {
       decoded = decodeURIComponent(segment);

@@ -226,6 +226,18 @@ describe('compileRoutes (properties)', () => {
     );
   });
 
+  it('matches a path split once (matchSegments) exactly as it matches the raw path', () => {
+    fc.assert(
+      fc.property(routesArb, requestMethodArb, pathArb, (routes, method, path) => {
+        const matcher = compileRoutes(routes);
+        const split = splitRequestPath(path);
+        const bySegments = split.ok ? matcher.matchSegments(method, split.segments) : undefined;
+        expect(bySegments).toEqual(matcher.match(method, path));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('matches a path generated from a pattern to that pattern, with its template and parameters', () => {
     const fillArb = fc.array(fc.stringMatching(/^[A-Za-z0-9 ._~%/-]{1,8}$/), { minLength: 1, maxLength: 4 });
     fc.assert(

@@ -15,6 +15,8 @@ export interface RouteMatcher {
   readonly routes: readonly Route[];
   /** The most specific route for the call, or undefined when none matches (or the path is unsafe). */
   match(method: string, path: string): RouteMatch | undefined;
+  /** `match` for a path already split by `splitRequestPath` (split once, matched against routes and scopes). */
+  matchSegments(method: string, segments: readonly string[]): RouteMatch | undefined;
 }
 
 /** Bound on compiled states; only a table of many mutually overlapping patterns gets near it. */
@@ -74,26 +76,26 @@ export function compileRoutes(routes: readonly Route[]): RouteMatcher {
   }
   const anyMethod = compileTable(list, (route) => (route.method === '*' ? 1 : 0));
 
+  const matchSegments = (method: string, segments: readonly string[]): RouteMatch | undefined => {
+    let state = byMethod.has(method) ? byMethod.get(method) : anyMethod;
+    let fallback: Entry | undefined;
+    for (const segment of segments) {
+      if (state === undefined) {
+        break;
+      }
+      fallback = state.wildcard ?? fallback;
+      state = state.next.get(segment) ?? state.other;
+    }
+    const entry = state?.final ?? fallback;
+    return entry === undefined ? undefined : toMatch(entry, segments);
+  };
   return {
     routes: list,
     match(method: string, path: string): RouteMatch | undefined {
       const split = splitRequestPath(path);
-      if (!split.ok) {
-        return undefined;
-      }
-      const segments = split.segments;
-      let state = byMethod.has(method) ? byMethod.get(method) : anyMethod;
-      let fallback: Entry | undefined;
-      for (const segment of segments) {
-        if (state === undefined) {
-          break;
-        }
-        fallback = state.wildcard ?? fallback;
-        state = state.next.get(segment) ?? state.other;
-      }
-      const entry = state?.final ?? fallback;
-      return entry === undefined ? undefined : toMatch(entry, segments);
+      return split.ok ? matchSegments(method, split.segments) : undefined;
     },
+    matchSegments,
   };
 }
 
