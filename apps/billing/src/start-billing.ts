@@ -40,6 +40,7 @@ export async function startBilling(
     dataSource: requireDatabase(infra).dataSource,
     usage: createClickHouseUsageSource(clickhouse, { topic: usageTopic }),
     finalizeGraceMs: infra.config.invoiceFinalizeGraceMs,
+    lateUsageLookbackPeriods: infra.config.invoiceLateUsageLookbackPeriods,
   });
   // Before listening: the admin token exists and every credential's snapshot is queued for the registry.
   await keys.start();

@@ -11,6 +11,8 @@ export interface BillingServicesOptions {
   /** INVOICE_FINALIZE_GRACE_SECONDS in milliseconds (config.invoiceFinalizeGraceMs). */
   finalizeGraceMs: number;
   clock?: () => Date;
+  /** INVOICE_LATE_USAGE_LOOKBACK_PERIODS (config.invoiceLateUsageLookbackPeriods); default 3. */
+  lateUsageLookbackPeriods?: number;
   /** Called after each invoice run with its time per phase (benchmarks). */
   onRunPhases?: InvoiceServiceOptions['onRunPhases'];
 }

@@ -12,6 +12,7 @@ import { InvoiceService } from '../src/invoices/invoice-service';
 import { PlanStore } from '../src/plans/plan-store';
 import { SubscriptionService } from '../src/subscriptions/subscription-service';
 import { BillingError } from '../src/billing-error';
+import type { InvoiceView } from '../src/invoices/invoice-record';
 
 const HOUR = 3_600_000;
 
@@ -160,6 +161,34 @@ describe('invoice runs on PostgreSQL', () => {
       ['usage', '0.00'],
       ['adjustment', '0.03'],
     ]);
+  });
+
+  it('re-derives finalized invoices only within the late-usage look-back', async () => {
+    requests(acme(), '2026-01-05T10:00:00Z', 150);
+    await invoices.run({ period: '2026-01', customerId: acme() });
+    now = new Date('2026-02-02T00:00:00.000Z');
+    await invoices.finalize((await invoices.list({ customerId: acme(), period: '2026-01' }))[0].id);
+    requests(acme(), '2026-01-30T12:00:00Z', 7); // late for January: 0.07
+    const runFor = async (service: InvoiceService, period: string): Promise<InvoiceView> =>
+      (await service.run({ period, customerId: acme() })).results[0].invoice!;
+    const adjustmentsOn = (invoice: InvoiceView): string[] =>
+      invoice.lines.filter((l) => l.kind === 'adjustment').map((l) => l.amount);
+    const withLookback = (periods: number): InvoiceService =>
+      new InvoiceService({
+        dataSource: handle.dataSource,
+        usage,
+        finalizeGraceMs: HOUR,
+        clock,
+        lateUsageLookbackPeriods: periods,
+      });
+    // May is 4 periods after January: out of reach of a 3-period look-back, within a 4-period one.
+    expect(adjustmentsOn(await runFor(withLookback(3), '2026-05'))).toEqual([]);
+    const may = await runFor(withLookback(4), '2026-05');
+    expect(adjustmentsOn(may)).toEqual(['0.07']);
+    await invoices.void(may.id);
+    // April is within the default look-back of 3; 0 turns late-usage adjustments off.
+    expect(adjustmentsOn(await runFor(withLookback(0), '2026-04'))).toEqual([]);
+    expect(adjustmentsOn(await runFor(invoices, '2026-04'))).toEqual(['0.07']);
   });
 
   it('an adjustment on a voided invoice counts as not applied', async () => {

@@ -60,6 +60,8 @@ export interface AppConfig {
   readonly adminToken: string | undefined;
   /** Invoices of a period may be finalized only this long after the period ends. */
   readonly invoiceFinalizeGraceMs: number;
+  /** Finalized invoices of this many periods before a run's period are re-derived for late usage. */
+  readonly invoiceLateUsageLookbackPeriods: number;
   readonly alerts: AlertsConfig;
   readonly webhooks: WebhooksConfig;
 }
@@ -120,6 +122,7 @@ export function toAppConfig(env: ParsedEnv): AppConfig {
     gatewayRoutesFile: env.GATEWAY_ROUTES_FILE === undefined ? undefined : resolve(env.GATEWAY_ROUTES_FILE),
     adminToken: env.ADMIN_TOKEN,
     invoiceFinalizeGraceMs: env.INVOICE_FINALIZE_GRACE_SECONDS * 1000,
+    invoiceLateUsageLookbackPeriods: env.INVOICE_LATE_USAGE_LOOKBACK_PERIODS,
     alerts: {
       evaluationIntervalMs: env.ALERTS_EVALUATION_INTERVAL_SECONDS * 1000,
       evaluationDelayMs: env.ALERTS_EVALUATION_DELAY_SECONDS * 1000,

@@ -31,6 +31,7 @@ export const ENV_VARIABLES = [
   'INGEST_BATCH_MAX_EVENTS',
   'INGEST_BATCH_MAX_WAIT_MS',
   'INVOICE_FINALIZE_GRACE_SECONDS',
+  'INVOICE_LATE_USAGE_LOOKBACK_PERIODS',
   'ALERTS_EVALUATION_INTERVAL_SECONDS',
   'ALERTS_EVALUATION_DELAY_SECONDS',
   'ALERTS_AUTO_RESOLVE_AFTER_MINUTES',
@@ -132,6 +133,11 @@ export const envSchema = z.object({
   GATEWAY_ROUTES_FILE: optionalText,
   /** Seconds after a billing period ends before its invoices may be finalized (late events still arrive). */
   INVOICE_FINALIZE_GRACE_SECONDS: wholeNumber(3600, 0, 31 * 24 * 3600),
+  /**
+   * How many billing periods before the one being run an invoice run re-derives for late usage
+   * (docs/billing.md, "Late usage"); 0 turns late-usage adjustments off.
+   */
+  INVOICE_LATE_USAGE_LOOKBACK_PERIODS: wholeNumber(3, 0, 120),
   ADMIN_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 24, {
     message: 'expected at least 24 characters',
   }),

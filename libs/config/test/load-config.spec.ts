@@ -76,4 +76,17 @@ describe('loadConfig', () => {
       'INVOICE_FINALIZE_GRACE_SECONDS',
     ]);
   });
+
+  it('reads the late-usage look-back in billing periods, three by default, zero turning it off', () => {
+    expect(loadConfig({}).invoiceLateUsageLookbackPeriods).toBe(3);
+    expect(loadConfig({ INVOICE_LATE_USAGE_LOOKBACK_PERIODS: '0' }).invoiceLateUsageLookbackPeriods).toBe(0);
+    expect(loadConfig({ INVOICE_LATE_USAGE_LOOKBACK_PERIODS: '24' }).invoiceLateUsageLookbackPeriods).toBe(
+      24,
+    );
+    for (const bad of ['-1', '121', '3 months', '1.5']) {
+      expect(errorOf({ INVOICE_LATE_USAGE_LOOKBACK_PERIODS: bad }).issues.map((i) => i.variable)).toEqual([
+        'INVOICE_LATE_USAGE_LOOKBACK_PERIODS',
+      ]);
+    }
+  });
 });

@@ -14,6 +14,7 @@ export async function openBillingForCommand(
     dataSource: requireDatabase(infra).dataSource,
     usage: createClickHouseUsageSource(requireClickHouse(infra), { topic: config.topics.usageEvents.name }),
     finalizeGraceMs: config.invoiceFinalizeGraceMs,
+    lateUsageLookbackPeriods: config.invoiceLateUsageLookbackPeriods,
   });
   return { billing, close: () => infra.close() };
 }
