@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { BillingServices } from '@keymeter/billing';
 import type { KeyManagement } from '@keymeter/keys';
+import type { WebhookEndpointService } from '@keymeter/webhooks';
 import { type DependencyCheck, HealthModule } from '@keymeter/platform';
 import { AuthModule } from './auth';
 import { CustomersModule } from './customers/customers.module';
@@ -9,6 +10,7 @@ import { KeysModule } from './keys/keys.module';
 import { BillingApiModule } from './invoices/billing-api.module';
 import { PortalLinksModule } from './portal-links/portal-links.module';
 import { UsageModule, type UsageModuleOptions } from './usage';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 export interface BillingModuleOptions {
   readonly checks: readonly DependencyCheck[];
@@ -17,6 +19,8 @@ export interface BillingModuleOptions {
   readonly billing?: BillingServices;
   /** Usage endpoints (/v1/me/usage, /v1/customers/:id/usage, /v1/reconciliation); absent: not mounted. */
   readonly usage?: UsageModuleOptions;
+  /** Webhook endpoints admin API (/v1/webhooks); absent: not mounted. */
+  readonly webhooks?: WebhookEndpointService;
   /** The dashboard under /dashboard (always mounted) and what its pipeline summary reads. */
   readonly dashboard?: DashboardModuleOptions;
 }
@@ -35,6 +39,7 @@ export class BillingModule {
         DashboardModule.register(options.dashboard),
         ...(options.billing ? [BillingApiModule.register(options.billing)] : []),
         ...(options.usage ? [UsageModule.register(options.usage, options.keys)] : []),
+        ...(options.webhooks ? [WebhooksModule.register(options.webhooks)] : []),
       ],
     };
   }

@@ -11,6 +11,7 @@ import {
 import { createBillingServices } from '@keymeter/billing';
 import { createKeyManagement } from '@keymeter/keys';
 import { createClickHouseLastUsedAt, createClickHouseUsageSource } from '@keymeter/usage';
+import { createWebhooks } from '@keymeter/webhooks';
 import { INGESTOR_GROUP_ID } from '../../ingestor/src/start-ingestor';
 import { BillingModule } from './billing.module';
 
@@ -40,7 +41,11 @@ export async function startBilling(
     dataSource: requireDatabase(infra).dataSource,
     usage: createClickHouseUsageSource(clickhouse, { topic: usageTopic }),
     finalizeGraceMs: infra.config.invoiceFinalizeGraceMs,
-    lateUsageLookbackPeriods: infra.config.invoiceLateUsageLookbackPeriods,
+  });
+  const webhooks = createWebhooks({
+    dataSource: requireDatabase(infra).dataSource,
+    config: infra.config.webhooks,
+    logger: infra.logger.child({ component: 'webhook-delivery' }),
   });
   // Before listening: the admin token exists and every credential's snapshot is queued for the registry.
   await keys.start();
@@ -52,6 +57,7 @@ export async function startBilling(
         keys,
         billing,
         usage: { clickhouse, eventLog, topic: usageTopic },
+        webhooks: webhooks.endpoints,
         dashboard: {
           pipeline: {
             eventLog,
@@ -76,14 +82,20 @@ export async function startBilling(
     await keys.stop();
     throw error;
   }
-  // Requests stop first, then the registry publisher sends what is pending and stops.
+  webhooks.worker.start();
+  // Requests stop first, then webhook requests in flight are answered and recorded, then the registry
+  // publisher sends what is pending and stops.
   return {
     ...running,
     close: async () => {
       try {
         await running.close();
       } finally {
-        await keys.stop();
+        try {
+          await webhooks.worker.stop();
+        } finally {
+          await keys.stop();
+        }
       }
     },
   };

@@ -42,3 +42,4 @@ export {
   type WebhookEndpointView,
   type WebhookEndpointWithSecret,
 } from './endpoints/webhook.views';
+export { createWebhooks, type Webhooks } from './create-webhooks';
