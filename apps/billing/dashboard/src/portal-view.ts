@@ -353,6 +353,9 @@ export async function mountPortal(root: HTMLElement): Promise<void> {
     );
     replace(invoices, invoicesTable(invoiceList));
     replace(alerts, alertsPanel(alertList, keys));
+    // The range and settings the numbers on screen answer, for whoever checks them against the API.
+    root.dataset.from = series.from;
+    root.dataset.to = series.to;
     root.dataset.state = 'ready';
     root.dataset.granularity = settings.granularity;
     root.dataset.timezone = series.timeZone;

@@ -40,11 +40,29 @@ export function granularityFits(granularity: Granularity, range: Range): boolean
   return span / APPROX_MS[granularity] <= MAX_BUCKETS;
 }
 
-/** UTC, the browser's zone, then every IANA zone the browser knows. */
+/**
+ * Zones offered first; browsers list some zones only under older canonical names (Chromium has
+ * Asia/Calcutta, not Asia/Kolkata), so the current IANA names of common zones are added here.
+ */
+const COMMON_ZONES = [
+  'UTC',
+  'America/Los_Angeles',
+  'America/New_York',
+  'America/Sao_Paulo',
+  'Europe/London',
+  'Europe/Paris',
+  'Europe/Berlin',
+  'Asia/Kolkata',
+  'Asia/Singapore',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+];
+
+/** The browser's zone, common zones, then every IANA zone the browser knows. */
 export function timeZoneChoices(): string[] {
   const local = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const all = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
-  return [...new Set(['UTC', local, ...all])];
+  return [...new Set([local, ...COMMON_ZONES, ...all])];
 }
 
 /** A bucket start as the chosen zone's wall clock, e.g. `2026-11-03 14:00`. */
