@@ -72,6 +72,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: 0,
     logger: createLogger('silent', 'billing-e2e'),
+    docs: { title: 'keymeter billing', description: 'e2e' },
   });
 });
 
@@ -289,5 +290,55 @@ describe('subscriptions, invoices and reports', () => {
     // February so far: fee 10.00 + 50 × 0.01 = 0.50
     expect(upcoming.body).toMatchObject({ period: '2026-02', total: '10.50' });
     await http().get('/v1/me/invoices').expect(401);
+  });
+});
+
+describe('OpenAPI', () => {
+  interface Operation {
+    requestBody?: { content: Record<string, { schema: unknown }> };
+    responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+  }
+  interface Document {
+    paths: Record<string, Record<string, Operation>>;
+    components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+  }
+  const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
+  const list = (name: string): object => ({ type: 'array', items: ref(name) });
+
+  it('documents the billing routes with their request and response schemas', async () => {
+    const doc = (await http().get('/docs-json').expect(200)).body as Document;
+    const json = (path: string, method: string, status: string): unknown =>
+      doc.paths[path]?.[method]?.responses[status]?.content?.['application/json']?.schema;
+    const body = (path: string, method: string): unknown =>
+      doc.paths[path]?.[method]?.requestBody?.content['application/json']?.schema;
+    expect(body('/v1/plans', 'post')).toEqual(ref('CreatePlanDto'));
+    expect(json('/v1/plans', 'post', '201')).toEqual(ref('PlanDto'));
+    expect(json('/v1/plans', 'get', '200')).toEqual(list('PlanDto'));
+    expect(json('/v1/plans/{id}', 'get', '200')).toEqual(ref('PlanDto'));
+    expect(body('/v1/customers/{customerId}/subscriptions', 'post')).toEqual(ref('CreateSubscriptionDto'));
+    expect(json('/v1/customers/{customerId}/subscriptions', 'post', '201')).toEqual(ref('SubscriptionDto'));
+    expect(json('/v1/customers/{customerId}/subscriptions', 'get', '200')).toEqual(list('SubscriptionDto'));
+    expect(body('/v1/invoices/run', 'post')).toEqual(ref('RunInvoicesDto'));
+    expect(json('/v1/invoices/run', 'post', '200')).toEqual(ref('InvoiceRunResultDto'));
+    expect(json('/v1/invoices', 'get', '200')).toEqual(list('InvoiceDto'));
+    expect(json('/v1/invoices/{id}', 'get', '200')).toEqual(ref('InvoiceDto'));
+    expect(json('/v1/invoices/{id}/finalize', 'post', '200')).toEqual(ref('InvoiceDto'));
+    expect(json('/v1/invoices/{id}/void', 'post', '200')).toEqual(ref('InvoiceDto'));
+    expect(json('/v1/invoices/{id}/rederivation', 'get', '200')).toEqual(ref('RederivationResultDto'));
+    expect(json('/v1/reports/usage', 'get', '200')).toEqual(ref('UsageReportDto'));
+    expect(json('/v1/reports/revenue', 'get', '200')).toEqual(ref('RevenueReportDto'));
+    expect(json('/v1/me/invoices', 'get', '200')).toEqual(list('InvoiceDto'));
+    expect(json('/v1/me/invoices/upcoming', 'get', '200')).toEqual(ref('UpcomingInvoiceDto'));
+    expect(json('/v1/me/invoices/{id}', 'get', '200')).toEqual(ref('InvoiceDto'));
+    const schemas = doc.components.schemas;
+    expect(Object.keys(schemas.InvoiceDto.properties)).toEqual(
+      expect.arrayContaining(['status', 'usageCutoff', 'parts', 'lines', 'chargesTotal', 'total']),
+    );
+    expect(Object.keys(schemas.InvoiceLineDto.properties)).toEqual(
+      expect.arrayContaining(['kind', 'amount', 'breakdown', 'meter', 'sourceInvoiceId']),
+    );
+    expect(Object.keys(schemas.UsageReportRowDto.properties)).toEqual(
+      expect.arrayContaining(['customerId', 'keyId', 'meter', 'quantity', 'amount']),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Query, Res, UseFilters } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import {
   BillingError,
@@ -12,6 +12,7 @@ import { CurrentCustomer, RequireScope } from '../auth';
 import { BillingErrorsFilter } from './billing-errors.filter';
 import { BILLING_SERVICES } from './billing-services.token';
 import { invoiceRequest, sendInvoiceHtml } from './invoice-html';
+import { InvoiceDto, UpcomingInvoiceDto } from './invoices.dto';
 
 /** The calling key's customer's invoices, and no other customer's. */
 @ApiTags('customer API')
@@ -23,6 +24,10 @@ export class MeInvoicesController {
 
   /** Drafts are not shown: a customer sees finalized and void invoices. */
   @Get()
+  @ApiOkResponse({
+    type: [InvoiceDto],
+    description: 'Finalized and void invoices of the calling key’s customer',
+  })
   async list(@CurrentCustomer() caller: AuthenticatedCustomer): Promise<InvoiceView[]> {
     const invoices = await this.billing.invoices.list({ customerId: caller.customerId });
     return invoices.filter((invoice) => invoice.status !== 'draft');
@@ -30,11 +35,16 @@ export class MeInvoicesController {
 
   /** What the current period's invoice would be if it closed now. */
   @Get('upcoming')
+  @ApiOkResponse({ type: UpcomingInvoiceDto, description: 'Computed now, not stored' })
   upcoming(@CurrentCustomer() caller: AuthenticatedCustomer): Promise<UpcomingInvoice> {
     return this.billing.invoices.upcoming(caller.customerId);
   }
 
   @Get(':id')
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'html'] })
+  @ApiProduces('application/json', 'text/html')
+  @ApiOkResponse({ type: InvoiceDto })
+  @ApiNotFoundResponse({ description: 'No such invoice for this customer (another customer’s, or a draft)' })
   async get(
     @CurrentCustomer() caller: AuthenticatedCustomer,
     @Param('id') idParam: string,

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Query, Res, UseFilters } from '@nestjs/common';
-import { ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import {
   BillingError,
@@ -13,6 +13,7 @@ import {
 import { AdminAuth } from '../auth';
 import { BillingErrorsFilter } from '../invoices/billing-errors.filter';
 import { BILLING_SERVICES } from '../invoices/billing-services.token';
+import { RevenueReportDto, UsageReportDto } from './reports.dto';
 
 type Format = 'json' | 'csv';
 
@@ -40,7 +41,14 @@ export class ReportsController {
 
   /** Per customer, key and meter with amounts (usage lines split across keys pro rata), from the period's invoices. */
   @Get('usage')
+  @ApiQuery({ name: 'period', required: true, example: '2026-11' })
   @ApiQuery({ name: 'format', enum: ['json', 'csv'], required: false })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({
+    type: UsageReportDto,
+    description: 'JSON; with format=csv the rows as CSV (same columns)',
+  })
+  @ApiBadRequestResponse({ description: 'period or format invalid' })
   async usage(
     @Query('period') period: string | undefined,
     @Query('format') formatParam: string | undefined,
@@ -55,7 +63,11 @@ export class ReportsController {
 
   /** Revenue of the period per currency and plan. */
   @Get('revenue')
+  @ApiQuery({ name: 'period', required: true, example: '2026-11' })
   @ApiQuery({ name: 'format', enum: ['json', 'csv'], required: false })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ type: RevenueReportDto, description: 'JSON; with format=csv the revenue rows as CSV' })
+  @ApiBadRequestResponse({ description: 'period or format invalid' })
   async revenue(
     @Query('period') period: string | undefined,
     @Query('format') formatParam: string | undefined,
