@@ -24,6 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { openClickHouse, runClickHouseMigrations, type ClickHouseHandle } from '@keymeter/clickhouse';
 import { encodeUsageEvent, isBillable, newEventId, type UsageEventV1 } from '@keymeter/contracts';
 import { createKafkaEventLog, type EventLog, type OutgoingMessage } from '@keymeter/event-log';
@@ -31,9 +32,12 @@ import {
   ClickHouseIngestStore,
   deduplicationTokenOf,
   IngestionEngine,
+  RAW_EVENT_COLUMNS,
+  rawEventRowAsTabSeparated,
   type BatchRange,
   type RawEventRow,
 } from '@keymeter/ingestion';
+import { TimedIngestStore } from './timed-ingest-store';
 
 const PARTITIONS = 6;
 const KEYS = 1000;
@@ -95,6 +99,31 @@ class JsonEachRowIngestStore extends ClickHouseIngestStore {
   }
 }
 
+/** The TabSeparated insert as it was before the body went straight into a buffer: one string, then encoded. */
+class StringBodyIngestStore extends ClickHouseIngestStore {
+  constructor(private readonly tsvClient: ClickHouseHandle['client']) {
+    super(tsvClient);
+  }
+
+  override async insertEvents(rows: readonly RawEventRow[], range: BatchRange): Promise<void> {
+    if (rows.length === 0) return;
+    let body = '';
+    for (const row of rows) body += rawEventRowAsTabSeparated(row);
+    await this.tsvClient.insert({
+      table: 'usage_events_raw',
+      columns: [...RAW_EVENT_COLUMNS],
+      values: Readable.from([Buffer.from(body, 'utf8')], { objectMode: false }),
+      format: 'TabSeparated',
+      clickhouse_settings: {
+        insert_deduplicate: 1,
+        insert_deduplication_token: deduplicationTokenOf(range),
+        deduplicate_blocks_in_dependent_materialized_views: 1,
+        async_insert: 0,
+      },
+    });
+  }
+}
+
 interface Variant {
   readonly name: string;
   readonly batch: number;
@@ -110,6 +139,12 @@ const VARIANTS: readonly Variant[] = [
     sessions: 1,
     store: ([h]) => new JsonEachRowIngestStore(h.client),
     maxBufferedEvents: 0,
+  },
+  {
+    name: 'tsv-string',
+    batch: 10_000,
+    sessions: 1,
+    store: ([h]) => new StringBodyIngestStore(h.client),
   },
   { name: 'tsv', batch: 10_000, sessions: 1, store: ([h]) => new ClickHouseIngestStore(h.client) },
   {
@@ -130,13 +165,13 @@ const VARIANTS: readonly Variant[] = [
 function startEngine(
   log: EventLog,
   variant: Variant,
-  handles: readonly ClickHouseHandle[],
+  store: TimedIngestStore,
   topic: string,
   groupId: string,
 ): IngestionEngine {
   return new IngestionEngine({
     eventLog: log,
-    store: variant.store(handles),
+    store,
     topic,
     groupId,
     deadLetterTopic: `${topic}-dlq`,
@@ -195,14 +230,16 @@ async function runVariant(
     process.stdout.write(`[${variant.name}] start, ${load()}\n`);
 
     // Phase 1: throughput from the backlog.
-    const engine = startEngine(log, variant, handles, backlogTopic, `bench-${variant.name}-${suffix}`);
+    const store = new TimedIngestStore(variant.store(handles));
+    const engine = startEngine(log, variant, store, backlogTopic, `bench-${variant.name}-${suffix}`);
     const ingestStart = Date.now();
     await engine.start();
     while ((await counted(handle)) < total) await sleep(100);
     const ingestSeconds = (Date.now() - ingestStart) / 1000;
     await engine.stop();
     process.stdout.write(
-      `[${variant.name}] throughput: ${total} events counted in ${ingestSeconds.toFixed(1)} s = ${Math.round(total / ingestSeconds)} events/s\n`,
+      `[${variant.name}] throughput: ${total} events counted in ${ingestSeconds.toFixed(1)} s = ${Math.round(total / ingestSeconds)} events/s\n` +
+        `[${variant.name}]   ${store.summary()}\n`,
     );
 
     // Phase 2: latency at a steady rate, on a fresh topic.
@@ -211,7 +248,8 @@ async function runVariant(
       { name: topic, partitions: PARTITIONS },
       { name: `${topic}-dlq`, partitions: PARTITIONS },
     ]);
-    const live = startEngine(log, variant, handles, topic, `bench-live-${variant.name}-${suffix}`);
+    const liveStore = new TimedIngestStore(variant.store(handles));
+    const live = startEngine(log, variant, liveStore, topic, `bench-live-${variant.name}-${suffix}`);
     await live.start();
     const producer = await log.producer();
     const durationMs = 15_000;
@@ -252,6 +290,7 @@ async function runVariant(
     );
     await live.stop();
     await producer.close();
+    process.stdout.write(`[${variant.name}]   ${liveStore.summary()}\n`);
     process.stdout.write(`[${variant.name}] end, ${load()}\n`);
   } finally {
     for (const h of handles) await h.close();

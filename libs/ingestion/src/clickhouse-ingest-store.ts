@@ -3,7 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { deduplicationTokenOf, type BatchRange } from './batch-range';
 import type { BatchWatermark, IngestStore } from './ingest-store';
 import type { PlannedRange } from './partition-buffer';
-import { RAW_EVENT_COLUMNS, rawEventRowsAsTabSeparated } from './raw-event-body';
+import { RAW_EVENT_COLUMNS, rawEventRowsAsTabSeparatedBuffer } from './raw-event-body';
 import type { RawEventRow } from './raw-event-row';
 
 /**
@@ -124,7 +124,7 @@ export class ClickHouseIngestStore implements IngestStore {
    */
   async insertEvents(rows: readonly RawEventRow[], range: BatchRange): Promise<void> {
     if (rows.length === 0) return;
-    const body = Buffer.from(rawEventRowsAsTabSeparated(rows), 'utf8');
+    const body = rawEventRowsAsTabSeparatedBuffer(rows);
     await this.client(range.partition).insert({
       table: 'usage_events_raw',
       columns: [...RAW_EVENT_COLUMNS],

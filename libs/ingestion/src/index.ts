@@ -4,6 +4,7 @@ export {
   RAW_EVENT_COLUMNS,
   rawEventRowAsTabSeparated,
   rawEventRowsAsTabSeparated,
+  rawEventRowsAsTabSeparatedBuffer,
   tabSeparatedField,
 } from './raw-event-body';
 export { prepareBatch, type DeadLetter, type PreparedBatch } from './prepare-batch';

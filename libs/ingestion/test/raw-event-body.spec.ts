@@ -1,4 +1,11 @@
-import { RAW_EVENT_COLUMNS, rawEventRowAsTabSeparated, tabSeparatedField, type RawEventRow } from '../src';
+import {
+  RAW_EVENT_COLUMNS,
+  rawEventRowAsTabSeparated,
+  rawEventRowsAsTabSeparated,
+  rawEventRowsAsTabSeparatedBuffer,
+  tabSeparatedField,
+  type RawEventRow,
+} from '../src';
 
 const row: RawEventRow = {
   event_id: '01JQ0000000000000000000000',
@@ -39,5 +46,20 @@ describe('TabSeparated body of raw event rows', () => {
     expect(fields[RAW_EVENT_COLUMNS.indexOf('units')]).toBe('1.5');
     expect(fields[RAW_EVENT_COLUMNS.indexOf('source_offset')]).toBe('42');
     expect(fields[RAW_EVENT_COLUMNS.indexOf('event_id')]).toBe(row.event_id);
+  });
+});
+
+describe('TabSeparated body as bytes', () => {
+  it('is the UTF-8 encoding of the string body, also when a batch outgrows the first buffer', () => {
+    const long = 'ü✓'.repeat(300);
+    const rows: RawEventRow[] = Array.from({ length: 50 }, (_, index) => ({
+      ...row,
+      source_offset: String(index),
+      user_agent: index % 2 === 0 ? long : 'a\tb\\c',
+    }));
+    const bytes = rawEventRowsAsTabSeparatedBuffer(rows);
+    expect(bytes.equals(Buffer.from(rows.map(rawEventRowAsTabSeparated).join(''), 'utf8'))).toBe(true);
+    expect(rawEventRowsAsTabSeparated(rows)).toBe(bytes.toString('utf8'));
+    expect(rawEventRowsAsTabSeparatedBuffer([]).length).toBe(0);
   });
 });

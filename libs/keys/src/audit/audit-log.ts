@@ -15,8 +15,6 @@ export type AuditAction =
   | 'key.rotated'
   | 'key.updated'
   | 'key.revoked'
-  | 'key.protection_applied'
-  | 'key.protection_reverted'
   | 'ingest_token.created'
   | 'ingest_token.rotated'
   | 'ingest_token.revoked'

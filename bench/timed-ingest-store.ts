@@ -1,0 +1,61 @@
+import type { BatchRange, BatchWatermark, IngestStore, PlannedRange, RawEventRow } from '@keymeter/ingestion';
+
+type Step = 'loadPlans' | 'recordPlan' | 'idLookup' | 'insert' | 'watermark';
+
+/**
+ * Wraps an ingest store and adds up the wall time of each step, to show where a batch's time goes.
+ * Wall time on chDB includes waiting in the engine's statement queue behind other partitions.
+ */
+export class TimedIngestStore implements IngestStore {
+  readonly millis: Record<Step, number> = {
+    loadPlans: 0,
+    recordPlan: 0,
+    idLookup: 0,
+    insert: 0,
+    watermark: 0,
+  };
+  inserts = 0;
+  rows = 0;
+
+  constructor(private readonly inner: IngestStore) {}
+
+  private async timed<T>(step: Step, work: () => Promise<T>): Promise<T> {
+    const started = process.hrtime.bigint();
+    try {
+      return await work();
+    } finally {
+      this.millis[step] += Number(process.hrtime.bigint() - started) / 1e6;
+    }
+  }
+
+  loadPlans(topic: string, partition: number, fromOffset: bigint): Promise<PlannedRange[]> {
+    return this.timed('loadPlans', () => this.inner.loadPlans(topic, partition, fromOffset));
+  }
+
+  recordPlan(range: BatchRange): Promise<void> {
+    return this.timed('recordPlan', () => this.inner.recordPlan(range));
+  }
+
+  findIdsStoredElsewhere(eventIds: readonly string[], range: BatchRange): Promise<Set<string>> {
+    return this.timed('idLookup', () => this.inner.findIdsStoredElsewhere(eventIds, range));
+  }
+
+  insertEvents(rows: readonly RawEventRow[], range: BatchRange): Promise<void> {
+    this.inserts += 1;
+    this.rows += rows.length;
+    return this.timed('insert', () => this.inner.insertEvents(rows, range));
+  }
+
+  recordWatermark(watermark: BatchWatermark): Promise<void> {
+    return this.timed('watermark', () => this.inner.recordWatermark(watermark));
+  }
+
+  /** One line: inserts, mean rows per insert, summed wall time per step. */
+  summary(): string {
+    const steps = Object.entries(this.millis)
+      .map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`)
+      .join(', ');
+    const mean = this.inserts === 0 ? 0 : Math.round(this.rows / this.inserts);
+    return `${this.inserts} inserts of ${mean} rows on average; wall time per step (summed over partitions): ${steps}`;
+  }
+}
