@@ -8,6 +8,7 @@ import {
   type Infrastructure,
   type RunningHttpApp,
 } from '@keymeter/platform';
+import { createAlerts } from '@keymeter/alerts';
 import { createBillingServices } from '@keymeter/billing';
 import { createKeyManagement } from '@keymeter/keys';
 import { createClickHouseLastUsedAt, createClickHouseUsageSource } from '@keymeter/usage';
@@ -47,6 +48,13 @@ export async function startBilling(
     config: infra.config.webhooks,
     logger: infra.logger.child({ component: 'webhook-delivery' }),
   });
+  const alerts = createAlerts({
+    dataSource: requireDatabase(infra).dataSource,
+    traffic: clickhouse,
+    apiKeys: keys.apiKeys,
+    settings: infra.config.alerts,
+    logger: infra.logger.child({ component: 'alert-evaluator' }),
+  });
   // Before listening: the admin token exists and every credential's snapshot is queued for the registry.
   await keys.start();
   let running: RunningHttpApp;
@@ -57,6 +65,7 @@ export async function startBilling(
         keys,
         billing,
         usage: { clickhouse, eventLog, topic: usageTopic },
+        alerts,
         webhooks: webhooks.endpoints,
         dashboard: {
           pipeline: {
@@ -85,10 +94,13 @@ export async function startBilling(
   webhooks.worker.start();
   // Requests stop first, then webhook requests in flight are answered and recorded, then the registry
   // publisher sends what is pending and stops.
+  // Every ALERTS_EVALUATION_INTERVAL_SECONDS (0: only on POST /v1/alerts/evaluate).
+  alerts.schedule.start();
   return {
     ...running,
     close: async () => {
       try {
+        await alerts.schedule.stop();
         await running.close();
       } finally {
         try {

@@ -8,7 +8,12 @@ export {
   type CustomerView,
   type NewCustomer,
 } from './customers/customer.service';
-export { ApiKeyService, type ApiKeyServiceDeps } from './api-keys/api-key.service';
+export {
+  ApiKeyService,
+  type ApiKeyServiceDeps,
+  type KeyProtectionChange,
+  type KeyProtectionState,
+} from './api-keys/api-key.service';
 export {
   DEFAULT_KEY_SCOPES,
   DEFAULT_ROTATION_GRACE_SECONDS,

@@ -68,3 +68,18 @@ export { detectNewCountry, detectNewRoute, detectNewSourceNetwork } from './nove
 export { detectQuotaBurn, type KeyQuotaUsage, type QuotaUsage } from './quota-burn-detector';
 export { detectRetiredKeyUse, type KeyLifecycle } from './retired-key-detector';
 export { detectKeyAnomalies, type KeyAnomalyInput } from './detect-key-anomalies';
+export {
+  ALERT_ACTION_TYPES,
+  ALERT_STATUSES,
+  actionsDue,
+  decideAlert,
+  higherSeverity,
+  severityRank,
+  tightenedRateLimit,
+  type AlertActionSpec,
+  type AlertActionType,
+  type AlertDecision,
+  type AlertPolicyRule,
+  type AlertStatus,
+  type UnresolvedAlertState,
+} from './alert-lifecycle';

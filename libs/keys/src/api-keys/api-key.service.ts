@@ -12,6 +12,23 @@ import { parseApiKeyChanges, parseNewApiKey, parseRotation, type ApiKeyChanges }
 import { toApiKeyView, type ApiKeyView, type ApiKeyWithSecret } from './api-key.views';
 import { replaceCurrentSecret } from '../secrets/replace-current-secret';
 
+/** The settings a protective action (libs/alerts) may change, as they are now. */
+export interface KeyProtectionState {
+  readonly customerId: string;
+  readonly status: 'active' | 'suspended' | 'revoked';
+  readonly rateLimit: RateLimit | null;
+  /** The current (newest) secret; `validUntil` set when a rotation is required by then. */
+  readonly currentSecret: { readonly prefix: string; readonly validUntil: string | null };
+}
+
+/** A protective change: only the properties present change. */
+export interface KeyProtectionChange {
+  readonly status?: 'active' | 'suspended';
+  readonly rateLimit?: RateLimit | null;
+  /** Ends the current secret at this instant (a required rotation), or null to keep it without end. */
+  readonly currentSecretValidUntil?: Date | null;
+}
+
 export interface ApiKeyServiceDeps {
   readonly dataSource: DataSource;
   readonly registry: RegistryOutbox;
@@ -178,6 +195,62 @@ export class ApiKeyService {
     return result;
   }
 
+  /**
+   * The key's protective settings, read inside the caller's transaction with the key row locked (so a
+   * change decided from them is applied to exactly these values). 404 for an unknown key.
+   */
+  async protectionStateIn(manager: EntityManager, keyId: string): Promise<KeyProtectionState> {
+    const key = await this.requireKey(manager, keyId, true);
+    const secret = await newestSecret(manager, keyId);
+    return {
+      customerId: key.customerId,
+      status: key.status as KeyProtectionState['status'],
+      rateLimit:
+        key.rateLimitRate === null || key.rateLimitBurst === null
+          ? null
+          : { rate: key.rateLimitRate, burst: key.rateLimitBurst },
+      currentSecret: { prefix: key.prefix, validUntil: secret?.validUntil?.toISOString() ?? null },
+    };
+  }
+
+  /**
+   * Applies a protective change (an alert's action or its revert) inside the caller's transaction: bumps the
+   * revision, writes the audit entry and queues the registry snapshot, like every other change. Call
+   * `notifyCommitted()` after the transaction commits. A revoked key is refused.
+   */
+  async changeProtectionIn(
+    manager: EntityManager,
+    keyId: string,
+    change: KeyProtectionChange,
+    actor: AuditActor,
+    action: 'key.protection_applied' | 'key.protection_reverted',
+    details: Record<string, unknown>,
+    now: Date,
+  ): Promise<void> {
+    const key = await this.requireKey(manager, keyId, true);
+    refuseIfRevoked(key);
+    if (change.status !== undefined) key.status = change.status;
+    if (change.rateLimit !== undefined) Object.assign(key, rateLimitColumns(change.rateLimit));
+    if (change.currentSecretValidUntil !== undefined) {
+      const secret = await newestSecret(manager, keyId);
+      if (secret !== null) {
+        await manager.update(
+          ApiKeySecretEntity,
+          { id: secret.id },
+          { validUntil: change.currentSecretValidUntil },
+        );
+      }
+    }
+    key.revision += 1;
+    await manager.save(key);
+    await this.recordChange(manager, actor, action, keyId, now, details);
+  }
+
+  /** Wakes the registry publisher after a transaction that used `changeProtectionIn` committed. */
+  notifyCommitted(): void {
+    this.deps.onCommitted();
+  }
+
   private async recordChange(
     manager: EntityManager,
     actor: AuditActor,
@@ -214,6 +287,11 @@ export class ApiKeyService {
       : false;
     if (!exists) throw ApiError.notFound(`customer ${JSON.stringify(customerId)}`);
   }
+}
+
+/** The current secret: the newest one (a rotation inserts the new secret last). */
+function newestSecret(manager: EntityManager, keyId: string): Promise<ApiKeySecretEntity | null> {
+  return manager.findOne(ApiKeySecretEntity, { where: { keyId }, order: { createdAt: 'DESC', id: 'DESC' } });
 }
 
 function refuseIfRevoked(key: ApiKeyEntity): void {

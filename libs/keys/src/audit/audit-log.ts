@@ -15,6 +15,8 @@ export type AuditAction =
   | 'key.rotated'
   | 'key.updated'
   | 'key.revoked'
+  | 'key.protection_applied'
+  | 'key.protection_reverted'
   | 'ingest_token.created'
   | 'ingest_token.rotated'
   | 'ingest_token.revoked'

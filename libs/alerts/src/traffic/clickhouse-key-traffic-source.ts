@@ -1,0 +1,179 @@
+import type { ClickHouseHandle } from '@keymeter/clickhouse';
+import type { EpochMinute, MinuteCounts } from '@keymeter/domain';
+import type {
+  KeyMinuteSeries,
+  KeyMinuteSources,
+  KeySourceHistory,
+  KeyTrafficSource,
+} from './key-traffic-source';
+
+/** Aliases carry a prefix: an alias equal to a column name would shadow the column inside sum(). */
+interface MinuteRow {
+  key_id: string;
+  c_customer_id: string;
+  c_minute: number;
+  c_requests: string;
+  c_billable: string;
+  c_server_errors: string;
+  c_auth_rejected: string;
+  c_scope_rejected: string;
+  c_rate_limited: string;
+  c_credits: number;
+}
+
+interface SourceRow {
+  key_id: string;
+  dimension: 'ip' | 'route';
+  value: string;
+  calls: string;
+  first_minute: number;
+  last_minute: number;
+}
+
+/** Minute rollup columns summed into the detectors' MinuteCounts (every call, whatever its outcome). */
+const MINUTE_COLUMNS = `
+  key_id, any(customer_id) AS c_customer_id, toUInt32(intDiv(toUnixTimestamp(bucket), 60)) AS c_minute,
+  toString(sum(events)) AS c_requests, toString(sum(requests)) AS c_billable,
+  toString(sum(upstream_error)) AS c_server_errors, toString(sum(rejected_auth)) AS c_auth_rejected,
+  toString(sum(rejected_scope)) AS c_scope_rejected, toString(sum(rate_limited)) AS c_rate_limited,
+  toFloat64(sum(credits)) AS c_credits`;
+
+/** Raw-event sources per key: one grouped pass for client IPs, one for routes. */
+function sourcesQuery(keyFilter: string): string {
+  const part = (dimension: string, column: string): string => `
+    SELECT key_id, '${dimension}' AS dimension, ${column} AS value, toString(count()) AS calls,
+           toUInt32(intDiv(toUnixTimestamp(min(occurred_at)), 60)) AS first_minute,
+           toUInt32(intDiv(toUnixTimestamp(max(occurred_at)), 60)) AS last_minute
+    FROM usage_events_raw
+    WHERE occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at < {to:DateTime64(3, 'UTC')}
+      AND key_id != '' ${keyFilter}
+    GROUP BY key_id, ${column}`;
+  return `${part('ip', 'client_ip')} UNION ALL ${part('route', 'route')}`;
+}
+
+function minuteDate(minute: EpochMinute): Date {
+  return new Date(minute * 60_000);
+}
+
+function countsOf(row: MinuteRow): MinuteCounts {
+  return {
+    requests: Number(row.c_requests),
+    billable: Number(row.c_billable),
+    serverErrors: Number(row.c_server_errors),
+    authRejected: Number(row.c_auth_rejected),
+    scopeRejected: Number(row.c_scope_rejected),
+    rateLimited: Number(row.c_rate_limited),
+    credits: Number(row.c_credits),
+  };
+}
+
+function seriesOf(rows: readonly MinuteRow[]): KeyMinuteSeries[] {
+  const byKey = new Map<string, { customerId: string; minutes: Map<EpochMinute, MinuteCounts> }>();
+  for (const row of rows) {
+    let entry = byKey.get(row.key_id);
+    if (entry === undefined) {
+      entry = { customerId: row.c_customer_id, minutes: new Map() };
+      byKey.set(row.key_id, entry);
+    }
+    entry.minutes.set(Number(row.c_minute), countsOf(row));
+  }
+  return [...byKey].map(([keyId, entry]) => ({ keyId, ...entry }));
+}
+
+/**
+ * Reads key traffic from the minute rollups (counts) and the raw table (client IPs and routes). Both tables
+ * are sorted by customer first; a time-range filter still skips most granules because, within each
+ * customer's run, rows are sorted by time (ClickHouse's generic exclusion search on the primary key).
+ */
+export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
+  constructor(private readonly clickhouse: ClickHouseHandle) {}
+
+  async activeKeys(fromMinute: EpochMinute, toMinute: EpochMinute): Promise<KeyMinuteSeries[]> {
+    return seriesOf(await this.minuteRows('', fromMinute, toMinute, {}));
+  }
+
+  async history(
+    keyIds: readonly string[],
+    fromMinute: EpochMinute,
+    toMinute: EpochMinute,
+  ): Promise<KeyMinuteSeries[]> {
+    if (keyIds.length === 0) return [];
+    const rows = await this.minuteRows('AND key_id IN {keys:Array(String)}', fromMinute, toMinute, {
+      keys: [...keyIds],
+    });
+    return seriesOf(rows);
+  }
+
+  async minuteSources(minute: EpochMinute): Promise<Map<string, KeyMinuteSources>> {
+    const rows = await this.sourceRows('', minute, minute, {});
+    const out = new Map<string, { clientIps: Record<string, number>; routes: Record<string, number> }>();
+    for (const row of rows) {
+      let entry = out.get(row.key_id);
+      if (entry === undefined) {
+        entry = { clientIps: {}, routes: {} };
+        out.set(row.key_id, entry);
+      }
+      (row.dimension === 'ip' ? entry.clientIps : entry.routes)[row.value] = Number(row.calls);
+    }
+    return out;
+  }
+
+  async sourceHistory(
+    keyIds: readonly string[],
+    fromMinute: EpochMinute,
+    toMinute: EpochMinute,
+  ): Promise<Map<string, KeySourceHistory>> {
+    const out = new Map<
+      string,
+      { clientIps: Record<string, [number, number]>; routes: Record<string, [number, number]> }
+    >();
+    if (keyIds.length === 0) return out;
+    const rows = await this.sourceRows('AND key_id IN {keys:Array(String)}', fromMinute, toMinute, {
+      keys: [...keyIds],
+    });
+    for (const row of rows) {
+      let entry = out.get(row.key_id);
+      if (entry === undefined) {
+        entry = { clientIps: {}, routes: {} };
+        out.set(row.key_id, entry);
+      }
+      (row.dimension === 'ip' ? entry.clientIps : entry.routes)[row.value] = [
+        Number(row.first_minute),
+        Number(row.last_minute),
+      ];
+    }
+    return out;
+  }
+
+  private async minuteRows(
+    keyFilter: string,
+    fromMinute: EpochMinute,
+    toMinute: EpochMinute,
+    params: Record<string, unknown>,
+  ): Promise<MinuteRow[]> {
+    const result = await this.clickhouse.client.query({
+      query: `SELECT ${MINUTE_COLUMNS}
+              FROM usage_rollup_minute
+              WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')}
+                AND key_id != '' ${keyFilter}
+              GROUP BY key_id, c_minute`,
+      query_params: { ...params, from: minuteDate(fromMinute), to: minuteDate(toMinute) },
+      format: 'JSONEachRow',
+    });
+    return result.json<MinuteRow>();
+  }
+
+  private async sourceRows(
+    keyFilter: string,
+    fromMinute: EpochMinute,
+    toMinute: EpochMinute,
+    params: Record<string, unknown>,
+  ): Promise<SourceRow[]> {
+    const result = await this.clickhouse.client.query({
+      query: sourcesQuery(keyFilter),
+      query_params: { ...params, from: minuteDate(fromMinute), to: minuteDate(toMinute + 1) },
+      format: 'JSONEachRow',
+    });
+    return result.json<SourceRow>();
+  }
+}

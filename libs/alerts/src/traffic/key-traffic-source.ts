@@ -1,0 +1,44 @@
+import type { EpochMinute, MinuteCounts, SourceCounts } from '@keymeter/domain';
+
+/** One key's counts per minute (only minutes with calls are present). */
+export interface KeyMinuteSeries {
+  readonly keyId: string;
+  readonly customerId: string;
+  readonly minutes: ReadonlyMap<EpochMinute, MinuteCounts>;
+}
+
+/** Calls per client IP and per route of a key in one minute. */
+export interface KeyMinuteSources {
+  readonly clientIps: SourceCounts;
+  readonly routes: SourceCounts;
+}
+
+/** When a key first and last used a client IP or route (epoch minutes) over a stretch of history. */
+export interface KeySourceHistory {
+  readonly clientIps: Readonly<Record<string, readonly [EpochMinute, EpochMinute]>>;
+  readonly routes: Readonly<Record<string, readonly [EpochMinute, EpochMinute]>>;
+}
+
+/**
+ * The port the anomaly evaluator reads per-key traffic through (ClickHouse in production). Every method
+ * answers many keys with one or a few grouped queries, never one query per key. Minute ranges include both
+ * ends.
+ */
+export interface KeyTrafficSource {
+  /** The per-minute series of every key with at least one call in the range. */
+  activeKeys(fromMinute: EpochMinute, toMinute: EpochMinute): Promise<KeyMinuteSeries[]>;
+  /** Client IPs and routes of the given minute, per key. */
+  minuteSources(minute: EpochMinute): Promise<Map<string, KeyMinuteSources>>;
+  /** The per-minute series of the given keys over the range (history for a new baseline). */
+  history(
+    keyIds: readonly string[],
+    fromMinute: EpochMinute,
+    toMinute: EpochMinute,
+  ): Promise<KeyMinuteSeries[]>;
+  /** The client IPs and routes the given keys used over the range, with first and last minute. */
+  sourceHistory(
+    keyIds: readonly string[],
+    fromMinute: EpochMinute,
+    toMinute: EpochMinute,
+  ): Promise<Map<string, KeySourceHistory>>;
+}

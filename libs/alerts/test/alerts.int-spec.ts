@@ -1,0 +1,298 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QueryFailedError } from 'typeorm';
+import { openClickHouse, runClickHouseMigrations, type ClickHouseHandle } from '@keymeter/clickhouse';
+import { isBillable, newEventId, type UsageEventV1 } from '@keymeter/contracts';
+import {
+  AlertEntity,
+  AuditLogEntity,
+  WebhookEventEntity,
+  openDatabase,
+  runDatabaseMigrations,
+  type DatabaseHandle,
+} from '@keymeter/database';
+import { createKafkaEventLog, type EventLog } from '@keymeter/event-log';
+import { toRawEventRow } from '@keymeter/ingestion';
+import { createKeyManagement, type AuditActor, type KeyManagement } from '@keymeter/keys';
+import { ApiError } from '@keymeter/platform';
+import { createTestDatabase, type TestDatabase } from '@keymeter/testing';
+import { createAlerts, latestDueMinute, type Alerts } from '@keymeter/alerts';
+
+const ADMIN: AuditActor = { type: 'admin_token', id: '00000000-0000-4000-8000-000000000001', label: 'ops' };
+const MINUTE = 60_000;
+/** A Monday, 10:00 UTC: the spike minute. History covers the same hours one and two weeks before. */
+const SPIKE_MINUTE = Date.parse('2026-10-05T10:00:00Z') / MINUTE;
+const AUTO_RESOLVE_MINUTES = 5;
+
+let db: TestDatabase;
+let handle: DatabaseHandle;
+let chDir: string;
+let clickhouse: ClickHouseHandle;
+let log: EventLog;
+let km: KeyManagement;
+let alerts: Alerts;
+let nowMs = (SPIKE_MINUTE + 1) * MINUTE;
+let customerId: string;
+let keyId: string;
+
+function event(keyId: string, customerId: string, minute: number, index: number): UsageEventV1 {
+  const occurredMs = minute * MINUTE + (index % 60) * 1000;
+  return {
+    v: 1,
+    id: newEventId(occurredMs, (n) => randomBytes(n)),
+    occurredAt: new Date(occurredMs).toISOString(),
+    gatewayId: 'gw-alerts-test',
+    keyId,
+    customerId,
+    method: 'GET',
+    route: '/v1/quotes/:symbol',
+    status: 200,
+    latencyMs: 5,
+    requestBytes: 100,
+    responseBytes: 500,
+    units: '1',
+    clientIp: '203.0.113.7',
+    userAgent: 'alerts-test/1.0',
+    outcome: 'forwarded',
+    billable: isBillable('forwarded', 200),
+  };
+}
+
+async function insertCalls(perMinute: (minute: number) => number, from: number, to: number): Promise<void> {
+  const rows = [];
+  for (let minute = from; minute <= to; minute++) {
+    for (let i = 0; i < perMinute(minute); i++) {
+      rows.push(
+        toRawEventRow(
+          event(keyId, customerId, minute, i),
+          { topic: 'usage-events', partition: 0, offset: String(rows.length), timestamp: minute * MINUTE },
+          3_600_000,
+        ),
+      );
+    }
+  }
+  await clickhouse.client.insert({ table: 'usage_events_raw', values: rows, format: 'JSONEachRow' });
+}
+
+async function evaluate(minute: number) {
+  nowMs = (minute + 1) * MINUTE;
+  return alerts.evaluator.evaluate(minute);
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  handle = await openDatabase({ url: db.url });
+  await runDatabaseMigrations(handle);
+  chDir = mkdtempSync(join(tmpdir(), 'km-alerts-'));
+  clickhouse = await openClickHouse({ chdbPath: chDir, database: 'keymeter' });
+  await runClickHouseMigrations(clickhouse);
+  const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter((b) => b !== '');
+  if (brokers.length === 0) throw new Error('KAFKA_BROKERS is not set: run these tests through jest');
+  log = createKafkaEventLog({ brokers, clientId: 'keymeter-alerts-test' });
+  const topic = `key-registry-alerts-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await log.ensureTopics([{ name: topic, partitions: 1, compacted: true }]);
+  km = createKeyManagement({
+    dataSource: handle.dataSource,
+    eventLog: log,
+    registryTopic: topic,
+    showAdminTokenOnce: () => undefined,
+  });
+  await km.start();
+  alerts = createAlerts({
+    dataSource: handle.dataSource,
+    traffic: clickhouse,
+    apiKeys: km.apiKeys,
+    settings: {
+      evaluationIntervalMs: 0,
+      evaluationDelayMs: 15_000,
+      autoResolveAfterMinutes: AUTO_RESOLVE_MINUTES,
+      baselineWarmupDays: 15,
+    },
+    logger: { info: () => undefined, error: () => undefined },
+    clock: () => nowMs,
+  });
+  const customer = await km.customers.create(
+    { name: 'Acme', email: 'ops@acme.example', timezone: 'UTC', currency: 'EUR' },
+    ADMIN,
+  );
+  customerId = customer.id;
+  const key = await km.apiKeys.create(
+    customerId,
+    { name: 'backend', rateLimit: { rate: 50, burst: 100 } },
+    ADMIN,
+  );
+  keyId = key.id;
+  // Two calls a minute around this hour of the week, one and two weeks back, and in the last three hours.
+  for (const weeksBack of [2, 1]) {
+    const centre = SPIKE_MINUTE - weeksBack * 7 * 1440;
+    await insertCalls(() => 2, centre - 180, centre + 180);
+  }
+  await insertCalls(() => 2, SPIKE_MINUTE - 180, SPIKE_MINUTE - 1);
+});
+
+afterAll(async () => {
+  await km?.stop();
+  await log?.close();
+  await clickhouse?.close();
+  await handle?.close();
+  await db?.drop();
+  if (chDir) rmSync(chDir, { recursive: true, force: true });
+});
+
+describe('alert evaluation on Postgres and chDB', () => {
+  it('validates a policy naming the field, and stores nothing from a rejected one', async () => {
+    await expect(
+      alerts.service.putPolicy(
+        customerId,
+        { rules: [{ kind: 'traffic_spike', action: { type: 'lock' } }] },
+        ADMIN,
+      ),
+    ).rejects.toMatchObject({
+      response: {
+        error: { code: 'invalid_request', message: expect.stringContaining('rules[0].action.type') },
+      },
+    });
+    expect((await alerts.service.getPolicy(customerId)).rules).toEqual([]);
+    const policy = await alerts.service.putPolicy(
+      customerId,
+      {
+        rules: [
+          {
+            kind: 'traffic_spike',
+            minSeverity: 'medium',
+            action: { type: 'tighten_rate_limit', factor: 0.1 },
+          },
+          { kind: 'traffic_spike', minSeverity: 'medium', action: { type: 'suspend_key' } },
+        ],
+      },
+      ADMIN,
+    );
+    expect(policy.rules.map((rule) => rule.action.type)).toEqual(['tighten_rate_limit', 'suspend_key']);
+  });
+
+  it('opens one alert on a spike, takes the policy actions through key management and announces both', async () => {
+    await insertCalls(() => 200, SPIKE_MINUTE, SPIKE_MINUTE);
+    const result = await evaluate(SPIKE_MINUTE);
+    expect(result).toMatchObject({ evaluated: true, opened: 1, actions: 2, warmedUp: 1 });
+    const [alert] = await alerts.service.list({ keyId });
+    expect(alert).toMatchObject({ kind: 'traffic_spike', status: 'open', customerId, occurrences: 1 });
+    expect(alert.evidence).toMatchObject({ observed: 200, window: { endMinute: SPIKE_MINUTE } });
+    expect(alert.actions.map((a) => [a.type, a.previous, a.applied]).sort()).toEqual([
+      ['suspend_key', { status: 'active' }, { status: 'suspended' }],
+      ['tighten_rate_limit', { rateLimit: { rate: 50, burst: 100 } }, { rateLimit: { rate: 5, burst: 10 } }],
+    ]);
+    const key = await km.apiKeys.get(keyId);
+    expect(key).toMatchObject({ status: 'suspended', rateLimit: { rate: 5, burst: 10 } });
+    const audit = await handle.dataSource.manager.findBy(AuditLogEntity, {
+      subjectId: keyId,
+      action: 'key.protection_applied',
+    });
+    expect(audit).toHaveLength(2);
+    const events = await handle.dataSource.manager.find(WebhookEventEntity, { order: { createdAt: 'ASC' } });
+    expect(events.map((e) => e.type)).toEqual(['alert.opened', 'key.action_applied', 'key.action_applied']);
+  });
+
+  it('changes nothing when the same minute is evaluated again', async () => {
+    const before = await alerts.service.list({ keyId });
+    const again = await evaluate(SPIKE_MINUTE);
+    expect(again.evaluated).toBe(false);
+    expect(await alerts.service.list({ keyId })).toEqual(before);
+    expect(await handle.dataSource.manager.count(WebhookEventEntity)).toBe(3);
+  });
+
+  it('extends the open alert while the condition lasts, one unresolved alert per key and kind', async () => {
+    await insertCalls(() => 200, SPIKE_MINUTE + 1, SPIKE_MINUTE + 1);
+    const result = await evaluate(SPIKE_MINUTE + 1);
+    expect(result.opened).toBe(0);
+    const list = await alerts.service.list({ keyId, kind: 'traffic_spike' });
+    expect(list).toHaveLength(1);
+    expect(list[0].occurrences).toBe(2);
+    expect(list[0].lastSeenAt).toBe(new Date((SPIKE_MINUTE + 2) * MINUTE).toISOString());
+    const duplicate = handle.dataSource.manager.insert(AlertEntity, {
+      customerId,
+      keyId,
+      kind: 'traffic_spike',
+      severity: 'low',
+      status: 'open',
+      summary: 'x',
+      evidence: {},
+      openedAt: new Date(),
+      lastSeenAt: new Date(),
+    });
+    await expect(duplicate).rejects.toBeInstanceOf(QueryFailedError);
+  });
+
+  it('acknowledges, then resolves on its own once the condition stayed clear long enough', async () => {
+    const [alert] = await alerts.service.list({ keyId });
+    expect((await alerts.service.acknowledge(alert.id, ADMIN)).status).toBe('acknowledged');
+    let minute = SPIKE_MINUTE + 2;
+    let resolvedAt: number | undefined;
+    for (; minute < SPIKE_MINUTE + 2 + 60 && resolvedAt === undefined; minute++) {
+      const result = await evaluate(minute);
+      if (result.resolved > 0) resolvedAt = minute;
+    }
+    expect(resolvedAt).toBeDefined();
+    const resolved = await alerts.service.get(alert.id);
+    expect(resolved).toMatchObject({
+      status: 'resolved',
+      resolvedBy: 'system',
+      resolutionReason: 'condition_cleared',
+    });
+    const cleared = Date.parse(resolved.conditionClearedAt!);
+    expect(Date.parse(resolved.resolvedAt!) - cleared).toBeGreaterThanOrEqual(AUTO_RESOLVE_MINUTES * MINUTE);
+    // Actions stay until a person reverts them.
+    expect((await km.apiKeys.get(keyId)).status).toBe('suspended');
+  });
+
+  it('reverts each action to exactly the previous values, once, audited and announced', async () => {
+    const [alert] = await alerts.service.list({ keyId });
+    const suspend = alert.actions.find((a) => a.type === 'suspend_key')!;
+    const tighten = alert.actions.find((a) => a.type === 'tighten_rate_limit')!;
+    await alerts.service.revertAction(alert.id, suspend.id, ADMIN);
+    await alerts.service.revertAction(alert.id, tighten.id, ADMIN);
+    expect(await km.apiKeys.get(keyId)).toMatchObject({
+      status: 'active',
+      rateLimit: { rate: 50, burst: 100 },
+    });
+    await expect(alerts.service.revertAction(alert.id, suspend.id, ADMIN)).rejects.toMatchObject({
+      response: { error: { code: 'action_reverted' } },
+    });
+    await expect(
+      alerts.service.revertAction(alert.id, '00000000-0000-4000-8000-000000000009', ADMIN),
+    ).rejects.toBeInstanceOf(ApiError);
+    const audit = await handle.dataSource.manager.findBy(AuditLogEntity, {
+      subjectId: keyId,
+      action: 'key.protection_reverted',
+    });
+    expect(audit.map((entry) => entry.actorLabel)).toEqual(['ops', 'ops']);
+    const types = (await handle.dataSource.manager.find(WebhookEventEntity)).map((e) => e.type);
+    expect(types.filter((t) => t === 'key.action_reverted')).toHaveLength(2);
+    expect(types).toContain('alert.acknowledged');
+    expect(types).toContain('alert.resolved');
+  });
+
+  it('keeps another customer out: a foreign alert id is not found', async () => {
+    const [alert] = await alerts.service.list({ keyId });
+    const other = await km.customers.create(
+      { name: 'Other', email: 'o@example.com', timezone: 'UTC', currency: 'EUR' },
+      ADMIN,
+    );
+    await expect(alerts.service.get(alert.id, other.id)).rejects.toMatchObject({
+      response: { error: { code: 'not_found' } },
+    });
+    expect(await alerts.service.list({ customerId: other.id })).toEqual([]);
+  });
+
+  it('runs on its own schedule: each tick evaluates the minutes due', async () => {
+    nowMs = (SPIKE_MINUTE + 200) * MINUTE + 20_000;
+    const due = latestDueMinute(nowMs, 15_000);
+    await alerts.schedule.tick();
+    const rows: { minute: string }[] = await handle.dataSource.query(
+      'SELECT minute FROM alert_evaluations WHERE minute = $1',
+      [due],
+    );
+    expect(rows).toHaveLength(1);
+  });
+});
