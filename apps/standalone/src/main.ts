@@ -1,12 +1,19 @@
 import 'reflect-metadata';
-import { runApps } from '@keymeter/platform';
-import { startBilling } from '../../billing/src/start-billing';
-import { startGateway } from '../../gateway/src/start-gateway';
-import { startIngestor } from '../../ingestor/src/start-ingestor';
+import { runDemo } from './demo/run-demo';
+import { runStandalone } from './first-run/run-standalone';
+import { ArgsError, parseStandaloneArgs, USAGE, type StandaloneArgs } from './standalone-args';
 
-// All three apps in one process, sharing one set of (by default embedded) infrastructure.
-void runApps('standalone', { eventLog: true, clickhouse: true, database: true }, [
-  startGateway,
-  startIngestor,
-  startBilling,
-]);
+// All three apps in one process, sharing one set of (by default embedded) infrastructure; with --demo,
+// the sample upstream and demo traffic too.
+function argsOrExit(): StandaloneArgs {
+  try {
+    return parseStandaloneArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof ArgsError)) throw error;
+    process.stderr.write(`${error.message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+const args = argsOrExit();
+void (args.demo ? runDemo(args.durationSeconds) : runStandalone());

@@ -39,8 +39,9 @@ export function startAppProcess(
   env: Readonly<Record<string, string>>,
   expectedApps: readonly string[],
   timeoutMs = 120_000,
+  args: readonly string[] = [],
 ): Promise<AppProcess> {
-  const child = spawn(process.execPath, [entry], { cwd: REPO_ROOT, env: isolatedEnv(env) });
+  const child = spawn(process.execPath, [entry, ...args], { cwd: REPO_ROOT, env: isolatedEnv(env) });
   let out = '';
   const urls: Record<string, string> = {};
   const stop = (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> =>

@@ -7,16 +7,20 @@ const SHUTDOWN_TIMEOUT_MS = 30_000;
 /**
  * On SIGTERM or SIGINT: run the steps in order (stop accepting, flush, commit, close), then exit.
  * A second signal or the timeout forces the exit so a stuck dependency cannot hang a deploy.
+ * Returns the same orderly shutdown for the process itself to call (with the exit code it wants).
  */
-export function exitOnSignals(logger: AppLogger, steps: () => readonly ShutdownStep[]): void {
+export function exitOnSignals(
+  logger: AppLogger,
+  steps: () => readonly ShutdownStep[],
+): (reason: string, exitCode: number) => void {
   let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
+  const shutDown = (reason: string, exitCode: number): void => {
     if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
+      logger.warn({ reason }, 'second signal: exiting now');
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ reason }, 'shutting down');
     const timer = setTimeout(() => {
       logger.error('shutdown timed out');
       process.exit(1);
@@ -33,9 +37,10 @@ export function exitOnSignals(logger: AppLogger, steps: () => readonly ShutdownS
         }
       }
       logger.info('stopped');
-      process.exit(failed ? 1 : 0);
+      process.exit(failed ? 1 : exitCode);
     })();
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on('SIGTERM', () => shutDown('SIGTERM', 0));
+  process.on('SIGINT', () => shutDown('SIGINT', 0));
+  return shutDown;
 }
