@@ -50,6 +50,7 @@ let browser: Browser;
 let billing: string;
 let customerId: string;
 let otherCustomerId: string;
+let alertId: string;
 const period = new Date().toISOString().slice(0, 7);
 const previousPeriod = (() => {
   const now = new Date();
@@ -202,6 +203,8 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
     ADMIN_TOKEN: adminToken,
     INVOICE_FINALIZE_GRACE_SECONDS: '0',
+    // Alerts are evaluated only when the test asks (POST /v1/alerts/evaluate).
+    ALERTS_EVALUATION_INTERVAL_SECONDS: '0',
   };
   const migrated = await runToExit(builtEntry('standalone', 'migrate.js'), env, 120_000);
   if (migrated.code !== 0) throw new Error(`migrate failed: ${migrated.stderr}`);
@@ -242,7 +245,19 @@ beforeAll(async () => {
   const ingest = await created<{ token: string }>('/v1/ingest-tokens', { name: 'dashboard e2e' });
 
   // Known traffic within the last 20 hours: 5 calls of Acme on two keys and two routes, 1 of another customer.
+  // An error burst on the backend key three minutes ago (not billable): 15 upstream 503s in one minute.
+  // They come first: the key's later events in the same partition are counted only after them.
+  const burstMinute = Math.floor(Date.now() / 60_000) - 3;
+  const burst = Array.from({ length: 15 }, (_, i) => ({
+    ...event(backend.id, customerId, 0, '1', '/v1/quotes/:symbol', 100),
+    id: newEventId(burstMinute * 60_000 + i * 1000, (n) => randomBytes(n)),
+    occurredAt: new Date(burstMinute * 60_000 + i * 1000).toISOString(),
+    status: 503,
+    outcome: 'upstream_error',
+    billable: false,
+  }));
   const events = [
+    ...burst,
     event(backend.id, customerId, 30, '2', '/v1/quotes/:symbol', 1000),
     event(backend.id, customerId, 90, '3', '/v1/quotes/:symbol', 2000),
     event(backend.id, customerId, 600, '0.5', '/v1/history/:symbol', 500),
@@ -267,6 +282,17 @@ beforeAll(async () => {
     });
     return usage.body.totals?.requests === '5' ? true : undefined;
   }, 'the ingestor to count the events');
+  const evaluation = await api('POST', '/v1/alerts/evaluate', {
+    body: { minute: new Date(burstMinute * 60_000).toISOString() },
+  });
+  expect(evaluation.status).toBe(200);
+  const alerts = await api<{ id: string; kind: string; keyId: string }[]>(
+    'GET',
+    `/v1/alerts?status=open&customerId=${customerId}`,
+  );
+  const errorBurst = alerts.body.find((alert) => alert.kind === 'error_burst' && alert.keyId === backend.id);
+  if (!errorBurst) throw new Error(`no error_burst alert: ${JSON.stringify(alerts.body)}`);
+  alertId = errorBurst.id;
 });
 
 afterAll(async () => {
@@ -312,6 +338,11 @@ describe('customer view, opened with a portal link', () => {
     expect(keysShown).toHaveLength(2);
     expect(keysShown.join(' ')).toMatch(/km_live_/);
     expect(await page.getAttribute('[data-testid="running-total"]', 'data-value')).toMatch(/^\d+\.\d{2}$/);
+    // The alert on the backend key is in the customer's panel.
+    const alertRows = await page.locator('[data-testid="alerts-table"] tbody tr').allTextContents();
+    expect(alertRows).toHaveLength(1);
+    expect(alertRows[0]).toContain('backend');
+    expect(alertRows[0]).toContain('error_burst');
 
     await page.screenshot({ path: join(SCREENSHOTS, 'portal-laptop.png'), fullPage: true });
     await page.context().close();
@@ -469,6 +500,19 @@ describe('finance and operations view, with an admin token', () => {
     await page.click('[data-testid="reconcile"]');
     await page.waitForSelector('[data-testid="reconciliation-result"]', { timeout: 120_000 });
     expect(await page.getAttribute('[data-testid="reconciliation-result"]', 'data-clean')).toBe('true');
+    await page.context().close();
+  });
+
+  it('acknowledges an open alert from the page', async () => {
+    const page = await signIn();
+    await page.click(`[data-testid="ack-${alertId}"]`);
+    await page.waitForSelector(`[data-testid="ack-${alertId}"]`, { state: 'detached' });
+    expect(await page.textContent(`[data-testid="alert-status-${alertId}"]`)).toBe('acknowledged');
+    const alert = await api<{ status: string; acknowledgedBy: string | null }>(
+      'GET',
+      `/v1/alerts/${alertId}`,
+    );
+    expect(alert.body.status).toBe('acknowledged');
     await page.context().close();
   });
 

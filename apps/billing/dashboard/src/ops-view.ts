@@ -283,10 +283,10 @@ export async function mountOps(root: HTMLElement): Promise<void> {
       alerts,
       table(
         'alerts-table',
-        ['Key', 'Kind', 'Severity', 'Status', 'Since', ''],
+        ['Alert', 'Key', 'Severity', 'Status', 'Since', ''],
         open.map((alert) => [
-          alert.keyId ?? '—',
-          alert.kind ?? '—',
+          h('span', { title: alert.summary ?? '' }, alert.kind ?? '—'),
+          h('code', {}, alert.keyId ?? '—'),
           h('span', { class: `badge badge-${alert.severity ?? 'info'}` }, alert.severity ?? '—'),
           h('span', { 'data-testid': `alert-status-${alert.id}` }, alert.status ?? '—'),
           shortDateTime(alert.openedAt ?? alert.createdAt),
@@ -463,14 +463,17 @@ export async function mountOps(root: HTMLElement): Promise<void> {
     const [reportData, invoiceList, alertList, health] = await Promise.all([
       api.get<UsageReport>('/v1/reports/usage', { period }),
       api.get<Invoice[]>('/v1/invoices', { period }),
-      optional(api.get<Alert[] | { alerts: Alert[] }>('/v1/alerts')),
+      optional(
+        Promise.all([
+          api.get<Alert[]>('/v1/alerts', { status: 'open' }),
+          api.get<Alert[]>('/v1/alerts', { status: 'acknowledged' }),
+        ]).then(([open, acknowledged]) => [...open, ...acknowledged]),
+      ),
       optional(api.get<PipelineHealth>('/v1/pipeline')),
     ]);
     renderReport(reportData);
     renderInvoices(invoiceList, new Map(reportData.rows.map((row) => [row.customerId, row.customerName])));
-    renderAlerts(
-      alertList === undefined ? undefined : Array.isArray(alertList) ? alertList : alertList.alerts,
-    );
+    renderAlerts(alertList);
     renderPipeline(health);
     root.dataset.state = 'ready';
   };

@@ -139,10 +139,10 @@ function alertsPanel(alerts: readonly Alert[] | undefined, keys: readonly ApiKey
   const keyName = new Map(keys.map((key) => [key.id, `${key.name} (${key.prefix})`]));
   return table(
     'alerts-table',
-    ['Key', 'Kind', 'Severity', 'Status', 'Since'],
+    ['Key', 'Alert', 'Severity', 'Status', 'Since'],
     alerts.map((alert) => [
       alert.keyId ? (keyName.get(alert.keyId) ?? alert.keyId) : '—',
-      alert.kind ?? '—',
+      h('span', { title: alert.summary ?? '' }, alert.kind ?? '—'),
       h('span', { class: `badge badge-${alert.severity ?? 'info'}` }, alert.severity ?? '—'),
       alert.status ?? '—',
       shortDateTime(alert.openedAt ?? alert.createdAt),
