@@ -35,7 +35,7 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
     method: string,
     path: string,
     body?: unknown,
-    headers = admin,
+    headers: Record<string, string> = admin,
   ): Promise<{ status: number; body: T }> {
     const response = await fetch(`${running.urls.billing}${path}`, {
       method,
