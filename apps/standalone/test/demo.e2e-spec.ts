@@ -84,6 +84,13 @@ describe('npm start -- --demo', () => {
     expect(field(output, /^ {2}dashboard +(http\S+)/m, 'the dashboard URL')).toBe(
       `${running!.urls.billing}/dashboard`,
     );
+    // The dashboard ships with the billing app: the finance view, and a portal link minted for the customer.
+    expect(field(output, /^ {2}finance view +(http\S+)/m, 'the finance view URL')).toBe(
+      `${running!.urls.billing}/dashboard/ops`,
+    );
+    expect(field(output, /^ {2}portal link +(http\S+)/m, 'a portal link')).toMatch(
+      /\/dashboard\/portal#token=km_portal_\w+$/,
+    );
     expect(output.match(/^ {2}curl /gm)).toHaveLength(3);
     // The progress bar of the demo traffic ran to its end (stderr; plain lines when not a terminal).
     expect(output).toMatch(/demo traffic \[#+\] 100% \d+\/\d+ calls, [\d.]+\/s, done/);

@@ -19,6 +19,8 @@ export interface DemoSummary {
   /** A portal link minted for the demo customer, when the product offers them. */
   readonly portalUrl: string | undefined;
   readonly dashboardUrl: string;
+  /** The finance and operations view, when this build serves it. */
+  readonly financeViewUrl: string | undefined;
 }
 
 const n = (value: number): string => value.toLocaleString('en-US');
@@ -73,6 +75,9 @@ export function renderDemoSummary(summary: DemoSummary): string {
     `  admin token   ${summary.adminToken ?? 'the value of ADMIN_TOKEN'}`,
     `  customer key  ${account.steadyKey.key}   (${account.steadyKey.name}; "${account.misbehavingKey.name}" is the key that misbehaved)`,
     `  dashboard     ${summary.dashboardUrl}`,
+    ...(summary.financeViewUrl === undefined
+      ? []
+      : [`  finance view  ${summary.financeViewUrl}   (finance and operations; paste the admin token)`]),
     ...(summary.portalUrl === undefined
       ? []
       : [`  portal link   ${summary.portalUrl}   (the customer's own view)`]),

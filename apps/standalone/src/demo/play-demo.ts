@@ -84,6 +84,13 @@ async function mintPortalLink(api: AdminApi, customerId: string): Promise<string
   return url.startsWith('/') ? `${api.billingUrl}${url}` : url;
 }
 
+/** A page's URL if the billing app serves it (the dashboard ships with the billing app). */
+async function servedPage(url: string): Promise<string | undefined> {
+  const response = await fetch(url).catch(() => undefined);
+  await response?.arrayBuffer();
+  return response?.ok === true ? url : undefined;
+}
+
 /**
  * The demo, through the public HTTP API only: sets up a customer, drives the planned traffic through the
  * gateway with a progress bar, waits until usage counts it, and prints what to try next.
@@ -144,6 +151,7 @@ export async function playDemo(context: ReadyContext, options: PlayDemoOptions):
         period,
         portalUrl,
         dashboardUrl: `${billingUrl}/dashboard`,
+        financeViewUrl: await servedPage(`${billingUrl}/dashboard/ops`),
       }),
     );
   } finally {
