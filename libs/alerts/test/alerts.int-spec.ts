@@ -285,6 +285,26 @@ describe('alert evaluation on Postgres and chDB', () => {
     expect(await alerts.service.list({ customerId: other.id })).toEqual([]);
   });
 
+  it('projects quota burn from the key quota and its use in ClickHouse', async () => {
+    const quotaKey = await km.apiKeys.create(
+      customerId,
+      { name: 'batch', quotas: { requestsPerDay: 1000, creditsPerMonth: null } },
+      ADMIN,
+    );
+    // 02:00 UTC: 30 minutes at 20 calls a minute since 01:30; at that pace 1,000 calls last until the afternoon.
+    const minute = Date.parse('2026-10-03T02:00:00Z') / MINUTE;
+    const saved = keyId;
+    keyId = quotaKey.id;
+    await insertCalls(() => 20, minute - 29, minute);
+    keyId = saved;
+    const result = await evaluate(minute);
+    expect(result.evaluated).toBe(true);
+    const [alert] = await alerts.service.list({ keyId: quotaKey.id });
+    expect(alert).toMatchObject({ kind: 'quota_burn', status: 'open' });
+    // 30 minutes × 20 calls, counted from the UTC day's start (the customer's zone).
+    expect(alert.evidence).toMatchObject({ limit: 1000, used: 600 });
+  });
+
   it('runs on its own schedule: each tick evaluates the minutes due', async () => {
     nowMs = (SPIKE_MINUTE + 200) * MINUTE + 20_000;
     const due = latestDueMinute(nowMs, 15_000);

@@ -16,6 +16,7 @@ import { keysWithUnresolvedAlerts, type AlertWriter } from '../alerts/alert-writ
 import type { KeyMinuteSources, KeyTrafficSource } from '../traffic/key-traffic-source';
 import { KeyBaselines, denseWindow, networksOf } from './key-baselines';
 import { readKeyFacts } from './key-lifecycles';
+import { readQuotaUsage } from './quota-usage';
 
 /** The outcome of evaluating one minute. */
 export interface MinuteEvaluation {
@@ -50,7 +51,8 @@ function sourcesOf(sources: KeyMinuteSources | undefined): MinuteSources {
 
 /**
  * Evaluates minutes: reads the per-key minute series of every key active in the look-back window (one grouped
- * ClickHouse query) and the newest minute's sources (one more), the keys' facts from Postgres (one query), runs
+ * ClickHouse query) and the newest minute's sources (one more), the keys' facts from Postgres (one query) and
+ * the quota use of keys with a quota (two grouped ClickHouse queries), runs
  * the detectors against each key's baseline, folds the minute into it, and applies the findings to the alerts.
  * A minute is claimed in `alert_evaluations` first: evaluating it again (a retry, a second instance, an
  * explicit call) changes nothing.
@@ -91,6 +93,12 @@ export class AlertEvaluator {
       known.map((series) => series.keyId),
       minute,
     );
+    const quotas = await readQuotaUsage(
+      traffic,
+      facts,
+      known.map((series) => series.keyId),
+      minute,
+    );
     const totals = { ...none, warmedUp };
     const findingsByKey = new Map<string, AnomalyFinding[]>();
     for (const series of known) {
@@ -108,6 +116,7 @@ export class AlertEvaluator {
             window,
             baseline,
             lifecycle: facts.get(series.keyId)!.lifecycle,
+            quotas: quotas.get(series.keyId),
             nowMs: (minute + 1) * MINUTE_MS,
           },
           this.config,

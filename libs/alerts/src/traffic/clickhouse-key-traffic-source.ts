@@ -3,9 +3,13 @@ import type { EpochMinute, MinuteCounts } from '@keymeter/domain';
 import type {
   KeyMinuteSeries,
   KeyMinuteSources,
+  KeyQuotaUse,
+  KeyQuotaWindows,
   KeySourceHistory,
   KeyTrafficSource,
 } from './key-traffic-source';
+
+const HOUR_MS = 3_600_000;
 
 /** Aliases carry a prefix: an alias equal to a column name would shadow the column inside sum(). */
 interface MinuteRow {
@@ -141,6 +145,82 @@ export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
         Number(row.first_minute),
         Number(row.last_minute),
       ];
+    }
+    return out;
+  }
+
+  /**
+   * Two grouped queries for all keys, whatever their windows: the minute rollup for the day and for the
+   * month's partial hours (its first hour when the month starts off the hour, and the current hour), the hour
+   * rollup for the month's whole hours. Each key's own window starts are passed as arrays (`transform`).
+   */
+  async quotaUse(
+    keys: readonly KeyQuotaWindows[],
+    throughMinute: EpochMinute,
+  ): Promise<Map<string, KeyQuotaUse>> {
+    const out = new Map<string, KeyQuotaUse>();
+    if (keys.length === 0) return out;
+    const currentHourMs = Math.floor((throughMinute * 60_000) / HOUR_MS) * HOUR_MS;
+    const ids = keys.map((key) => key.keyId);
+    const seconds = (ms: number): number => Math.floor(ms / 1000);
+    const dayStarts = keys.map((key) => seconds(key.dayStartMs));
+    const monthStarts = keys.map((key) => seconds(key.monthStartMs));
+    const bodyStarts = keys.map((key) => seconds(Math.ceil(key.monthStartMs / HOUR_MS) * HOUR_MS));
+    const earliestEdge = Math.min(...dayStarts, ...monthStarts);
+    const latestBody = Math.max(...bodyStarts);
+    const per = (name: string): string =>
+      `toDateTime(transform(key_id, {keys:Array(String)}, {${name}:Array(UInt32)}, toUInt32(0)), 'UTC')`;
+    const minuteResult = await this.clickhouse.client.query({
+      query: `SELECT key_id,
+                toFloat64(sumIf(requests, bucket >= ${per('dayStarts')})) AS day_requests,
+                toFloat64(sumIf(credits, bucket >= ${per('monthStarts')}
+                  AND (bucket < ${per('bodyStarts')} OR bucket >= toDateTime({currentHour:UInt32}, 'UTC')))) AS edge_credits
+              FROM usage_rollup_minute
+              WHERE key_id IN {keys:Array(String)} AND bucket <= toDateTime({through:UInt32}, 'UTC')
+                AND (bucket >= toDateTime({minDay:UInt32}, 'UTC') OR bucket >= toDateTime({currentHour:UInt32}, 'UTC')
+                     OR (bucket >= toDateTime({earliest:UInt32}, 'UTC') AND bucket < toDateTime({latestBody:UInt32}, 'UTC')))
+              GROUP BY key_id`,
+      query_params: {
+        keys: ids,
+        dayStarts,
+        monthStarts,
+        bodyStarts,
+        currentHour: seconds(currentHourMs),
+        through: throughMinute * 60,
+        minDay: Math.min(...dayStarts),
+        earliest: earliestEdge,
+        latestBody,
+      },
+      format: 'JSONEachRow',
+    });
+    const hourResult = await this.clickhouse.client.query({
+      query: `SELECT key_id, toFloat64(sumIf(credits, bucket >= ${per('bodyStarts')})) AS body_credits
+              FROM usage_rollup_hour
+              WHERE key_id IN {keys:Array(String)} AND bucket < toDateTime({currentHour:UInt32}, 'UTC')
+                AND bucket >= toDateTime({minBody:UInt32}, 'UTC')
+              GROUP BY key_id`,
+      query_params: {
+        keys: ids,
+        bodyStarts,
+        currentHour: seconds(currentHourMs),
+        minBody: Math.min(...bodyStarts),
+      },
+      format: 'JSONEachRow',
+    });
+    const body = new Map(
+      (await hourResult.json<{ key_id: string; body_credits: number }>()).map((row) => [
+        row.key_id,
+        Number(row.body_credits),
+      ]),
+    );
+    const minutes = await minuteResult.json<{ key_id: string; day_requests: number; edge_credits: number }>();
+    const byKey = new Map(minutes.map((row) => [row.key_id, row]));
+    for (const keyId of ids) {
+      const row = byKey.get(keyId);
+      out.set(keyId, {
+        requestsToday: Number(row?.day_requests ?? 0),
+        creditsThisMonth: Number(row?.edge_credits ?? 0) + (body.get(keyId) ?? 0),
+      });
     }
     return out;
   }

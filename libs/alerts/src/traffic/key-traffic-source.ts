@@ -19,6 +19,19 @@ export interface KeySourceHistory {
   readonly routes: Readonly<Record<string, readonly [EpochMinute, EpochMinute]>>;
 }
 
+/** A key's quota windows: usage is counted from each start (epoch ms, a minute boundary) through a minute. */
+export interface KeyQuotaWindows {
+  readonly keyId: string;
+  readonly dayStartMs: number;
+  readonly monthStartMs: number;
+}
+
+/** Billable calls since the day's start and credits since the month's start. */
+export interface KeyQuotaUse {
+  readonly requestsToday: number;
+  readonly creditsThisMonth: number;
+}
+
 /**
  * The port the anomaly evaluator reads per-key traffic through (ClickHouse in production). Every method
  * answers many keys with one or a few grouped queries, never one query per key. Minute ranges include both
@@ -35,6 +48,8 @@ export interface KeyTrafficSource {
     fromMinute: EpochMinute,
     toMinute: EpochMinute,
   ): Promise<KeyMinuteSeries[]>;
+  /** Quota use of many keys, each from its own window starts, through `throughMinute` (included). */
+  quotaUse(keys: readonly KeyQuotaWindows[], throughMinute: EpochMinute): Promise<Map<string, KeyQuotaUse>>;
   /** The client IPs and routes the given keys used over the range, with first and last minute. */
   sourceHistory(
     keyIds: readonly string[],
