@@ -99,6 +99,29 @@ describe('limit stores (real Redis)', () => {
     );
   });
 
+  it('decides concurrent calls of several keys (one script run) exactly as one-by-one calls in arrival order', async () => {
+    const run = randomBytes(6).toString('hex');
+    const keys = [0, 1, 2].map((index) => `key_batch_${run}_${index}`);
+    const requests: AdmissionRequest[] = Array.from({ length: 90 }, (_, index) => ({
+      keyId: keys[index % keys.length],
+      nowMs: T0 + index,
+      rateLimit: { rate: 0.001, burst: 20 + (index % keys.length) },
+      requestsPerDay: { limit: 25, window: day },
+      creditsPerMonth: { limitMicro: 18_000_000n, costMicro: 1_000_000n, window: month },
+    }));
+    const memory = new InProcessLimitStore(() => T0);
+    try {
+      const expected: AdmissionDecision[] = [];
+      for (const request of requests) expected.push(await memory.admit(request));
+      // All issued in one turn of the event loop: they travel in one script run.
+      const actual = await Promise.all(requests.map((request) => redis.admit(request)));
+      expect(actual.map(comparable)).toEqual(expected.map(comparable));
+      expect(actual.filter((decision) => decision.outcome === 'allowed')).toHaveLength(3 * 18);
+    } finally {
+      await memory.close();
+    }
+  });
+
   it('lets calls through and reports the failure when Redis cannot be reached', async () => {
     const failures: unknown[] = [];
     const store = await RedisLimitStore.open({

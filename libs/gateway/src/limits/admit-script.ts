@@ -1,10 +1,12 @@
 /**
- * Decide-and-count for one call, atomically in Redis (one round trip). It runs the token bucket with exactly
+ * Decide-and-count for calls, atomically in Redis: one round trip for every call admitted in the same turn of
+ * the gateway's event loop (3 keys and 8 arguments per call, in order; the reply is 6 numbers per call).
+ * Each call is decided as if it ran alone: it runs the token bucket with exactly
  * the integer steps of `takeToken` (@keymeter/domain), then the fixed-window quotas, and writes only when the
  * call is admitted: a refused call consumes neither a token nor quota.
  *
  * KEYS: 1 token bucket hash {t: micro-tokens, u: updatedAt ms}, 2 requests-per-day counter,
- *       3 micro-credits-per-month counter (all with the key id as hash tag, so one cluster slot).
+ *       3 micro-credits-per-month counter (the key id as hash tag: one API key's counters share a cluster slot).
  * ARGV: 1 now ms, 2 perMs (0 = no rate limit), 3 capacity in micro-tokens, 4 requests/day limit (-1 = none),
  *       5 day window end ms, 6 month limit in micro-credits (-1 = none), 7 cost in micro-credits,
  *       8 month window end ms.
@@ -16,6 +18,9 @@
  */
 export const ADMIT_SCRIPT = `
 local MICRO = 1000000
+local function fmt(n) return string.format('%.0f', n) end
+
+local function admit(KEYS, ARGV)
 local now = tonumber(ARGV[1])
 local perMs = tonumber(ARGV[2])
 local capacity = tonumber(ARGV[3])
@@ -24,7 +29,6 @@ local dayEnd = tonumber(ARGV[5])
 local monthLimit = tonumber(ARGV[6])
 local cost = tonumber(ARGV[7])
 local monthEnd = tonumber(ARGV[8])
-local function fmt(n) return string.format('%.0f', n) end
 
 local tokens = -1
 local updated = now
@@ -93,4 +97,16 @@ if monthLimit >= 0 then
   redis.call('PEXPIREAT', KEYS[3], fmt(monthEnd + 3600000))
 end
 return { 0, 0, remaining, reset, dayUsed, monthUsed }
+end
+
+-- Calls decided in one round trip, one after the other, each exactly as if it ran alone.
+local out = {}
+for call = 0, #KEYS / 3 - 1 do
+  local reply = admit(
+    { KEYS[3 * call + 1], KEYS[3 * call + 2], KEYS[3 * call + 3] },
+    { ARGV[8 * call + 1], ARGV[8 * call + 2], ARGV[8 * call + 3], ARGV[8 * call + 4],
+      ARGV[8 * call + 5], ARGV[8 * call + 6], ARGV[8 * call + 7], ARGV[8 * call + 8] })
+  for field = 1, 6 do out[6 * call + field] = reply[field] end
+end
+return out
 `;
