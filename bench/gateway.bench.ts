@@ -7,14 +7,17 @@
  * Build and run: npm run bench:gateway
  * Environment: KAFKA_BROKERS (else the embedded event log in a temp dir), REDIS_URL (else in-process limits),
  * BENCH_DURATION_S (default 10), BENCH_CONNECTIONS (default 50), BENCH_SINK=none (drop events: isolates their cost),
+ * BENCH_SINK=thread (the sink on the request thread, as before the worker-thread sink, for side-by-side runs),
  * BENCH_CPU_PROFILE=<dir> (V8 CPU profiles of the gateway and the bare proxy, in <dir>/gateway and <dir>/bare-proxy).
  * The upstream, the bare proxy and the gateway each run in their own process; autocannon runs in this one.
  * Besides req/s and latency, each row reports the CPU time the measured process spent per answered request
- * (user + system, from process.cpuUsage): on a shared machine this varies far less than throughput does.
+ * (user + system, from process.cpuUsage, all threads) and the part of it spent by the main thread (the event loop
+ * every call passes through; from /proc/self/task/<pid>/stat): on a shared machine these vary far less than
+ * throughput does.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -189,7 +192,21 @@ async function runGateway(upstreamUrl: string): Promise<Ready> {
     }),
     close: (): Promise<void> => Promise.resolve(),
   };
-  const gateway = await startGateway(infra, process.env.BENCH_SINK === 'none' ? { sink: discard } : {});
+  const sink =
+    process.env.BENCH_SINK === 'none'
+      ? discard
+      : process.env.BENCH_SINK === 'thread'
+        ? await (
+            await import('@keymeter/event-sink')
+          ).createUsageEventSink({
+            eventLog,
+            topic: config.topics.usageEvents.name,
+            spoolDir: join(dir, 'spool'),
+            maxSpoolBytes: 1024 * 1024 * 1024,
+            lingerMs: 50,
+          })
+        : undefined;
+  const gateway = await startGateway(infra, sink === undefined ? {} : { sink });
   process.on('SIGTERM', () => {
     void gateway
       .close()
@@ -215,13 +232,20 @@ function startChild(role: string, arg?: string): Promise<{ child: ChildProcess; 
   });
 }
 
-/** CPU time (user + system, µs) a child has used since it started; children answer a 'cpu' message. */
-function cpuOf(child: ChildProcess): Promise<number> {
+interface CpuReading {
+  /** All threads of the process, µs. */
+  readonly cpuMicros: number;
+  /** The main thread only, µs (clock-tick resolution). */
+  readonly mainMicros: number;
+}
+
+/** CPU time a child has used since it started; children answer a 'cpu' message. */
+function cpuOf(child: ChildProcess): Promise<CpuReading> {
   return new Promise((resolve) => {
     const onMessage = (message: unknown): void => {
       if (typeof message === 'object' && message !== null && 'cpuMicros' in message) {
         child.off('message', onMessage);
-        resolve(Number((message as { cpuMicros: number }).cpuMicros));
+        resolve(message as CpuReading);
       }
     };
     child.on('message', onMessage);
@@ -250,6 +274,8 @@ interface Row {
   readonly result: AutocannonResult;
   /** CPU µs the target's own process spent per answered request. */
   readonly cpuPerRequest: number;
+  /** The part of it spent on the main thread. */
+  readonly mainPerRequest: number;
 }
 
 /** One measurement, with the CPU time the target process used during it. */
@@ -261,10 +287,17 @@ async function measure(
   headers: Record<string, string>,
   overallRate?: number,
 ): Promise<Row> {
-  const cpuBefore = await cpuOf(child);
+  const before = await cpuOf(child);
   const result = await load(url, headers, overallRate);
-  const cpu = (await cpuOf(child)) - cpuBefore;
-  return { target, load: kind, result, cpuPerRequest: cpu / Math.max(1, result.requests.total) };
+  const after = await cpuOf(child);
+  const requests = Math.max(1, result.requests.total);
+  return {
+    target,
+    load: kind,
+    result,
+    cpuPerRequest: (after.cpuMicros - before.cpuMicros) / requests,
+    mainPerRequest: (after.mainMicros - before.mainMicros) / requests,
+  };
 }
 
 async function main(): Promise<void> {
@@ -307,11 +340,11 @@ function loadShort(url: string, headers: Record<string, string>): Promise<Autoca
 
 function print(rows: readonly Row[]): void {
   const lines = [
-    `| target | load | req/s | p50 ms | p99 ms | CPU µs/req | non-2xx | errors |`,
-    `| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |`,
+    `| target | load | req/s | p50 ms | p99 ms | CPU µs/req | main thread µs/req | non-2xx | errors |`,
+    `| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
     ...rows.map(
-      ({ target, load: kind, result, cpuPerRequest }) =>
-        `| ${target} | ${kind} | ${Math.round(result.requests.average)} | ${result.latency.p50} | ${result.latency.p99} | ${Math.round(cpuPerRequest)} | ${result.non2xx} | ${result.errors + result.timeouts} |`,
+      ({ target, load: kind, result, cpuPerRequest, mainPerRequest }) =>
+        `| ${target} | ${kind} | ${Math.round(result.requests.average)} | ${result.latency.p50} | ${result.latency.p99} | ${Math.round(cpuPerRequest)} | ${Math.round(mainPerRequest)} | ${result.non2xx} | ${result.errors + result.timeouts} |`,
     ),
   ];
   const bySaturation = (target: string): number =>
@@ -319,6 +352,8 @@ function print(rows: readonly Row[]): void {
   const ratio = bySaturation('keymeter gateway') / bySaturation('bare Node proxy');
   const cpuBySaturation = (target: string): number =>
     rows.find((row) => row.target === target && row.load === 'saturation')?.cpuPerRequest ?? 0;
+  const mainBySaturation = (target: string): number =>
+    rows.find((row) => row.target === target && row.load === 'saturation')?.mainPerRequest ?? 0;
   const fixed = rows.filter((row) => row.load !== 'saturation');
   const addedP99 =
     (fixed.find((row) => row.target === 'keymeter gateway')?.result.latency.p99 ?? 0) -
@@ -327,8 +362,8 @@ function print(rows: readonly Row[]): void {
     '',
     `gateway / bare proxy throughput at saturation: ${(ratio * 100).toFixed(1)} %`,
     `gateway p99 minus bare proxy p99 at the fixed rate: ${addedP99} ms`,
-    `CPU per request at saturation: gateway ${Math.round(cpuBySaturation('keymeter gateway'))} µs, bare proxy ${Math.round(cpuBySaturation('bare Node proxy'))} µs (throughput bound from CPU alone: ${((100 * cpuBySaturation('bare Node proxy')) / Math.max(1, cpuBySaturation('keymeter gateway'))).toFixed(1)} %)`,
-    `connections: ${CONNECTIONS}, duration: ${DURATION_S} s per measurement, event log: ${process.env.KAFKA_BROKERS ? `Kafka ${process.env.KAFKA_BROKERS}` : 'embedded'}, limits: ${process.env.REDIS_URL ? 'Redis' : 'in-process'}, events: ${process.env.BENCH_SINK === 'none' ? 'dropped' : 'produced'}`,
+    `CPU per request at saturation: gateway ${Math.round(cpuBySaturation('keymeter gateway'))} µs, bare proxy ${Math.round(cpuBySaturation('bare Node proxy'))} µs (throughput bound from CPU alone: ${((100 * cpuBySaturation('bare Node proxy')) / Math.max(1, cpuBySaturation('keymeter gateway'))).toFixed(1)} %); main thread: gateway ${Math.round(mainBySaturation('keymeter gateway'))} µs, bare proxy ${Math.round(mainBySaturation('bare Node proxy'))} µs (event-loop bound: ${((100 * mainBySaturation('bare Node proxy')) / Math.max(1, mainBySaturation('keymeter gateway'))).toFixed(1)} %)`,
+    `connections: ${CONNECTIONS}, duration: ${DURATION_S} s per measurement, event log: ${process.env.KAFKA_BROKERS ? `Kafka ${process.env.KAFKA_BROKERS}` : 'embedded'}, limits: ${process.env.REDIS_URL ? 'Redis' : 'in-process'}, events: ${process.env.BENCH_SINK === 'none' ? 'dropped' : process.env.BENCH_SINK === 'thread' ? 'produced on the request thread' : 'produced'}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -343,10 +378,21 @@ async function child(role: string, arg: string | undefined): Promise<void> {
   process.on('message', (message) => {
     if (message !== 'cpu') return;
     const usage = process.cpuUsage();
-    process.send?.({ cpuMicros: usage.user + usage.system });
+    process.send?.({ cpuMicros: usage.user + usage.system, mainMicros: mainThreadMicros() });
   });
   process.send?.(ready);
   if (role !== 'gateway') process.on('SIGTERM', () => process.exit(0));
+}
+
+/** CPU time of the main thread (utime + stime of /proc/self/task/<pid>/stat, in 100 Hz clock ticks). */
+function mainThreadMicros(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 const [role, arg] = process.argv.slice(2);

@@ -60,8 +60,8 @@ export class IngestionService {
     const receivedAt = this.now();
     const errors: EventError[] = [];
     const accepted: UsageEventV1[] = [];
-    /** First index and canonical JSON of each event id in this request. */
-    const seen = new Map<string, { index: number; json: string }>();
+    /** First index and event of each event id in this request. */
+    const seen = new Map<string, { index: number; event: UsageEventV1 }>();
     let duplicates = 0;
     let rejected = 0;
     items.forEach((item, index) => {
@@ -71,12 +71,13 @@ export class IngestionService {
         errors.push(...parsed.errors);
         return;
       }
-      const json = JSON.stringify(parsed.event);
       const earlier = seen.get(parsed.event.id);
       if (earlier === undefined) {
-        seen.set(parsed.event.id, { index, json });
+        seen.set(parsed.event.id, { index, event: parsed.event });
         accepted.push(parsed.event);
-      } else if (earlier.json === json) {
+      } else if (JSON.stringify(earlier.event) === JSON.stringify(parsed.event)) {
+        // Canonical JSON (the validator builds events in one field order) compared only for a repeated id,
+        // not serialised for every event of the batch.
         duplicates++;
       } else {
         rejected++;

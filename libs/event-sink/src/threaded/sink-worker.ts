@@ -42,9 +42,16 @@ const logger: SinkLogger = {
 };
 
 function messagesOf(events: EncodedEvents): SpooledMessage[] {
-  const messages = new Array<SpooledMessage>(events.keys.length);
-  for (let index = 0; index < events.keys.length; index++) {
-    messages[index] = { key: events.keys[index], value: Buffer.from(events.values[index], 'utf8') };
+  const keys = JSON.parse(events.keys) as string[];
+  const values = events.values.split('\n');
+  if (keys.length !== events.count || values.length !== events.count) {
+    throw new Error(
+      `sink-worker: ${events.count} events announced, ${keys.length} keys and ${values.length} payloads received`,
+    );
+  }
+  const messages = new Array<SpooledMessage>(events.count);
+  for (let index = 0; index < events.count; index++) {
+    messages[index] = { key: keys[index], value: Buffer.from(values[index], 'utf8') };
   }
   return messages;
 }
@@ -87,20 +94,28 @@ async function main(): Promise<void> {
   port!.on('message', (message: ToSinkWorker) => {
     switch (message.type) {
       case 'events':
-        received += message.keys.length;
+        received += message.count;
         try {
           sink.emitEncoded(messagesOf(message));
         } catch (error) {
-          logger.error({ err: error, events: message.keys.length }, 'usage event sink refused events');
+          logger.error({ err: error, events: message.count }, 'usage event sink refused events');
         }
         return;
-      case 'durable':
-        received += message.keys.length;
-        sink.emitEncodedDurably(messagesOf(message)).then(
+      case 'durable': {
+        received += message.count;
+        let messages: SpooledMessage[];
+        try {
+          messages = messagesOf(message);
+        } catch (error) {
+          done(message.id, failureOf(error));
+          return;
+        }
+        sink.emitEncodedDurably(messages).then(
           () => done(message.id),
           (error: unknown) => done(message.id, failureOf(error)),
         );
         return;
+      }
       case 'flush':
         sink.flush().then(
           () => done(message.id),

@@ -17,10 +17,15 @@ export interface SinkWorkerSetup {
   };
 }
 
-/** Events as they cross the thread boundary: partitioning keys and compact JSON payloads, index by index. */
+/**
+ * Events as they cross the thread boundary, as two strings (cloning two strings costs about half of cloning
+ * two arrays of strings, measured): the partitioning keys as a JSON array, and the compact JSON payloads
+ * joined by newlines (JSON.stringify never writes a raw newline, so it cannot occur inside a payload).
+ */
 export interface EncodedEvents {
-  readonly keys: string[];
-  readonly values: string[];
+  readonly count: number;
+  readonly keys: string;
+  readonly values: string;
 }
 
 export type ToSinkWorker =
