@@ -234,4 +234,23 @@ describe('webhook endpoints over HTTP', () => {
     expect(gone.body).toEqual({ error: { code: 'not_found', message: 'Webhook endpoint was not found' } });
     await http().post(`/v1/webhooks/endpoints/${endpoint.id}/test`).set(admin).expect(404);
   });
+
+  it('documents the routes in the OpenAPI page', async () => {
+    const doc = (await http().get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { tags?: string[] }>>;
+    };
+    for (const [path, method] of [
+      ['/v1/webhooks/endpoints', 'post'],
+      ['/v1/webhooks/endpoints', 'get'],
+      ['/v1/webhooks/endpoints/{id}', 'get'],
+      ['/v1/webhooks/endpoints/{id}', 'patch'],
+      ['/v1/webhooks/endpoints/{id}', 'delete'],
+      ['/v1/webhooks/endpoints/{id}/rotate-secret', 'post'],
+      ['/v1/webhooks/endpoints/{id}/deliveries', 'get'],
+      ['/v1/webhooks/endpoints/{id}/test', 'post'],
+      ['/v1/webhooks/deliveries/{id}/retry', 'post'],
+    ] as const) {
+      expect(doc.paths[path]?.[method]?.tags).toEqual(['webhooks']);
+    }
+  });
 });

@@ -129,6 +129,13 @@ describe('webhook delivery worker on PostgreSQL', () => {
         data: { alertId: 'a-1' },
       });
     }
+    // The same bytes on every attempt, fields in the documented order.
+    expect(new Set(receiver.received.map((r) => r.body)).size).toBe(1);
+    expect(Object.keys(JSON.parse(receiver.received[0].body) as object)).toEqual([
+      'type',
+      'timestamp',
+      'data',
+    ]);
     const [delivery] = await endpoints.deliveries(endpoint.id, {});
     expect(delivery.attemptLog.map((a) => a.responseStatus)).toEqual([null, 503, 204]);
     expect(delivery.attemptLog[0].error).toMatch(/ECONNREFUSED/);

@@ -97,7 +97,7 @@ export class DeliveryWorker {
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
-    const body = JSON.stringify(delivery.payload);
+    const body = serializePayload(delivery.payload);
     const attemptedAt = this.clock();
     const headers = webhookHeaders({
       id: delivery.eventId,
@@ -137,6 +137,15 @@ export class DeliveryWorker {
     else if (!succeeded && retryAt === null)
       this.options.logger?.warn(fields, 'webhook delivery failed for good');
   }
+}
+
+/**
+ * The body: `type`, `timestamp`, `data` in that order (jsonb stores keys in its own order). The same
+ * stored payload gives the same bytes on every attempt.
+ */
+function serializePayload(payload: Record<string, unknown>): string {
+  const { type, timestamp, data, ...rest } = payload;
+  return JSON.stringify({ type, timestamp, data, ...rest });
 }
 
 function describe(error: unknown): string {
