@@ -16,4 +16,8 @@ function argsOrExit(): StandaloneArgs {
 }
 
 const args = argsOrExit();
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 void (args.demo ? runDemo(args.durationSeconds) : runStandalone());

@@ -2,10 +2,28 @@ import { ArgsError, DEFAULT_DEMO_SECONDS, parseStandaloneArgs } from './standalo
 
 describe('parseStandaloneArgs', () => {
   it('runs the product alone by default, the demo with --demo', () => {
-    expect(parseStandaloneArgs([])).toEqual({ demo: false, durationSeconds: DEFAULT_DEMO_SECONDS });
-    expect(parseStandaloneArgs(['--demo'])).toEqual({ demo: true, durationSeconds: DEFAULT_DEMO_SECONDS });
-    expect(parseStandaloneArgs(['--demo', '--duration', '5'])).toEqual({ demo: true, durationSeconds: 5 });
-    expect(parseStandaloneArgs(['--duration=120', '--demo'])).toEqual({ demo: true, durationSeconds: 120 });
+    expect(parseStandaloneArgs([])).toEqual({
+      demo: false,
+      durationSeconds: DEFAULT_DEMO_SECONDS,
+      help: false,
+    });
+    expect(parseStandaloneArgs(['--demo'])).toEqual({
+      demo: true,
+      durationSeconds: DEFAULT_DEMO_SECONDS,
+      help: false,
+    });
+    expect(parseStandaloneArgs(['--help']).help).toBe(true);
+    expect(parseStandaloneArgs(['-h']).help).toBe(true);
+    expect(parseStandaloneArgs(['--demo', '--duration', '5'])).toEqual({
+      demo: true,
+      durationSeconds: 5,
+      help: false,
+    });
+    expect(parseStandaloneArgs(['--duration=120', '--demo'])).toEqual({
+      demo: true,
+      durationSeconds: 120,
+      help: false,
+    });
   });
 
   it.each([

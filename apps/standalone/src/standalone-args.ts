@@ -4,6 +4,8 @@ export interface StandaloneArgs {
   readonly demo: boolean;
   /** `--duration <seconds>`: how long the demo drives traffic (default 30). */
   readonly durationSeconds: number;
+  /** `--help` / `-h`: print the usage and exit. */
+  readonly help: boolean;
 }
 
 export const DEFAULT_DEMO_SECONDS = 30;
@@ -19,10 +21,12 @@ export class ArgsError extends Error {}
 /** Parses `--demo`, `--duration N` / `--duration=N`; anything else is an error naming it. */
 export function parseStandaloneArgs(argv: readonly string[]): StandaloneArgs {
   let demo = false;
+  let help = false;
   let duration: string | undefined;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--demo') demo = true;
+    else if (arg === '--help' || arg === '-h') help = true;
     else if (arg === '--duration') {
       duration = argv[i + 1];
       i += 1;
@@ -38,5 +42,5 @@ export function parseStandaloneArgs(argv: readonly string[]): StandaloneArgs {
       throw new ArgsError(`--duration: expected a whole number of seconds from 1 to ${MAX_DEMO_SECONDS}`);
     }
   }
-  return { demo, durationSeconds };
+  return { demo, durationSeconds, help };
 }
