@@ -35,6 +35,8 @@ import {
 import { createClickHouseUsageSource } from '@keymeter/usage';
 import {
   customerId,
+  customerIdSql,
+  PARTITIONS,
   PERIOD,
   SPAN_END_MS,
   SPAN_START_MS,
@@ -153,6 +155,52 @@ async function postgresBaseline(handle: DatabaseHandle, invoices: readonly Invoi
   }
 }
 
+const NEXT_PERIOD = '2026-12';
+const LATE_CUSTOMERS = 100;
+
+/**
+ * Finalizes every invoice of the period (directly in the table, as finalization after the grace period
+ * leaves it when no more usage arrived), then ingests one late November event for each of the first
+ * LATE_CUSTOMERS customers: on a partition of their own, counted once its watermark is written (the
+ * events stay in a kept BENCH_CHDB_PATH; the next start writes the watermarks without that partition).
+ */
+async function finalizeAndAddLateUsage(
+  clickhouse: ClickHouseHandle,
+  database: DatabaseHandle,
+): Promise<Set<string>> {
+  await database.dataSource.query(
+    `UPDATE invoices SET status = 'finalized', finalized_at = now() WHERE period = $1 AND status = 'draft'`,
+    [PERIOD],
+  );
+  const [{ n }] = await (
+    await clickhouse.client.query({
+      query: `SELECT toString(count()) AS n FROM usage_events_raw WHERE source_partition = ${PARTITIONS}`,
+      format: 'JSONEachRow',
+    })
+  ).json<{ n: string }>();
+  if (Number(n) !== LATE_CUSTOMERS) {
+    await clickhouse.client.command({
+      query: `INSERT INTO usage_events_raw
+        (event_id, occurred_at, gateway_id, key_id, customer_id, method, route, status, latency_ms,
+         request_bytes, response_bytes, units, client_ip, user_agent, outcome, billable, late,
+         source_topic, source_partition, source_offset)
+        SELECT concat('late', leftPad(toString(number), 22, '0')), toDateTime64('2026-11-15 12:00:00', 3, 'UTC'),
+               'gw-bench', concat('key_', toString(number * 3)), ${customerIdSql('number')}, 'GET',
+               '/v1/route0/:id', 200, 10, 200, 250000, toDecimal128(5, 6), '203.0.113.7', 'bench/1.0',
+               'forwarded', 1, 1, {topic:String}, ${PARTITIONS}, number
+        FROM numbers({count:UInt64})`,
+      query_params: { topic: TOPIC, count: LATE_CUSTOMERS },
+      clickhouse_settings: { insert_deduplicate: 0 },
+    });
+  }
+  await clickhouse.client.command({
+    query: `INSERT INTO ingest_watermarks (topic, partition, last_offset, last_log_time, max_occurred_at, updated_at)
+            VALUES ({topic:String}, ${PARTITIONS}, ${LATE_CUSTOMERS - 1}, now64(3, 'UTC'), now64(3, 'UTC'), now64(3, 'UTC'))`,
+    query_params: { topic: TOPIC },
+  });
+  return new Set(Array.from({ length: LATE_CUSTOMERS }, (_, i) => customerId(i)));
+}
+
 function summary(label: string, result: InvoiceRunResult, ms: number, phases: RunPhaseTimings | null): void {
   const counts: Record<string, number> = {};
   for (const entry of result.results) counts[entry.outcome] = (counts[entry.outcome] ?? 0) + 1;
@@ -197,11 +245,11 @@ async function main(): Promise<void> {
         phases = timings;
       },
     });
-    const run = async (label: string): Promise<InvoiceRunResult> => {
+    const run = async (label: string, period = PERIOD): Promise<InvoiceRunResult> => {
       phases = null;
       let decile = -1;
       const { value, ms } = await timed(() =>
-        billing.invoices.run({ period: PERIOD }, (done, total) => {
+        billing.invoices.run({ period }, (done, total) => {
           const now = Math.floor((done / total) * 10);
           if (now === decile) return;
           decile = now;
@@ -217,6 +265,23 @@ async function main(): Promise<void> {
     log(`load average after the runs: ${load()}`);
 
     const invoices = second.results.flatMap((r) => (r.invoice ? [r.invoice] : []));
+    const lateCustomers = await finalizeAndAddLateUsage(clickhouse, database.handle);
+    const third = await run(
+      `run 3 (${NEXT_PERIOD}, re-deriving every finalized ${PERIOD} invoice; late usage for ${lateCustomers.size} customers)`,
+      NEXT_PERIOD,
+    );
+    const adjusted = new Set(
+      third.results
+        .filter((r) => r.invoice?.lines.some((line) => line.kind === 'adjustment'))
+        .map((r) => r.customerId),
+    );
+    const strayAdjustments = [...adjusted].filter((id) => !lateCustomers.has(id)).length;
+    log(
+      `  adjustments: ${adjusted.size} of the ${lateCustomers.size} customers with late usage ` +
+        `(for the others a commitment true-up, a started package block or rounding absorbed it), ` +
+        `${strayAdjustments} for any other customer`,
+    );
+    if (strayAdjustments > 0 || adjusted.size === 0) process.exitCode = 1;
     const ch = await timed(() => clickhouseBaseline(clickhouse));
     log(
       `baseline ClickHouse: the month's meters of all ${ch.value} customers in one grouped query: ${seconds(ch.ms)}`,

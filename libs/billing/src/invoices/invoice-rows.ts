@@ -37,50 +37,52 @@ const INVOICE_RECORD = `customer_id uuid, period text, period_start timestamptz,
 const INVOICE_COLUMNS = `customer_id, period, period_start, period_end, timezone, currency, status,
   usage_cutoff, parts, lines, charges_total, adjustments_total, total, computed_at, finalized_at`;
 
-interface RawInvoiceRow {
+/** What the database generates for a written row; everything else is what was written. */
+interface GeneratedColumns {
   id: string;
   customer_id: string;
-  period: string;
-  period_start: Date;
-  period_end: Date;
-  timezone: string;
-  currency: string;
-  status: string;
-  usage_cutoff: Record<string, unknown>;
-  parts: unknown[];
-  lines: unknown[];
-  charges_total: string;
-  adjustments_total: string;
-  total: string;
-  computed_at: Date;
-  finalized_at: Date | null;
   voided_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
-function toEntity(row: RawInvoiceRow): InvoiceEntity {
+const GENERATED = 'id, customer_id, voided_at, created_at, updated_at';
+
+/** The stored row, from the values written and the columns generated (no jsonb read back). */
+function toEntity(values: InvoiceRowValues, generated: GeneratedColumns): InvoiceEntity {
   return {
-    id: row.id,
-    customerId: row.customer_id,
-    period: row.period,
-    periodStart: new Date(row.period_start),
-    periodEnd: new Date(row.period_end),
-    timezone: row.timezone,
-    currency: row.currency,
-    status: row.status,
-    usageCutoff: row.usage_cutoff,
-    parts: row.parts,
-    lines: row.lines,
-    chargesTotal: row.charges_total,
-    adjustmentsTotal: row.adjustments_total,
-    total: row.total,
-    computedAt: new Date(row.computed_at),
-    finalizedAt: row.finalized_at === null ? null : new Date(row.finalized_at),
-    voidedAt: row.voided_at === null ? null : new Date(row.voided_at),
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
+    id: generated.id,
+    customerId: values.customer_id,
+    period: values.period,
+    periodStart: new Date(values.period_start),
+    periodEnd: new Date(values.period_end),
+    timezone: values.timezone,
+    currency: values.currency,
+    status: values.status,
+    usageCutoff: values.usage_cutoff as Record<string, unknown>,
+    parts: values.parts,
+    lines: values.lines,
+    chargesTotal: values.charges_total,
+    adjustmentsTotal: values.adjustments_total,
+    total: values.total,
+    computedAt: new Date(values.computed_at),
+    finalizedAt: values.finalized_at === null ? null : new Date(values.finalized_at),
+    voidedAt: generated.voided_at === null ? null : new Date(generated.voided_at),
+    createdAt: new Date(generated.created_at),
+    updatedAt: new Date(generated.updated_at),
   };
+}
+
+function matchByCustomer(
+  rows: readonly InvoiceRowValues[],
+  generated: readonly GeneratedColumns[],
+): InvoiceEntity[] {
+  const byCustomer = new Map(generated.map((row) => [row.customer_id, row]));
+  return rows.map((values) => {
+    const row = byCustomer.get(values.customer_id);
+    if (!row) throw new Error(`invoice of customer ${values.customer_id} was not written`);
+    return toEntity(values, row);
+  });
 }
 
 /**
@@ -93,13 +95,13 @@ export async function insertInvoices(
   rows: readonly InvoiceRowValues[],
 ): Promise<InvoiceEntity[]> {
   if (rows.length === 0) return [];
-  const inserted: RawInvoiceRow[] = await manager.query(
+  const inserted: GeneratedColumns[] = await manager.query(
     `INSERT INTO invoices (${INVOICE_COLUMNS})
      SELECT ${INVOICE_COLUMNS} FROM jsonb_to_recordset($1::jsonb) AS x(${INVOICE_RECORD})
-     RETURNING *`,
+     RETURNING ${GENERATED}`,
     [JSON.stringify(rows)],
   );
-  return inserted.map(toEntity);
+  return matchByCustomer(rows, inserted);
 }
 
 /** Recomputes drafts in place (same ids); only rows still in draft are touched. */
@@ -109,7 +111,7 @@ export async function updateDrafts(
 ): Promise<InvoiceEntity[]> {
   if (rows.length === 0) return [];
   // TypeORM answers an UPDATE … RETURNING on PostgreSQL with [rows, affected count].
-  const [updated]: [RawInvoiceRow[], number] = await manager.query(
+  const [updated]: [GeneratedColumns[], number] = await manager.query(
     `UPDATE invoices AS i
      SET period_start = x.period_start, period_end = x.period_end, timezone = x.timezone,
          currency = x.currency, status = x.status, usage_cutoff = x.usage_cutoff, parts = x.parts,
@@ -117,13 +119,15 @@ export async function updateDrafts(
          total = x.total, computed_at = x.computed_at, finalized_at = x.finalized_at, updated_at = now()
      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, ${INVOICE_RECORD})
      WHERE i.id = x.id AND i.status = 'draft'
-     RETURNING i.*`,
+     RETURNING ${GENERATED.split(', ')
+       .map((column) => `i.${column}`)
+       .join(', ')}`,
     [JSON.stringify(rows)],
   );
   if (updated.length !== rows.length) {
     throw new Error(`updated ${updated.length} of ${rows.length} drafts: a draft changed under the lock`);
   }
-  return updated.map(toEntity);
+  return matchByCustomer(rows, updated);
 }
 
 /** Replaces the adjustment rows of the given invoices. */

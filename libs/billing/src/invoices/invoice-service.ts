@@ -434,14 +434,23 @@ export class InvoiceService {
     const started = performance.now();
     const results = await this.options.dataSource.transaction(async (manager) => {
       await lockCustomers(manager, ids);
+      // Ids and statuses only: drafts are rewritten whole, and only finalized ones are returned as they are.
       const existingRows = await manager
         .getRepository(InvoiceEntity)
         .createQueryBuilder('invoice')
+        .select(['invoice.id', 'invoice.customerId', 'invoice.status'])
         .where('invoice.customer_id = ANY(:ids)', { ids })
         .andWhere('invoice.period = :period', { period })
         .andWhere(`invoice.status IN ('draft', 'finalized')`)
         .getMany();
       const existingOf = new Map(existingRows.map((row) => [row.customerId, row]));
+      const finalizedIds = existingRows.filter((row) => row.status === 'finalized').map((row) => row.id);
+      const finalized = new Map(
+        (finalizedIds.length === 0
+          ? []
+          : await manager.getRepository(InvoiceEntity).findBy({ id: In(finalizedIds) })
+        ).map((row) => [row.customerId, row]),
+      );
       const applied = await appliedAdjustments(manager, prepared);
 
       const pricingStarted = performance.now();
@@ -461,7 +470,11 @@ export class InvoiceService {
         const { customer } = entry;
         const existing = existingOf.get(customer.id);
         if (existing?.status === 'finalized') {
-          outcomes.push({ customerId: customer.id, outcome: 'unchanged', invoice: existing });
+          outcomes.push({
+            customerId: customer.id,
+            outcome: 'unchanged',
+            invoice: finalized.get(customer.id)!,
+          });
           continue;
         }
         const adjustments = owedAdjustments(entry, applied, existing?.id ?? null);
