@@ -33,9 +33,18 @@ export { partitionRanges, readPartitionRanges, type PartitionRange } from './top
 export {
   reconcile,
   type PartitionReport,
+  type ReconcileMode,
   type ReconcileOptions,
   type ReconciliationReport,
 } from './reconcile/reconcile';
+export type { SampledReconcileSettings, SampleReport } from './reconcile/reconcile-sampled';
+export {
+  cleanSampleBound,
+  planSample,
+  sampleSize,
+  type SamplePlan,
+  type SampleWindow,
+} from './reconcile/sample-plan';
 export {
   REBUILT_TABLES,
   replayUsageTables,
