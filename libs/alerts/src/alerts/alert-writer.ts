@@ -24,11 +24,19 @@ export interface KeyAlertChanges {
   readonly actions: number;
 }
 
+/** JSON has no Infinity or NaN (a ratio over an expectation of 0): stored as null. */
+function finiteOrNull(value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? null : value;
+}
+
 /** Evidence as stored: the finding's numbers, with the window also as instants for people. */
-function evidenceOf(finding: AnomalyFinding): Record<string, unknown> {
+export function evidenceOf(finding: AnomalyFinding): Record<string, unknown> {
   const { window } = finding.evidence;
+  const numbers = Object.fromEntries(
+    Object.entries(finding.evidence).map(([name, value]) => [name, finiteOrNull(value)]),
+  );
   return {
-    ...finding.evidence,
+    ...numbers,
     window: {
       ...window,
       start: new Date(window.startMinute * MINUTE_MS).toISOString(),
