@@ -194,10 +194,15 @@ export async function mountPortal(root: HTMLElement): Promise<void> {
   let upcoming: UpcomingInvoice | undefined;
   let period: Range | undefined;
   let keys: readonly ApiKey[] = [];
+  let invoiceList: readonly Invoice[] = [];
+  let alertList: readonly Alert[] | undefined;
   try {
-    [upcoming, keys] = await Promise.all([
+    // What does not depend on the pickers is read once, together.
+    [upcoming, keys, invoiceList, alertList] = await Promise.all([
       optional(api.get<UpcomingInvoice>('/v1/me/invoices/upcoming')),
       api.get<ApiKey[]>('/v1/me/keys'),
+      api.get<Invoice[]>('/v1/me/invoices'),
+      optional(api.get<Alert[]>('/v1/me/alerts')),
     ]);
   } catch (error) {
     handleFailure(root, error);
@@ -212,9 +217,9 @@ export async function mountPortal(root: HTMLElement): Promise<void> {
   const byKey = h('div');
   const byRoute = h('div');
   const current = h('div', { 'data-testid': 'current-period' });
-  const invoices = h('div');
+  const invoices = h('div', {}, invoicesTable(invoiceList));
   const keysBox = h('div', {}, keysTable(keys));
-  const alerts = h('div', { 'data-testid': 'alerts-panel' });
+  const alerts = h('div', { 'data-testid': 'alerts-panel' }, alertsPanel(alertList, keys));
   replace(
     root,
     h('header', { class: 'top' }, h('h1', {}, 'Usage'), controls),
@@ -311,12 +316,10 @@ export async function mountPortal(root: HTMLElement): Promise<void> {
     renderControls();
     const base = { from: range.from, to: range.to, tz: settings.timeZone };
     // One bucket per month is enough for the breakdowns: their totals are what is shown.
-    const [series, perKey, perRoute, invoiceList, alertList] = await Promise.all([
+    const [series, perKey, perRoute] = await Promise.all([
       api.get<UsageSeries>('/v1/me/usage', { ...base, granularity: settings.granularity }),
       api.get<UsageSeries>('/v1/me/usage', { ...base, granularity: 'month', groupBy: 'key' }),
       api.get<UsageSeries>('/v1/me/usage', { ...base, granularity: 'month', groupBy: 'route' }),
-      api.get<Invoice[]>('/v1/me/invoices'),
-      optional(api.get<Alert[]>('/v1/me/alerts')),
     ]);
     if (mine !== generation) return;
     lastSeries = series;
@@ -351,8 +354,6 @@ export async function mountPortal(root: HTMLElement): Promise<void> {
           )
         : h('p', { class: 'empty' }, 'No subscription: nothing is being billed.'),
     );
-    replace(invoices, invoicesTable(invoiceList));
-    replace(alerts, alertsPanel(alertList, keys));
     // The range and settings the numbers on screen answer, for whoever checks them against the API.
     root.dataset.from = series.from;
     root.dataset.to = series.to;
