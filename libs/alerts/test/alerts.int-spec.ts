@@ -22,8 +22,11 @@ import { createAlerts, latestDueMinute, type Alerts } from '@keymeter/alerts';
 
 const ADMIN: AuditActor = { type: 'admin_token', id: '00000000-0000-4000-8000-000000000001', label: 'ops' };
 const MINUTE = 60_000;
-/** A Monday, 10:00 UTC: the spike minute. History covers the same hours one and two weeks before. */
-const SPIKE_MINUTE = Date.parse('2026-10-05T10:00:00Z') / MINUTE;
+/**
+ * The spike minute: five hours ago (the evaluator's activity table keeps two days). History covers the same
+ * hours of the week one and two weeks before.
+ */
+const SPIKE_MINUTE = Math.floor(Date.now() / MINUTE) - 300;
 const AUTO_RESOLVE_MINUTES = 5;
 
 let db: TestDatabase;
@@ -291,8 +294,9 @@ describe('alert evaluation on Postgres and chDB', () => {
       { name: 'batch', quotas: { requestsPerDay: 1000, creditsPerMonth: null } },
       ADMIN,
     );
-    // 02:00 UTC: 30 minutes at 20 calls a minute since 01:30; at that pace 1,000 calls last until the afternoon.
-    const minute = Date.parse('2026-10-03T02:00:00Z') / MINUTE;
+    // Yesterday 02:00 UTC: 30 minutes at 20 calls a minute since 01:30; at that pace 1,000 calls last until
+    // the afternoon.
+    const minute = (Math.floor(Date.now() / 86_400_000) - 1) * 1440 + 120;
     const saved = keyId;
     keyId = quotaKey.id;
     await insertCalls(() => 20, minute - 29, minute);

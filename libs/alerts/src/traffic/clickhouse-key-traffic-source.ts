@@ -85,15 +85,24 @@ function seriesOf(rows: readonly MinuteRow[]): KeyMinuteSeries[] {
 }
 
 /**
- * Reads key traffic from the minute rollups (counts) and the raw table (client IPs and routes). Both tables
- * are sorted by customer first; a time-range filter still skips most granules because, within each
- * customer's run, rows are sorted by time (ClickHouse's generic exclusion search on the primary key).
+ * Reads key traffic for the evaluator. Every minute: `key_activity_minute` (ClickHouse migration 0003, sorted
+ * by minute first, kept two days) for the look-back window and the newest minute's sources, and the rollups for
+ * quota use. Once per key (baseline warm-up): the minute rollup and the raw table over the warm-up days.
  */
 export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
   constructor(private readonly clickhouse: ClickHouseHandle) {}
 
+  /** From `key_activity_minute` (sorted by minute first): a primary-key range, whatever the number of keys. */
   async activeKeys(fromMinute: EpochMinute, toMinute: EpochMinute): Promise<KeyMinuteSeries[]> {
-    return seriesOf(await this.minuteRows('', fromMinute, toMinute, {}));
+    const result = await this.clickhouse.client.query({
+      query: `SELECT ${MINUTE_COLUMNS}
+              FROM key_activity_minute
+              WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')}
+              GROUP BY key_id, c_minute`,
+      query_params: { from: minuteDate(fromMinute), to: minuteDate(toMinute) },
+      format: 'JSONEachRow',
+    });
+    return seriesOf(await result.json<MinuteRow>());
   }
 
   async history(
@@ -109,7 +118,17 @@ export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
   }
 
   async minuteSources(minute: EpochMinute): Promise<Map<string, KeyMinuteSources>> {
-    const rows = await this.sourceRows('', minute, minute, {});
+    const part = (dimension: string, column: string): string => `
+      SELECT key_id, '${dimension}' AS dimension, ${column} AS value, toString(sum(events)) AS calls,
+             toUInt32(0) AS first_minute, toUInt32(0) AS last_minute
+      FROM key_activity_minute WHERE bucket = {minute:DateTime('UTC')}
+      GROUP BY key_id, ${column}`;
+    const result = await this.clickhouse.client.query({
+      query: `${part('ip', 'client_ip')} UNION ALL ${part('route', 'route')}`,
+      query_params: { minute: minuteDate(minute) },
+      format: 'JSONEachRow',
+    });
+    const rows = await result.json<SourceRow>();
     const out = new Map<string, { clientIps: Record<string, number>; routes: Record<string, number> }>();
     for (const row of rows) {
       let entry = out.get(row.key_id);
