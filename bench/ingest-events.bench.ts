@@ -11,7 +11,7 @@
  */
 import 'reflect-metadata';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
@@ -99,6 +99,7 @@ async function main(): Promise<void> {
       `POST /v1/events, sink ${variant === 'worker' ? 'on a worker thread' : 'on the request thread'}, batches of ${BATCH}, ${CONCURRENCY} requests in flight, ${result.elapsedS.toFixed(1)} s, Kafka ${BROKERS.join(',')}, load average ${load} -> ${loadAverage()}`,
       `  accepted (durable): ${result.sent} events = ${result.perSecond} events/s (${result.failures} failed requests)`,
       `  produced ${result.produced}, spooled ${result.spooled}, producer errors ${result.producerErrors}`,
+      `  CPU per accepted event: ${result.cpuPerEvent.toFixed(1)} us (process, the load client included), ${result.mainPerEvent.toFixed(1)} us on the main thread`,
     );
   }
   lines.push(
@@ -106,6 +107,17 @@ async function main(): Promise<void> {
     '',
   );
   process.stdout.write(lines.join('\n'));
+}
+
+/** CPU time of the main thread (utime + stime of /proc/self/task/<pid>/stat, in 100 Hz clock ticks). */
+function mainThreadMicros(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function loadAverage(): string {
@@ -120,6 +132,10 @@ interface VariantResult {
   readonly produced: number;
   readonly spooled: number;
   readonly producerErrors: number;
+  /** CPU µs of this process (all threads, the load client included) per accepted event. */
+  readonly cpuPerEvent: number;
+  /** The part of it on the main thread (HTTP, parsing, validation, the client). */
+  readonly mainPerEvent: number;
 }
 
 async function runVariant(variant: string, bodies: readonly string[]): Promise<VariantResult> {
@@ -166,6 +182,8 @@ async function runVariant(variant: string, bodies: readonly string[]): Promise<V
 
   let sent = 0;
   let failures = 0;
+  const cpuBefore = process.cpuUsage();
+  const mainBefore = mainThreadMicros();
   const deadline = Date.now() + SECONDS * 1000;
   const started = process.hrtime.bigint();
   const worker = async (offset: number): Promise<void> => {
@@ -182,6 +200,8 @@ async function runVariant(variant: string, bodies: readonly string[]): Promise<V
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, (_, index) => worker(index)));
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
+  const mainMicros = mainThreadMicros() - mainBefore;
   await sink.flush();
   const stats = sink.stats();
   await app.close();
@@ -193,6 +213,8 @@ async function runVariant(variant: string, bodies: readonly string[]): Promise<V
     elapsedS,
     sent,
     perSecond: Math.round(sent / elapsedS),
+    cpuPerEvent: (cpu.user + cpu.system) / Math.max(1, sent),
+    mainPerEvent: mainMicros / Math.max(1, sent),
     failures,
     produced: stats.produced,
     spooled: stats.spooledEvents,
