@@ -507,16 +507,19 @@ describe('finance and operations view, with an admin token', () => {
     await page.context().close();
   });
 
-  it('acknowledges an open alert from the page', async () => {
+  it('acknowledges an open alert from the page, then resolves it', async () => {
     const page = await signIn();
     await page.click(`[data-testid="ack-${alertId}"]`);
     await page.waitForSelector(`[data-testid="ack-${alertId}"]`, { state: 'detached' });
     expect(await page.textContent(`[data-testid="alert-status-${alertId}"]`)).toBe('acknowledged');
-    const alert = await api<{ status: string; acknowledgedBy: string | null }>(
-      'GET',
-      `/v1/alerts/${alertId}`,
-    );
-    expect(alert.body.status).toBe('acknowledged');
+    const acknowledged = await api<{ status: string }>('GET', `/v1/alerts/${alertId}`);
+    expect(acknowledged.body.status).toBe('acknowledged');
+
+    await page.click(`[data-testid="resolve-${alertId}"]`);
+    await page.waitForSelector(`[data-testid="alert-status-${alertId}"]`, { state: 'detached' });
+    expect(await page.locator('[data-testid="alerts-table-empty"]').count()).toBe(1);
+    const resolved = await api<{ status: string }>('GET', `/v1/alerts/${alertId}`);
+    expect(resolved.body.status).toBe('resolved');
     await page.context().close();
   });
 
