@@ -265,23 +265,31 @@ beforeAll(async () => {
     event(mobile.id, customerId, 1200, '1.25', '/v1/quotes/:symbol', 250),
     event(other.id, otherCustomerId, 60, '1000', '/v1/quotes/:symbol', 9999),
   ];
-  await eventually(async () => {
-    const response = await fetch(`${running.urls.gateway}/v1/events`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${ingest.token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(events),
-    });
-    return response.status === 202 ? true : undefined;
-  }, 'the gateway to accept the ingest token');
+  await eventually(
+    async () => {
+      const response = await fetch(`${running.urls.gateway}/v1/events`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${ingest.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(events),
+      });
+      return response.status === 202 ? true : undefined;
+    },
+    'the gateway to accept the ingest token',
+    120_000,
+  );
   const link = await mintPortalLink(customerId);
-  await eventually(async () => {
-    const from = new Date(Date.now() - 48 * 3_600_000).toISOString();
-    const to = new Date(Date.now() + 3_600_000).toISOString();
-    const usage = await api<UsageAnswer>('GET', `/v1/me/usage?from=${from}&to=${to}&granularity=day`, {
-      token: link.token,
-    });
-    return usage.body.totals?.requests === '5' ? true : undefined;
-  }, 'the ingestor to count the events');
+  await eventually(
+    async () => {
+      const from = new Date(Date.now() - 48 * 3_600_000).toISOString();
+      const to = new Date(Date.now() + 3_600_000).toISOString();
+      const usage = await api<UsageAnswer>('GET', `/v1/me/usage?from=${from}&to=${to}&granularity=day`, {
+        token: link.token,
+      });
+      return usage.body.totals?.requests === '5' ? true : undefined;
+    },
+    'the ingestor to count the events',
+    120_000,
+  );
   const evaluation = await api('POST', '/v1/alerts/evaluate', {
     body: { minute: new Date(burstMinute * 60_000).toISOString() },
   });
@@ -293,7 +301,8 @@ beforeAll(async () => {
   const errorBurst = alerts.body.find((alert) => alert.kind === 'error_burst' && alert.keyId === backend.id);
   if (!errorBurst) throw new Error(`no error_burst alert: ${JSON.stringify(alerts.body)}`);
   alertId = errorBurst.id;
-});
+  // Migrations, the product's start-up and ingestion on a busy machine.
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();
