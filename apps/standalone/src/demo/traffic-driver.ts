@@ -24,9 +24,10 @@ export async function driveTraffic(options: DriveOptions): Promise<void> {
   const { plan, client, keys, tally, progress, signal } = options;
   const startedAt = Date.now();
   const inFlight = new Set<Promise<void>>();
-  // The tally may already hold earlier calls (the keys' first calls); the bar counts the plan's.
-  const before = tally.calls;
-  progress.update(0, plan.length, describeTally(tally));
+  // The tally may already hold earlier calls (each key's first call): they count in the bar as well, so
+  // the bar, its per-outcome counts and the printed summary all say the same.
+  const total = tally.calls + plan.length;
+  progress.update(tally.calls, total, describeTally(tally));
   for (const call of plan) {
     const wait = startedAt + call.atMs - Date.now();
     if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined);
@@ -40,7 +41,7 @@ export async function driveTraffic(options: DriveOptions): Promise<void> {
       )
       .then(() => {
         inFlight.delete(sent);
-        progress.update(tally.calls - before, plan.length, describeTally(tally));
+        progress.update(tally.calls, total, describeTally(tally));
       });
     inFlight.add(sent);
   }
