@@ -184,7 +184,12 @@ async function main(): Promise<void> {
 
     const sample = keys.slice(0, Math.min(SAMPLE, keys.length));
     const began = performance.now();
-    for (const key of sample) await source.history([key.id], evalMinute + 1 - WINDOW + 1, evalMinute + 1);
+    for (const key of sample)
+      await source.history(
+        [{ keyId: key.id, customerId: key.customer_id }],
+        evalMinute + 1 - WINDOW + 1,
+        evalMinute + 1,
+      );
     const perKeyMs = (performance.now() - began) / sample.length;
     log(
       `baseline, one window query per key: ${perKeyMs.toFixed(1)} ms per key over ${sample.length} keys, ` +

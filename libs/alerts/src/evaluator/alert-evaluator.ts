@@ -90,7 +90,7 @@ export class AlertEvaluator {
     );
     const known = active.filter((series) => facts.has(series.keyId));
     const warmedUp = await baselines.warmUp(
-      known.map((series) => series.keyId),
+      known.map((series) => ({ keyId: series.keyId, customerId: series.customerId })),
       minute,
     );
     const quotas = await readQuotaUsage(

@@ -15,7 +15,12 @@ import {
   type MinuteSources,
   type SeenSpan,
 } from '@keymeter/domain';
-import type { KeyMinuteSeries, KeySourceHistory, KeyTrafficSource } from '../traffic/key-traffic-source';
+import type {
+  KeyMinuteSeries,
+  KeyRef,
+  KeySourceHistory,
+  KeyTrafficSource,
+} from '../traffic/key-traffic-source';
 
 /** Keys whose history is read per warm-up query: bounds the rows of one answer. */
 const WARMUP_BATCH_KEYS = 200;
@@ -103,8 +108,8 @@ export class KeyBaselines {
   }
 
   /** Builds the baselines of the keys not known yet from the history before `beforeMinute`. */
-  async warmUp(keyIds: readonly string[], beforeMinute: EpochMinute): Promise<number> {
-    const missing = keyIds.filter((keyId) => !this.baselines.has(keyId));
+  async warmUp(keys: readonly KeyRef[], beforeMinute: EpochMinute): Promise<number> {
+    const missing = keys.filter((key) => !this.baselines.has(key.keyId));
     for (let start = 0; start < missing.length; start += WARMUP_BATCH_KEYS) {
       const batch = missing.slice(start, start + WARMUP_BATCH_KEYS);
       const from = beforeMinute - this.warmupMinutes;
@@ -117,7 +122,7 @@ export class KeyBaselines {
             ])
           : [[], new Map<string, KeySourceHistory>()];
       const byKey = new Map(series.map((entry) => [entry.keyId, entry]));
-      for (const keyId of batch) {
+      for (const { keyId } of batch) {
         this.baselines.set(keyId, this.build(keyId, byKey.get(keyId), sources.get(keyId), to));
       }
     }

@@ -19,6 +19,12 @@ export interface KeySourceHistory {
   readonly routes: Readonly<Record<string, readonly [EpochMinute, EpochMinute]>>;
 }
 
+/** A key and its customer: the usage tables are sorted by customer, then key. */
+export interface KeyRef {
+  readonly keyId: string;
+  readonly customerId: string;
+}
+
 /** A key's quota windows: usage is counted from each start (epoch ms, a minute boundary) through a minute. */
 export interface KeyQuotaWindows {
   readonly keyId: string;
@@ -44,7 +50,7 @@ export interface KeyTrafficSource {
   minuteSources(minute: EpochMinute): Promise<Map<string, KeyMinuteSources>>;
   /** The per-minute series of the given keys over the range (history for a new baseline). */
   history(
-    keyIds: readonly string[],
+    keys: readonly KeyRef[],
     fromMinute: EpochMinute,
     toMinute: EpochMinute,
   ): Promise<KeyMinuteSeries[]>;
@@ -52,7 +58,7 @@ export interface KeyTrafficSource {
   quotaUse(keys: readonly KeyQuotaWindows[], throughMinute: EpochMinute): Promise<Map<string, KeyQuotaUse>>;
   /** The client IPs and routes the given keys used over the range, with first and last minute. */
   sourceHistory(
-    keyIds: readonly string[],
+    keys: readonly KeyRef[],
     fromMinute: EpochMinute,
     toMinute: EpochMinute,
   ): Promise<Map<string, KeySourceHistory>>;
