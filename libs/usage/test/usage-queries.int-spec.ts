@@ -311,6 +311,8 @@ describe('usage queries over events ingested from Kafka (chDB)', () => {
         from: new Date('2026-11-01T00:00:00Z'),
         to: new Date('2026-12-01T00:00:00Z'),
       },
+      // The same customer and window twice: each range gets its own answer.
+      { customerId: A, from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-11-02T00:00:00Z') },
     ];
     const batch = await source.quantitiesMany(ranges, cutoff);
     const single = [];
