@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BASE62_ALPHABET, base62LengthForBytes, encodeBase62 } from './base62';
 import { crc32 } from './crc32';
@@ -106,8 +107,14 @@ export function parseApiKey(text: string | null | undefined): ParsedApiKey {
  * bits, so there is no dictionary to try, and a deterministic hash can be looked up by equality.
  */
 export function hashApiKey(plaintext: string): string {
-  return createHash('sha256').update(plaintext, 'utf8').digest('hex');
+  // One-shot hashing (Node ≥ 20.12) costs a third of a Hash object's create-update-digest; this runs on every
+  // gateway call.
+  return oneShotHash === undefined
+    ? createHash('sha256').update(plaintext, 'utf8').digest('hex')
+    : oneShotHash('sha256', plaintext, 'hex');
 }
+
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
