@@ -16,6 +16,7 @@ import {
   updateKeyBaseline,
   updateNetworkBurstBaseline,
   type AnomalyConfig,
+  type AnomalyFinding,
   type AnomalyKind,
   type AnomalySeverity,
   type KeyBaseline,
@@ -39,9 +40,13 @@ export interface RecordedFinding {
   readonly kind: AnomalyKind;
   readonly severity: AnomalySeverity;
   readonly minute: number;
+  /** The finding's one-line summary (printed for unexplained alerts). */
+  readonly summary: string;
+  /** For a quota burn, the quota (`requestsPerDay`, `creditsPerMonth`). */
+  readonly quota?: string;
 }
 
-interface KeyState {
+export interface KeyState {
   readonly profile: KeyProfile;
   readonly next: (minute: number) => KeyMinuteSample;
   readonly minutes: MinuteCounts[];
@@ -75,17 +80,14 @@ export interface DetectorRun {
   readonly findings: RecordedFinding[];
   readonly keyMinutes: number;
   readonly elapsedMs: number;
+  /** Time spent in the detectors and baseline updates alone (traffic generation excluded). */
+  readonly detectorMs: number;
+  /** Every key's state at the end of the run (for the cost measurement at a larger key count). */
+  readonly keys: readonly KeyState[];
 }
 
-export function runDetectors(
-  scenario: Scenario,
-  config: AnomalyConfig = DEFAULT_ANOMALY_CONFIG,
-  clock: () => number = () => 0,
-  onDay?: (day: number, days: number) => void,
-): DetectorRun {
-  const began = clock();
-  const windowLength = requiredWindowMinutes(config);
-  const keys: KeyState[] = scenario.profiles.map((profile) => ({
+export function createKeyStates(scenario: Scenario, config: AnomalyConfig): KeyState[] {
+  return scenario.profiles.map((profile) => ({
     profile,
     next: createKeyStream(scenario, profile),
     minutes: [],
@@ -94,39 +96,130 @@ export function runDetectors(
     usedToday: 0,
     creditsThisMonth: 0,
   }));
-  const unidentified = createUnidentifiedFailureStream(scenario);
+}
+
+/** The key's quotas and their use so far, as the evaluator would read them. */
+function quotasOf(key: KeyState, minute: number): KeyQuotaUsage | undefined {
+  const { profile } = key;
+  if (profile.requestsPerDay === null && profile.creditsPerMonth === null) {
+    return undefined;
+  }
+  const dayStartMs = Math.floor(minute / MINUTES_PER_DAY) * MINUTES_PER_DAY * MINUTE_MS;
+  return {
+    requestsPerDay:
+      profile.requestsPerDay === null
+        ? null
+        : {
+            limit: profile.requestsPerDay,
+            used: key.usedToday,
+            window: { startMs: dayStartMs, endMs: dayStartMs + MINUTES_PER_DAY * MINUTE_MS },
+          },
+    creditsPerMonth:
+      profile.creditsPerMonth === null
+        ? null
+        : { limit: profile.creditsPerMonth, used: key.creditsThisMonth, window: monthOf(minute * MINUTE_MS) },
+  };
+}
+
+/**
+ * One key's minute as the live evaluator handles it: judge the minute that just ended (when `judged`), then
+ * fold it into the key's baseline. Returns the findings.
+ */
+export function evaluateKeyMinute(
+  key: KeyState,
+  minute: number,
+  sources: KeyMinuteSample['sources'],
+  judged: boolean,
+  config: AnomalyConfig,
+): AnomalyFinding[] {
+  const window = { keyId: key.profile.keyId, endMinute: minute, minutes: key.minutes, sources };
+  const findings = judged
+    ? detectKeyAnomalies(
+        {
+          window,
+          baseline: key.baseline,
+          quotas: quotasOf(key, minute),
+          lifecycle: key.lifecycle,
+          nowMs: (minute + 1) * MINUTE_MS,
+        },
+        config,
+      )
+    : [];
+  key.baseline = updateKeyBaseline(key.baseline, window, config);
+  return findings;
+}
+
+/** Appends a minute's counts to the key's window (kept at `windowLength` minutes) and its quota use. */
+export function recordKeyMinute(key: KeyState, counts: MinuteCounts, windowLength: number): void {
+  key.minutes.push(counts);
+  if (key.minutes.length > windowLength) {
+    key.minutes.shift();
+  }
+  key.usedToday += counts.billable;
+  key.creditsThisMonth += counts.credits;
+}
+
+/** Resets daily and monthly quota use at the start of a UTC day or month. */
+export function resetQuotaUse(keys: readonly KeyState[], minute: number): void {
+  if (minute % MINUTES_PER_DAY === 0) {
+    for (const key of keys) {
+      key.usedToday = 0;
+    }
+  }
+  if (minute * MINUTE_MS === monthOf(minute * MINUTE_MS).startMs) {
+    for (const key of keys) {
+      key.creditsThisMonth = 0;
+    }
+  }
+}
+
+/** Which part of the keys one process or thread evaluates: keys whose index is `index` modulo `count`. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+/**
+ * Runs the detectors over the scenario. With a shard, only that shard's keys are evaluated (and the failures
+ * of unidentified keys only in shard 0): key streams are independent and source networks are drawn per key,
+ * so the shards' findings together are those of one run.
+ */
+export function runDetectors(
+  scenario: Scenario,
+  config: AnomalyConfig = DEFAULT_ANOMALY_CONFIG,
+  clock: () => number = () => 0,
+  onProgress?: (minutesDone: number, minutes: number) => void,
+  shard: Shard = { index: 0, count: 1 },
+): DetectorRun {
+  const began = clock();
+  const windowLength = requiredWindowMinutes(config);
+  const keys = createKeyStates(scenario, config).filter(
+    (key) => key.profile.index % shard.count === shard.index,
+  );
+  const unidentified =
+    shard.index === 0 ? createUnidentifiedFailureStream(scenario) : () => ({}) as Record<string, number>;
   const networks = new Map<string, NetworkBurstBaseline>();
   const findings: RecordedFinding[] = [];
+  const samples: KeyMinuteSample[] = new Array<KeyMinuteSample>(keys.length);
   let keyMinutes = 0;
+  let detectorMs = 0;
   for (let minute = scenario.startMinute; minute < scenario.endMinute; minute++) {
     const judged = minute >= scenario.evaluationStartMinute;
-    const nowMs = (minute + 1) * MINUTE_MS;
-    const dayStartMs = Math.floor(minute / MINUTES_PER_DAY) * MINUTES_PER_DAY * MINUTE_MS;
-    const month = monthOf(minute * MINUTE_MS);
-    if ((minute - scenario.startMinute) % MINUTES_PER_DAY === 0) {
-      onDay?.(
-        (minute - scenario.startMinute) / MINUTES_PER_DAY,
-        (scenario.endMinute - scenario.startMinute) / MINUTES_PER_DAY,
-      );
-      for (const key of keys) {
-        key.usedToday = 0;
-      }
+    if ((minute - scenario.startMinute) % 60 === 0) {
+      onProgress?.(minute - scenario.startMinute, scenario.endMinute - scenario.startMinute);
     }
-    if (minute * MINUTE_MS === month.startMs) {
-      for (const key of keys) {
-        key.creditsThisMonth = 0;
-      }
+    resetQuotaUse(keys, minute);
+    // Generate first, then time the detectors alone over the whole minute.
+    for (let index = 0; index < keys.length; index++) {
+      samples[index] = keys[index].next(minute);
     }
+    const detectStart = clock();
     const failuresByNetwork = new Map<string, number>(Object.entries(unidentified(minute)));
-    for (const key of keys) {
-      const sample = key.next(minute);
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index];
+      const sample = samples[index];
       keyMinutes += 1;
-      key.minutes.push(sample.counts);
-      if (key.minutes.length > windowLength) {
-        key.minutes.shift();
-      }
-      key.usedToday += sample.counts.billable;
-      key.creditsThisMonth += sample.counts.credits;
+      recordKeyMinute(key, sample.counts, windowLength);
       for (const network in sample.failuresByNetwork) {
         failuresByNetwork.set(
           network,
@@ -136,56 +229,36 @@ export function runDetectors(
       if (sample.counts.requests === 0 && key.baseline.firstMinute === null) {
         continue;
       }
-      const window = {
-        keyId: key.profile.keyId,
-        endMinute: minute,
-        minutes: key.minutes,
-        sources: sample.sources,
-      };
-      if (judged) {
-        const { profile } = key;
-        const quotas: KeyQuotaUsage | undefined =
-          profile.requestsPerDay === null && profile.creditsPerMonth === null
-            ? undefined
-            : {
-                requestsPerDay:
-                  profile.requestsPerDay === null
-                    ? null
-                    : {
-                        limit: profile.requestsPerDay,
-                        used: key.usedToday,
-                        window: { startMs: dayStartMs, endMs: dayStartMs + MINUTES_PER_DAY * MINUTE_MS },
-                      },
-                creditsPerMonth:
-                  profile.creditsPerMonth === null
-                    ? null
-                    : { limit: profile.creditsPerMonth, used: key.creditsThisMonth, window: month },
-              };
-        for (const finding of detectKeyAnomalies(
-          { window, baseline: key.baseline, quotas, lifecycle: key.lifecycle, nowMs },
-          config,
-        )) {
-          findings.push({
-            key: profile.keyId,
-            network: null,
-            kind: finding.kind,
-            severity: finding.severity,
-            minute,
-          });
-        }
+      for (const finding of evaluateKeyMinute(key, minute, sample.sources, judged, config)) {
+        findings.push({
+          key: key.profile.keyId,
+          network: null,
+          kind: finding.kind,
+          severity: finding.severity,
+          minute,
+          summary: finding.summary,
+          ...(typeof finding.evidence.quota === 'string' ? { quota: finding.evidence.quota } : {}),
+        });
       }
-      key.baseline = updateKeyBaseline(key.baseline, window, config);
     }
     for (const [network, failures] of failuresByNetwork) {
       const baseline = networks.get(network) ?? createNetworkBurstBaseline(network);
       if (judged) {
         const finding = detectNetworkAuthFailureBurst(baseline, minute, failures, config);
         if (finding !== null) {
-          findings.push({ key: null, network, kind: finding.kind, severity: finding.severity, minute });
+          findings.push({
+            key: null,
+            network,
+            kind: finding.kind,
+            severity: finding.severity,
+            minute,
+            summary: finding.summary,
+          });
         }
       }
       networks.set(network, updateNetworkBurstBaseline(baseline, minute, failures, config));
     }
+    detectorMs += clock() - detectStart;
   }
-  return { findings, keyMinutes, elapsedMs: clock() - began };
+  return { findings, keyMinutes, elapsedMs: clock() - began, detectorMs, keys };
 }

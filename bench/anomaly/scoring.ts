@@ -17,6 +17,8 @@ export const DETECTING_KINDS: Record<LabelKind, readonly AnomalyKind[]> = {
   leaked_key: ['new_source_network', 'new_country', 'new_route'],
   quota_burn: ['quota_burn'],
   retired_key_use: ['retired_key_use'],
+  upstream_errors: ['error_burst'],
+  rate_limit_flood: ['rate_limit_burst'],
 };
 
 /**
@@ -31,6 +33,8 @@ export const EXPLAINED_KINDS: Record<LabelKind, readonly AnomalyKind[]> = {
   leaked_key: ['new_source_network', 'new_country', 'new_route', 'traffic_spike', 'quota_burn'],
   quota_burn: ['quota_burn', 'traffic_spike', 'rate_limit_burst', 'error_burst'],
   retired_key_use: ['retired_key_use', 'auth_failure_burst'],
+  upstream_errors: ['error_burst'],
+  rate_limit_flood: ['rate_limit_burst', 'traffic_spike'],
 };
 
 export interface ScoringOptions {
@@ -55,6 +59,10 @@ export interface Episode {
   readonly kind: AnomalyKind;
   readonly startMinute: number;
   endMinute: number;
+  /** The summary of the episode's first finding. */
+  readonly summary: string;
+  /** For a quota burn, the quota its first finding projected. */
+  readonly quota?: string;
 }
 
 export function mergeEpisodes(findings: readonly RecordedFinding[], options: ScoringOptions): Episode[] {
@@ -76,6 +84,8 @@ export function mergeEpisodes(findings: readonly RecordedFinding[], options: Sco
       kind: finding.kind,
       startMinute: finding.minute,
       endMinute: finding.minute,
+      summary: finding.summary,
+      ...(finding.quota === undefined ? {} : { quota: finding.quota }),
     };
     open.set(id, episode);
     episodes.push(episode);
@@ -126,12 +136,43 @@ function overlaps(label: AnomalyLabel, episode: Episode, trailing: number): bool
   return episode.endMinute >= label.startMinute && episode.startMinute < label.endMinute + trailing;
 }
 
+/** Labels whose extra calls consume a key's quotas. */
+const QUOTA_CONSUMING: readonly LabelKind[] = ['spike', 'ramp', 'leaked_key', 'quota_burn'];
+
+/**
+ * A quota burn reported after a labelled anomaly's extra calls ate into the same quota window (the same UTC
+ * day for the daily request quota, the same month for monthly credits): the projection is right, the quota
+ * will run out because of the anomaly, even hours after it ended.
+ */
+function usedUpTheQuota(label: AnomalyLabel, episode: Episode): boolean {
+  if (episode.kind !== 'quota_burn' || !QUOTA_CONSUMING.includes(label.kind)) {
+    return false;
+  }
+  if (label.startMinute > episode.endMinute) {
+    return false;
+  }
+  const start = new Date(episode.startMinute * 60_000);
+  const windowStartMs =
+    episode.quota === 'creditsPerMonth'
+      ? Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), 1)
+      : Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate());
+  return label.endMinute > windowStartMs / 60_000;
+}
+
 export function scoreFindings(
   labels: readonly AnomalyLabel[],
   findings: readonly RecordedFinding[],
   options: ScoringOptions = DEFAULT_SCORING,
 ): ScoreReport {
-  const episodes = mergeEpisodes(findings, options);
+  return scoreEpisodes(labels, mergeEpisodes(findings, options), options);
+}
+
+/** Scores alert episodes (merged findings, or alerts read back from the alerts table) against the labels. */
+export function scoreEpisodes(
+  labels: readonly AnomalyLabel[],
+  episodes: readonly Episode[],
+  options: ScoringOptions = DEFAULT_SCORING,
+): ScoreReport {
   const byKey = new Map<string, Episode[]>();
   for (const episode of episodes) {
     const id = episode.key ?? `net:${episode.network ?? ''}`;
@@ -210,8 +251,9 @@ export function scoreFindings(
     const explained = candidates.some(
       (label) =>
         labelMatches(label, episode) &&
-        EXPLAINED_KINDS[label.kind].includes(episode.kind) &&
-        overlaps(label, episode, options.trailingMinutes),
+        ((EXPLAINED_KINDS[label.kind].includes(episode.kind) &&
+          overlaps(label, episode, options.trailingMinutes)) ||
+          usedUpTheQuota(label, episode)),
     );
     const entry = precision.get(episode.kind) ?? { episodes: 0, truePositives: 0 };
     entry.episodes += 1;

@@ -47,6 +47,8 @@ export const LABEL_KINDS = [
   'leaked_key',
   'quota_burn',
   'retired_key_use',
+  'upstream_errors',
+  'rate_limit_flood',
 ] as const;
 export type LabelKind = (typeof LABEL_KINDS)[number];
 
@@ -320,6 +322,8 @@ function planAnomalies(
       eligible: (p) => matured(p) && (p.requestsPerDay !== null || p.creditsPerMonth !== null),
     },
     { kind: 'retired_key_use', count: 30, eligible: (p) => matured(p) && p.meanRate >= 5 },
+    { kind: 'upstream_errors', count: 20, eligible: (p) => matured(p) && p.meanRate >= 5 },
+    { kind: 'rate_limit_flood', count: 20, eligible: (p) => matured(p) && p.meanRate >= 1 },
   ];
   const chooseKey = (eligible: (profile: KeyProfile) => boolean): KeyProfile | undefined => {
     const candidates = profiles.filter((profile) => !used.has(profile.index) && eligible(profile));
@@ -495,6 +499,22 @@ function planAnomalies(
           }
           break;
         }
+        case 'upstream_errors': {
+          // The upstream fails a share of the key's calls (an outage of the API behind the gateway).
+          const start = randomStart(60);
+          addLabel('upstream_errors', profile.keyId, null, start, start + integer(random, 5, 30), {
+            errorShare: Math.round(uniform(random, 0.2, 0.9) * 100) / 100,
+          });
+          break;
+        }
+        case 'rate_limit_flood': {
+          // A client loops far beyond the key's rate limit: the excess is refused with 429.
+          const start = randomStart(60);
+          addLabel('rate_limit_flood', profile.keyId, null, start, start + integer(random, 5, 30), {
+            rejectedPerMinute: Math.round(Math.max(20, profile.meanRate * uniform(random, 1, 5)) * 100) / 100,
+          });
+          break;
+        }
       }
     }
   }
@@ -662,6 +682,8 @@ export function createKeyStream(
     let leaked = 0;
     let leakLabel: AnomalyLabel | undefined;
     let staleFraction = 0;
+    let errorShare = 0;
+    let flood = 0;
     for (const label of labels) {
       if (minute < label.startMinute || minute >= label.endMinute) {
         continue;
@@ -692,6 +714,12 @@ export function createKeyStream(
         case 'retired_key_use':
           staleFraction = Number(details.staleFraction);
           break;
+        case 'upstream_errors':
+          errorShare = Number(details.errorShare);
+          break;
+        case 'rate_limit_flood':
+          flood += poisson(random, Number(details.rejectedPerMinute));
+          break;
       }
     }
     const revoked = revokedAtMinute !== null && minute >= revokedAtMinute;
@@ -705,15 +733,17 @@ export function createKeyStream(
     const acceptedLegit = revoked ? 0 : legitCalls - retiredCalls;
     const extraCalls = poisson(random, extraRate);
     const forwarded = acceptedLegit + extraCalls + leaked;
-    const serverErrors = poisson(random, forwarded * 0.002);
+    const serverErrors =
+      errorShare > 0 ? Math.round(forwarded * errorShare) : poisson(random, forwarded * 0.002);
     const scopeRejected = Math.min(forwarded - serverErrors, poisson(random, forwarded * 0.0003));
-    const rateLimited = Math.min(
+    const limitedBackground = Math.min(
       forwarded - serverErrors - scopeRejected,
       poisson(random, forwarded * 0.0005),
     );
+    const rateLimited = limitedBackground + flood;
     const wrongSecret = revoked ? 0 : poisson(random, acceptedLegit * 0.0005 + 0.002);
     const authRejected = wrongSecret + stuffing + retiredCalls;
-    let billable = forwarded - serverErrors - scopeRejected - rateLimited;
+    let billable = forwarded - serverErrors - scopeRejected - limitedBackground;
     // The gateway refuses calls once a quota is used up (quota_exceeded, not billable).
     if (profile.requestsPerDay !== null) {
       billable = Math.max(0, Math.min(billable, profile.requestsPerDay - usedToday));
@@ -726,7 +756,7 @@ export function createKeyStream(
     }
     usedToday += billable;
     creditsThisMonth += billable * profile.creditsPerCall;
-    const requests = forwarded + authRejected;
+    const requests = forwarded + authRejected + flood;
     if (requests === 0) {
       return empty;
     }
@@ -734,10 +764,10 @@ export function createKeyStream(
     const countryCounts: Record<string, number> = {};
     const routeCounts: Record<string, number> = {};
     const failuresByNetwork: Record<string, number> = {};
-    const homeCalls = acceptedLegit + extraCalls + retiredCalls + wrongSecret;
+    const homeCalls = acceptedLegit + extraCalls + retiredCalls + wrongSecret + flood;
     spread(networks, homeNetworks, homeCalls, minute);
     spread(countryCounts, countries, homeCalls, minute);
-    spread(routeCounts, routes, acceptedLegit + extraCalls + retiredCalls, minute);
+    spread(routeCounts, routes, acceptedLegit + extraCalls + retiredCalls + flood, minute);
     addCount(failuresByNetwork, homeNetworks[0], wrongSecret + retiredCalls);
     if (stuffing > 0) {
       addCount(networks, stuffingNetwork, stuffing);

@@ -77,6 +77,13 @@ export interface NoveltyDetectorConfig {
   readonly churnHalfLifeMinutes: number;
   /** A key with at least this many recent new networks is "churny": its new networks are low severity. */
   readonly churnyAt: number;
+  /** New networks first seen within this many minutes of each other count as "several new networks". */
+  readonly multipleWithinMinutes: number;
+  /**
+   * Calls from a new network count as added to the key's usual traffic when the minute's total exceeds the
+   * seasonal expectation by this many spreads and the new network carries at least that excess.
+   */
+  readonly additionZ: number;
   /** Known sources kept per key (least recently seen forgotten first). */
   readonly maxKnown: number;
 }
@@ -147,6 +154,8 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
     minCalls: 1,
     churnHalfLifeMinutes: 7 * MINUTES_PER_DAY,
     churnyAt: 1.5,
+    multipleWithinMinutes: 60,
+    additionZ: 4,
     maxKnown: 256,
   },
   quotaBurn: {

@@ -1,7 +1,7 @@
 import { createKeyBaseline, updateKeyBaseline, type KeyBaseline } from './key-baseline';
 import { detectNewCountry, detectNewRoute, detectNewSourceNetwork } from './novelty-detector';
 import type { MinuteSources } from './types';
-import { MONDAY, calls } from './test/series';
+import { MONDAY, WEEK, calls, replayUntil, startReplay, windowWith } from './test/series';
 
 const HOME: MinuteSources = {
   networks: { '203.0.113.0/24': 50, '2001:db8:1::/48': 10 },
@@ -101,5 +101,66 @@ describe('new networks, countries and routes', () => {
     const after = updateKeyBaseline(mature, window);
     expect(detectNewSourceNetwork({ ...window, endMinute: window.endMinute + 1 }, after)).toBeNull();
     expect(after.networks['192.0.2.0/24']).toEqual([window.endMinute, window.endMinute]);
+  });
+
+  it('rates a new country seen only from known networks as low: geolocation moves, keys do not', () => {
+    const relocated = { ...HOME, countries: { DE: 50, NL: 10 } };
+    expect(detectNewCountry(windowFrom(mature, relocated), mature)?.severity).toBe('low');
+    expect(detectNewSourceNetwork(windowFrom(mature, relocated), mature)).toBeNull();
+  });
+
+  it('raises a new network to high on a stable key when several new networks show up at once', () => {
+    const two = { ...HOME, networks: { ...HOME.networks, '192.0.2.0/24': 3, '198.51.100.0/24': 2 } };
+    expect(detectNewSourceNetwork(windowFrom(mature, two), mature)).toMatchObject({
+      severity: 'high',
+      evidence: { newNetworks: 2, recentNewNetworks: 2 },
+    });
+    // One now, the next a few minutes later: the second one finds the first among the recent ones.
+    const first = { ...HOME, networks: { ...HOME.networks, '192.0.2.0/24': 3 } };
+    const window = windowFrom(mature, first);
+    expect(detectNewSourceNetwork(window, mature)?.severity).toBe('low');
+    const after = updateKeyBaseline(mature, window);
+    const second = { ...HOME, networks: { ...HOME.networks, '198.51.100.0/24': 2 } };
+    const later = { ...windowFrom(after, second), endMinute: window.endMinute + 5 };
+    expect(detectNewSourceNetwork(later, after)).toMatchObject({
+      severity: 'high',
+      evidence: { recentNewNetworks: 2 },
+    });
+    // On a key whose networks come and go all the time, several new networks are just more of the same.
+    const churny = keyUsedFor(10, 1440);
+    expect(detectNewSourceNetwork(windowFrom(churny, two), churny)?.severity).toBe('low');
+  });
+});
+
+describe('a new network whose calls come on top of the usual traffic', () => {
+  const HOME_NET = '203.0.113.0/24';
+  const NEW_NET = '192.0.2.0/24';
+  // Two weeks of a key making 20 calls a minute from its one network.
+  const replay = replayUntil(
+    startReplay(MONDAY),
+    MONDAY + 2 * WEEK,
+    () => calls(20),
+    () => ({ networks: { [HOME_NET]: 20 }, countries: { DE: 20 }, routes: { 'GET /v1/news': 20 } }),
+  );
+  const sourcesWith = (home: number, added: number) => ({
+    networks: { [HOME_NET]: home, [NEW_NET]: added },
+    countries: { DE: home + added },
+    routes: { 'GET /v1/news': home + added },
+  });
+
+  it('raises it when the key keeps its usual calls and the new network adds many more (a leak)', () => {
+    const window = windowWith(replay, calls(20 + 30), sourcesWith(20, 30));
+    expect(detectNewSourceNetwork(window, replay.baseline)).toMatchObject({
+      severity: 'high',
+      evidence: { observed: 30, expectedCalls: 20 },
+    });
+  });
+
+  it('keeps it low when the new network takes over part of the usual calls (a client that moved)', () => {
+    const window = windowWith(replay, calls(20), sourcesWith(10, 10));
+    expect(detectNewSourceNetwork(window, replay.baseline)?.severity).toBe('low');
+    // A few extra calls are within the key's noise: not evidence either way.
+    const few = windowWith(replay, calls(22), sourcesWith(20, 2));
+    expect(detectNewSourceNetwork(few, replay.baseline)?.severity).toBe('low');
   });
 });

@@ -1,5 +1,6 @@
 import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from './anomaly-config';
 import { unknownSources, type KeyBaseline } from './key-baseline';
+import { seasonalExpectation } from './seasonal-baseline';
 import {
   severityAt,
   type AnomalyFinding,
@@ -31,11 +32,62 @@ function recentNew(baseline: KeyBaseline, count: number, minute: number, config:
   return count * Math.pow(0.5, elapsed / config.novelty.churnHalfLifeMinutes);
 }
 
+/** Known networks first seen in the last `minutes` minutes, after the key's home period (its own churn excluded). */
+function networksFirstSeenWithin(
+  baseline: KeyBaseline,
+  minute: number,
+  minutes: number,
+  config: AnomalyConfig,
+): number {
+  const homeUntil = (baseline.firstMinute ?? minute) + config.novelty.homeMinutes;
+  let count = 0;
+  for (const network in baseline.networks) {
+    const first = baseline.networks[network][0];
+    if (first > minute - minutes && first >= homeUntil) {
+      count += 1;
+    }
+  }
+  return count;
+}
+
+/**
+ * Whether the calls from the new networks come on top of the key's usual traffic (a leaked key: someone
+ * else's calls) rather than in place of part of it (a client that moved or scaled out: the same calls from
+ * more places). Under "in place", the minute's total stays at the seasonal expectation μ; under "on top", it
+ * is μ plus the new networks' calls. Decided only when the test has power: the total exceeds μ by
+ * `additionZ` spreads and the new networks carry at least that excess.
+ */
+function addsToUsualTraffic(
+  window: KeyTrafficWindow,
+  baseline: KeyBaseline,
+  newCalls: number,
+  config: AnomalyConfig,
+): { readonly adds: boolean; readonly expected: number; readonly excess: number } {
+  const now = seasonalExpectation(baseline.seasonal, window.endMinute + 0.5);
+  if (now.weeksOfHistory < config.traffic.minHistoryWeeks) {
+    return { adds: false, expected: now.expected, excess: 0 };
+  }
+  const total = window.minutes[window.minutes.length - 1]?.requests ?? 0;
+  const spread = Math.max(
+    1,
+    Math.sqrt(now.expected),
+    now.minuteSpread,
+    now.weeklySpread,
+    config.traffic.relativeSpreadFloor * now.expected,
+  );
+  const excess = total - now.expected;
+  const margin = config.novelty.additionZ * spread;
+  return { adds: excess >= margin && newCalls >= margin, expected: now.expected, excess };
+}
+
 /**
  * Calls from a source network (/24, /48) the key never used, after its learning period. A new network alone
  * is low severity: servers move, scale out and change providers. It rises one step for each other sign of a
- * leaked key in the same minute (a new country, a new route) and one more when the key's set of networks is
- * stable (fewer than `churnyAt` recent new networks), capped at high.
+ * leaked key (a new country or a new route in the same minute, several new networks within
+ * `multipleWithinMinutes`, calls that come on top of the key's usual traffic rather than in place of part of
+ * it) and one more when the key's set of networks is stable (fewer than `churnyAt` recent new networks),
+ * capped at high. On a churny key the signs that are themselves churn (several new networks, more traffic
+ * than usual) do not count.
  */
 export function detectNewSourceNetwork(
   window: KeyTrafficWindow,
@@ -45,16 +97,29 @@ export function detectNewSourceNetwork(
   if (isLearning(window, baseline, config)) {
     return null;
   }
-  const { minCalls, churnyAt } = config.novelty;
+  const { minCalls, churnyAt, multipleWithinMinutes } = config.novelty;
   const networks = novelty(baseline.networks, window.sources.networks, minCalls);
   if (networks.unknown.length === 0) {
     return null;
   }
-  const churn = recentNew(baseline, baseline.recentNew.networks, window.endMinute, config);
+  const justSeen = networksFirstSeenWithin(baseline, window.endMinute, multipleWithinMinutes, config);
+  // The key's own churn before this episode: networks that appeared in the last minutes are part of what is
+  // being judged, not evidence that the key is churny.
+  const churn = Math.max(
+    0,
+    recentNew(baseline, baseline.recentNew.networks, window.endMinute, config) - justSeen,
+  );
+  const stable = churn < churnyAt;
   const newCountries = unknownSources(baseline.countries, window.sources.countries, minCalls);
   const newRoutes = unknownSources(baseline.routes, window.sources.routes, minCalls);
-  const corroboration = (newCountries.length > 0 ? 1 : 0) + (newRoutes.length > 0 ? 1 : 0);
-  const level = corroboration + (corroboration > 0 && churn < churnyAt ? 1 : 0);
+  const recentNetworks = networks.unknown.length + justSeen;
+  const addition = addsToUsualTraffic(window, baseline, networks.calls, config);
+  const signs =
+    (newCountries.length > 0 ? 1 : 0) +
+    (newRoutes.length > 0 ? 1 : 0) +
+    (stable && recentNetworks >= 2 ? 1 : 0) +
+    (stable && addition.adds ? 1 : 0);
+  const level = Math.min(signs, 1) + (signs > 0 && stable ? 1 : 0) + (signs > 1 ? 1 : 0);
   return {
     kind: 'new_source_network',
     severity: severityAt(Math.min(level, 2)),
@@ -64,16 +129,22 @@ export function detectNewSourceNetwork(
       window: windowEnding(window.endMinute, 1),
       network: networks.unknown[0],
       newNetworks: networks.unknown.length,
+      recentNewNetworks: recentNetworks,
       knownNetworks: Object.keys(baseline.networks).length,
-      recentNewNetworks: Math.round(churn * 100) / 100,
+      networkChurn: Math.round(churn * 100) / 100,
       newCountries: newCountries.length,
       newRoutes: newRoutes.length,
+      expectedCalls: Math.round(addition.expected * 100) / 100,
+      excessCalls: Math.round(addition.excess * 100) / 100,
     },
     summary: `Key used from ${networks.unknown.length === 1 ? 'a new network' : `${networks.unknown.length} new networks`} (${networks.unknown.slice(0, 3).join(', ')}): ${networks.calls} calls in one minute.`,
   };
 }
 
-/** Calls from a country the key was never used from, after its learning period (medium; high with a new network). */
+/**
+ * Calls from a country the key was never used from, after its learning period: high together with a new network
+ * (medium on a key that often shows new countries), low from its known networks only.
+ */
 export function detectNewCountry(
   window: KeyTrafficWindow,
   baseline: KeyBaseline,
@@ -88,8 +159,10 @@ export function detectNewCountry(
     return null;
   }
   const churn = recentNew(baseline, baseline.recentNew.countries, window.endMinute, config);
+  // A known network placed in another country is usually the geolocation database moving it (a cloud range
+  // reassigned, a mobile carrier's gateway): informational. From a new network it is someone else.
   const withNewNetwork = unknownSources(baseline.networks, window.sources.networks, minCalls).length > 0;
-  const level = 1 + (withNewNetwork ? 1 : 0) - (churn >= churnyAt ? 1 : 0);
+  const level = withNewNetwork ? 2 - (churn >= churnyAt ? 1 : 0) : 0;
   return {
     kind: 'new_country',
     severity: severityAt(level),

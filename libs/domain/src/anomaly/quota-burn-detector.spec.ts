@@ -1,7 +1,20 @@
 import { createKeyBaseline } from './key-baseline';
+import { seasonalExpectation } from './seasonal-baseline';
 import { detectQuotaBurn } from './quota-burn-detector';
 import { MINUTE_MS, NO_SOURCES } from './types';
-import { MONDAY, WEEK, calls, dailyCycleCalls, replayUntil, startReplay, windowWith } from './test/series';
+import {
+  MONDAY,
+  WEEK,
+  calls,
+  dailyCycleCalls,
+  replayUntil,
+  startReplay,
+  windowWith,
+  type Replay,
+} from './test/series';
+
+const seasonalDispersion = (replay: Replay): number =>
+  seasonalExpectation(replay.baseline.seasonal, replay.next + 0.5).dispersion;
 
 const DAY_MS = 86_400_000;
 
@@ -110,5 +123,25 @@ describe('quota burn', () => {
     expect(
       detectQuotaBurn(windowWith(replay, peak), createKeyBaseline('key_test'), quotas, clock),
     ).not.toBeNull();
+  });
+
+  it('does not take two batches of a batch-sending client for a burn rate, but still sees a real one', () => {
+    // A quiet client that sends 20 calls at once every hour or so: two batches in the last 30 minutes.
+    const batchAt = (minute: number): number => (minute % 67 === 0 ? 20 : 0);
+    const replay = replayUntil(startReplay(MONDAY), MONDAY + WEEK + 10 * 60, (minute) =>
+      calls(batchAt(minute)),
+    );
+    expect(seasonalDispersion(replay)).toBeGreaterThan(10);
+    const minutes = Array.from({ length: 30 }, (_, index) => calls(index === 3 || index === 20 ? 20 : 0));
+    const window = { keyId: 'key_test', endMinute: replay.next, minutes, sources: NO_SOURCES };
+    const today = { startMs: (MONDAY + WEEK) * MINUTE_MS, endMs: (MONDAY + WEEK) * MINUTE_MS + DAY_MS };
+    const clock = (replay.next + 1) * MINUTE_MS;
+    const quotas = { requestsPerDay: { limit: 500, used: 240, window: today } };
+    expect(detectQuotaBurn(window, replay.baseline, quotas, clock)).toBeNull();
+    // The same two batches from a client that sends independent calls would be a projected burn…
+    expect(detectQuotaBurn(window, createKeyBaseline('key_test'), quotas, clock)).not.toBeNull();
+    // …and a sustained 20 calls a minute from the batch client is one.
+    const sustained = { ...window, minutes: Array.from({ length: 30 }, () => calls(20)) };
+    expect(detectQuotaBurn(sustained, replay.baseline, quotas, clock)?.kind).toBe('quota_burn');
   });
 });

@@ -28,7 +28,8 @@ export interface KeyQuotaUsage {
 
 /**
  * Quota burn: at the current rate the key exhausts a quota before its window ends. The current rate is the
- * average of the last `rateMinutes` minutes, taken at its lower Poisson bound (calls − z·√calls), deseasonalised: multiplied by (the key's weekly average rate ÷
+ * average of the last `rateMinutes` minutes, taken at its lower bound (calls − z·√(calls × dispersion), the
+ * key's own overdispersion from its seasonal baseline: batches make a rate less certain), deseasonalised: multiplied by (the key's weekly average rate ÷
  * the rate its baseline expects now), clamped, so a key at its usual daily peak is projected at its usual
  * average (no alarm every morning) while a key running at 5× its norm is projected at 5× its average. Reports
  * the quota that runs out first, with the projected exhaustion time.
@@ -64,8 +65,14 @@ export function detectQuotaBurn(
   const calls = 2 * Math.min(recentHalf, earlierHalf);
   const creditsPerCall =
     (sumNewest(window, 2 * half, 'credits') || 0) / Math.max(1, recentHalf + earlierHalf);
-  // The lower Poisson bound of the recent calls: a handful of calls is not a burn rate.
-  const confidence = calls > 0 ? Math.max(0, calls - rateLowerBoundZ * Math.sqrt(calls)) / calls : 0;
+  // The lower bound of the recent calls: a handful of calls is not a burn rate. Calls that come in batches
+  // vary `dispersion` times more than independent ones, so two batches are not a rate either.
+  const dispersion =
+    now.weeksOfHistory >= config.traffic.minHistoryWeeks && Number.isFinite(now.dispersion)
+      ? Math.max(1, now.dispersion)
+      : 1;
+  const confidence =
+    calls > 0 ? Math.max(0, calls - rateLowerBoundZ * Math.sqrt(calls * dispersion)) / calls : 0;
   const candidates = [
     { name: 'requestsPerDay', usage: quotas.requestsPerDay, rate: (calls * confidence) / (2 * half) },
     {
@@ -106,6 +113,7 @@ export function detectQuotaBurn(
         currentRatePerMinute: round3(rate / Math.max(confidence, 1e-9)),
         rateLowerBound: round3(rate),
         seasonalFactor: round3(seasonalFactor),
+        dispersion: round3(dispersion),
         minutesToExhaustion: Math.round(minutesLeft),
         projectedExhaustionAt: new Date(Math.round(exhaustionMs)).toISOString(),
         windowEndsAt: new Date(usage.window.endMs).toISOString(),

@@ -56,10 +56,24 @@ describe('use of a revoked key or a rotated-out secret', () => {
 
   it('does not mistake the usual wrong-secret failures after a rotation for the old secret', () => {
     const busy = { ...baseline, rates: { ...baseline.rates, authRejected: 2 } };
-    const minutes = Array.from({ length: 10 }, () => rejected(2));
+    const usual = Array.from({ length: 10 }, () => calls(202, { billable: 200, authRejected: 2 }));
     expect(
-      detectRetiredKeyUse(windowOf(minutes), busy, { rotationGraceEndedAtMs: (at - 60) * MINUTE_MS }),
+      detectRetiredKeyUse(windowOf(usual), busy, { rotationGraceEndedAtMs: (at - 60) * MINUTE_MS }),
     ).toBeNull();
+  });
+
+  it('expects more wrong-secret failures in a busier hour: the usual share of the calls, not a fixed rate', () => {
+    const busy = { ...baseline, rates: { ...baseline.rates, authRejected: 2 } };
+    // Three times the usual traffic with the usual 1 % of wrong secrets: 60 rejected calls in 10 minutes.
+    const peak = Array.from({ length: 10 }, () => calls(606, { billable: 600, authRejected: 6 }));
+    expect(
+      detectRetiredKeyUse(windowOf(peak), busy, { rotationGraceEndedAtMs: (at - 60) * MINUTE_MS }),
+    ).toBeNull();
+    // The same traffic with a stale client on the old secret: 30 more rejected calls a minute.
+    const stale = Array.from({ length: 10 }, () => calls(636, { billable: 600, authRejected: 36 }));
+    expect(
+      detectRetiredKeyUse(windowOf(stale), busy, { rotationGraceEndedAtMs: (at - 60) * MINUTE_MS }),
+    ).toMatchObject({ kind: 'retired_key_use', evidence: { observed: 360, cause: 'rotated' } });
   });
 
   it('stops watching after the horizon', () => {

@@ -1,5 +1,5 @@
 import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from './anomaly-config';
-import type { KeyBaseline } from './key-baseline';
+import { authenticatedCalls, expectedFailures, type KeyBaseline } from './key-baseline';
 import { MINUTE_MS, type AnomalyFinding, type KeyTrafficWindow, windowEnding } from './types';
 
 /** When the key's secrets stopped being valid; null or absent when that has not happened. */
@@ -14,7 +14,7 @@ export interface KeyLifecycle {
  * `rejected_auth` calls carrying the key id in minutes that started after that instant. After a revocation
  * no call is legitimate, so `minAttempts` in the window is enough. After a rotation the same key id also
  * collects ordinary wrong-secret failures, so the count must also stand `minZ` Poisson deviations above the
- * key's usual 401 rate. Watched for `horizonMinutes`.
+ * key's usual share of 401s per authenticated call times the window's authenticated calls. Watched for `horizonMinutes`.
  */
 export function detectRetiredKeyUse(
   window: KeyTrafficWindow,
@@ -38,11 +38,22 @@ export function detectRetiredKeyUse(
   const windowStart = minute - window.minutes.length + 1;
   const from = Math.max(firstMinute, minute - windowMinutes + 1, windowStart);
   let attempts = 0;
+  let authenticated = 0;
   for (let current = from; current <= minute; current++) {
-    attempts += window.minutes[current - windowStart].authRejected;
+    const counts = window.minutes[current - windowStart];
+    attempts += counts.authRejected;
+    authenticated += authenticatedCalls(counts);
   }
   const counted = minute - from + 1;
-  const expected = cause === 'revoked' ? 0 : baseline.rates.authRejected * counted;
+  // After a rotation: the key's usual share of wrong-secret 401s per authenticated call, times the calls of
+  // the window (a busy hour has more of them), at least the floor per minute.
+  const expected =
+    cause === 'revoked'
+      ? 0
+      : Math.max(
+          expectedFailures(baseline.rates.authRejected, baseline.rates.calls, authenticated, config),
+          config.bursts.floorPerMinute * counted,
+        );
   if (
     attempts < minAttempts ||
     (cause === 'rotated' && attempts - expected < minZ * Math.sqrt(Math.max(expected, 1)))

@@ -68,6 +68,8 @@ export interface SeasonalCache {
   readonly weeklyMeanRate: number;
   /** See `SeasonalExpectation.burstiness`. */
   readonly burstiness: number;
+  /** See `SeasonalExpectation.dispersion`. */
+  readonly dispersion: number;
   /** Largest minute count of the same hour of day (any day of the past weeks), for hours `hour - 2 … hour + 1`. */
   readonly dayPeaks: readonly number[];
   /** The same for trailing-window sums. */
@@ -106,6 +108,13 @@ export interface SeasonalExpectation {
    * send batches of that size.
    */
   readonly burstiness: number;
+  /**
+   * How many times more the key's minute counts vary than independent calls would: the median over past
+   * hours with calls of (variance of the hour's minute counts) / (its mean), at least 1. About 1 for
+   * independent calls, about the batch size for clients that send batches. A rate measured over a few minutes
+   * is uncertain by √(calls × dispersion), not √calls.
+   */
+  readonly dispersion: number;
 }
 
 /** "No window seen": larger than any count, and JSON-safe (unlike Infinity). */
@@ -265,6 +274,7 @@ function buildCache(baseline: SeasonalBaseline, hour: number): SeasonalCache {
   let total = 0;
   let count = 0;
   const standardisedPeaks: number[] = [];
+  const dispersions: number[] = [];
   for (let index = 0; index < baseline.entryHours.length; index++) {
     const entryHour = baseline.entryHours[index];
     if (entryHour >= 0 && entryHour < hour && hour - entryHour <= HOURS_PER_WEEK * baseline.weeks) {
@@ -273,10 +283,12 @@ function buildCache(baseline: SeasonalBaseline, hour: number): SeasonalCache {
       count += 1;
       if (baseline.peaks[index] > 0) {
         standardisedPeaks.push((baseline.peaks[index] - mean) / Math.sqrt(Math.max(mean, 1)));
+        dispersions.push((baseline.sds[index] * baseline.sds[index]) / mean);
       }
     }
   }
   standardisedPeaks.sort((a, b) => a - b);
+  const dispersion = dispersions.length === 0 ? 1 : Math.max(1, median(dispersions));
   const burstiness =
     standardisedPeaks.length === 0 ? 0 : standardisedPeaks[Math.floor(0.9 * (standardisedPeaks.length - 1))];
   // Same hour of day on an earlier day, within the kept weeks, for hours `hour - 2 … hour + 1`.
@@ -302,6 +314,7 @@ function buildCache(baseline: SeasonalBaseline, hour: number): SeasonalCache {
     slots: [hour - 2, hour - 1, hour, hour + 1].map((slotHour) => slotStats(baseline, slotHour)),
     weeklyMeanRate: count === 0 ? 0 : total / count,
     burstiness,
+    dispersion,
     dayPeaks,
     dayWindowPeaks,
     dayWindowLows,
@@ -357,5 +370,6 @@ export function seasonalExpectation(baseline: SeasonalBaseline, t: number): Seas
     weeksOfHistory: Math.min(own.weeks, neighbour.weeks),
     weeklyMeanRate: cache.weeklyMeanRate,
     burstiness: cache.burstiness,
+    dispersion: cache.dispersion,
   };
 }
