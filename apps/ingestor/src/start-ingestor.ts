@@ -1,4 +1,9 @@
-import { ClickHouseIngestStore, IngestionEngine, IngestMetrics } from '@keymeter/ingestion';
+import {
+  ClickHouseIngestStore,
+  INGESTOR_GROUP_ID,
+  IngestionEngine,
+  IngestMetrics,
+} from '@keymeter/ingestion';
 import {
   clickhouseCheck,
   eventLogCheck,
@@ -11,8 +16,7 @@ import {
 } from '@keymeter/platform';
 import { IngestorModule } from './ingestor.module';
 
-/** The consumer group every ingestor instance joins; partitions are shared among them. */
-export const INGESTOR_GROUP_ID = 'keymeter-ingestor';
+export { INGESTOR_GROUP_ID };
 
 function ingestionCheck(engine: IngestionEngine): DependencyCheck {
   return {

@@ -27,3 +27,4 @@ export {
   type IngestLogLevel,
   type PartitionStatus,
 } from './ingestion-engine';
+export * from './ingestor-group';

@@ -83,8 +83,3 @@ export {
   type AlertStatus,
   type UnresolvedAlertState,
 } from './alert-lifecycle';
-export {
-  THRESHOLD_OVERRIDE_BOUNDS,
-  withThresholdOverrides,
-  type ThresholdOverrides,
-} from './threshold-overrides';

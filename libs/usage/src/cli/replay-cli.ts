@@ -1,11 +1,9 @@
 import { openClickHouse } from '@keymeter/clickhouse';
 import { loadConfig } from '@keymeter/config';
+import { INGESTOR_GROUP_ID } from '@keymeter/ingestion';
 import { connectClickHouse, createEventLog } from '@keymeter/platform';
 import { replayUsageTables, type ReplayResult } from '../replay/replay';
 import { instantArg, parseArgs } from './cli-args';
-
-/** The ingestor's consumer group (apps/ingestor). */
-const LIVE_GROUP_ID = 'keymeter-ingestor';
 
 /**
  * `npm run replay -- [--from-timestamp ISO] [--no-swap] [--force] [--settle-seconds N]`: rebuilds the
@@ -28,7 +26,7 @@ export async function main(argv = process.argv.slice(2)): Promise<ReplayResult> 
           : openClickHouse({ chdbPath: ch.path, database }),
       topic: config.topics.usageEvents.name,
       deadLetterTopic: config.topics.usageEventsDeadLetter.name,
-      liveGroupId: LIVE_GROUP_ID,
+      liveGroupId: INGESTOR_GROUP_ID,
       lateGraceMs: config.ingestion.lateGraceMs,
       fromTimestamp: instantArg(args, 'from-timestamp'),
       swap: !args.has('no-swap'),
