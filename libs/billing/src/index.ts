@@ -38,14 +38,19 @@ export {
 export type { InvoiceStatus, InvoiceView, StoredCutoff, StoredPart } from './invoices/invoice-record';
 export { renderInvoiceHtml, escapeHtml, type InvoiceParty } from './invoices/render-invoice-html';
 export { allocateProRata, type Weight } from './reports/allocate';
+export { invoiceReportRows } from './reports/invoice-report-rows';
 export { CSV_BOM, csvField, csvRow, csvText } from './reports/csv';
 export {
   UsageReportService,
   revenueSummary,
   toCsv,
+  csvPieces,
   REVENUE_COLUMNS,
   USAGE_REPORT_COLUMNS,
   type ReportProgress,
+  type ReportPhaseTimings,
+  type UsageReportOptions,
+  type UsageReportStream,
   type RevenueRow,
   type UsageReport,
   type UsageReportRow,

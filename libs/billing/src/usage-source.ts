@@ -54,6 +54,11 @@ export interface UsageSource {
     toExclusive: Date,
     asOf?: UsageCutoff,
   ): Promise<KeyUsageQuantities[]>;
+  /**
+   * Per key for many ranges as of one cut-off, in the order of `ranges` (each range's keys sorted by id, as
+   * `perKey` gives them): what a finance report reads, in as few queries as the source can answer them.
+   */
+  perKeyMany(ranges: readonly UsageRange[], asOf: UsageCutoff): Promise<KeyUsageQuantities[][]>;
   /** The current ingestion watermark. Read it first, then pass it as `asOf` for a consistent snapshot. */
   cutoff(): Promise<UsageCutoff>;
 }

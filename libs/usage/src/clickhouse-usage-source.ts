@@ -82,17 +82,19 @@ const RANGES_PER_QUERY = 1000;
  * Many customers' ranges "as of" a cut-off in one grouped query: the ranges are joined to the raw rows of
  * their customer and each row counts in the ranges that hold its time. The scan is bounded by the set of
  * customers (the sorting key) and the span of all ranges, so a chunk of customers sorted by id reads one
- * contiguous stretch of the table.
+ * contiguous stretch of the table. With `perKey`, one row per range and key (keys without a row in the
+ * range are left out).
  */
 async function asOfManyQuery(
   client: ClickHouseClient,
   topic: string,
-  ranges: ReadonlyArray<{ index: number; customerId: string; fromMs: number; toMs: number }>,
+  ranges: ReadonlyArray<CheckedRange>,
   cutoff: UsageCutoff,
-): Promise<Map<number, MeterRow>> {
+  perKey: boolean,
+): Promise<Array<MeterRow & { idx: number }>> {
   const raw = USAGE_TABLES.usage_events_raw;
   const result = await client.query({
-    query: `SELECT ranges.range_index AS idx,
+    query: `SELECT ranges.range_index AS idx, ${perKey ? 'usage_events_raw.key_id AS key_id,' : ''}
                    toString(${raw.requests}) AS requests,
                    toString(${raw.credits}) AS credits, toString(${raw.egressBytes}) AS egress_bytes
             FROM usage_events_raw
@@ -109,7 +111,7 @@ async function asOfManyQuery(
               AND source_topic = {topic:String}
               AND source_offset < toUInt64OrZero(arrayElement({cut:Array(String)}, source_partition + 1))
               AND occurred_at >= ranges.range_from AND occurred_at < ranges.range_to
-            GROUP BY idx`,
+            GROUP BY idx${perKey ? ', key_id' : ''}`,
     query_params: {
       indexes: ranges.map((r) => r.index),
       customers: ranges.map((r) => r.customerId),
@@ -124,7 +126,30 @@ async function asOfManyQuery(
     format: 'JSONEachRow',
   });
   const rows = await result.json<MeterRow & { idx: number | string }>();
-  return new Map(rows.map((row) => [Number(row.idx), row]));
+  return rows.map((row) => ({ ...row, idx: Number(row.idx) }));
+}
+
+interface CheckedRange {
+  index: number;
+  customerId: string;
+  fromMs: number;
+  toMs: number;
+}
+
+/** Validates ranges and sorts them by customer, so each grouped query reads one contiguous stretch. */
+function checkedRanges(ranges: readonly UsageRange[]): CheckedRange[] {
+  const checked = ranges.map((range, index) => {
+    assertRange(range.from, range.to);
+    return {
+      index,
+      customerId: assertId(range.customerId, `ranges[${index}].customerId`),
+      fromMs: range.from.getTime(),
+      toMs: range.to.getTime(),
+    };
+  });
+  return checked.sort((a, b) =>
+    a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : a.index - b.index,
+  );
 }
 
 export interface ClickHouseUsageSourceOptions {
@@ -152,25 +177,28 @@ export function createClickHouseUsageSource(
       return quantitiesOf(row);
     },
     async quantitiesMany(ranges: readonly UsageRange[], asOf: UsageCutoff): Promise<UsageQuantities[]> {
-      const checked = ranges.map((range, index) => {
-        assertRange(range.from, range.to);
-        return {
-          index,
-          customerId: assertId(range.customerId, `ranges[${index}].customerId`),
-          fromMs: range.from.getTime(),
-          toMs: range.to.getTime(),
-        };
-      });
-      // Sorted by customer so each query reads one contiguous stretch of the raw table.
-      const sorted = [...checked].sort((a, b) =>
-        a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : a.index - b.index,
-      );
+      const sorted = checkedRanges(ranges);
       const out = new Array<UsageQuantities>(ranges.length);
       for (let first = 0; first < sorted.length; first += RANGES_PER_QUERY) {
         const chunk = sorted.slice(first, first + RANGES_PER_QUERY);
-        const rows = await asOfManyQuery(client, topic, chunk, asOf);
+        const rows = new Map(
+          (await asOfManyQuery(client, topic, chunk, asOf, false)).map((row) => [row.idx, row]),
+        );
         for (const range of chunk) out[range.index] = quantitiesOf(rows.get(range.index));
       }
+      return out;
+    },
+    async perKeyMany(ranges: readonly UsageRange[], asOf: UsageCutoff): Promise<KeyUsageQuantities[][]> {
+      const sorted = checkedRanges(ranges);
+      const out = ranges.map((): KeyUsageQuantities[] => []);
+      for (let first = 0; first < sorted.length; first += RANGES_PER_QUERY) {
+        const chunk = sorted.slice(first, first + RANGES_PER_QUERY);
+        for (const row of await asOfManyQuery(client, topic, chunk, asOf, true)) {
+          out[row.idx].push({ keyId: row.key_id ?? '', ...quantitiesOf(row) });
+        }
+      }
+      // Key order as the single-range query gives it (ORDER BY key_id; ids are ASCII).
+      for (const keys of out) keys.sort((a, b) => (a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : 0));
       return out;
     },
     async perKey(customerId, from, to, asOf): Promise<KeyUsageQuantities[]> {

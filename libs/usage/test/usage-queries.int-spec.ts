@@ -326,6 +326,30 @@ describe('usage queries over events ingested from Kafka (chDB)', () => {
     );
   });
 
+  it('answers per key for many ranges in one batch, each as its own per-key query would', async () => {
+    const source = createClickHouseUsageSource(ch.handle, { topic });
+    const cutoff = await source.cutoff();
+    const ranges = [
+      { customerId: A, from: new Date('2026-11-01T04:00:00Z'), to: new Date('2026-12-01T05:00:00Z') },
+      { customerId: B, from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-12-31T00:00:00Z') },
+      { customerId: A, from: new Date('2026-11-02T00:00:00Z'), to: new Date('2026-12-01T00:00:00Z') },
+      {
+        customerId: 'cus_nobody',
+        from: new Date('2026-11-01T00:00:00Z'),
+        to: new Date('2026-12-01T00:00:00Z'),
+      },
+    ];
+    const batch = await source.perKeyMany(ranges, cutoff);
+    const single = [];
+    for (const range of ranges) {
+      single.push(await source.perKey(range.customerId, range.from, range.to, cutoff));
+    }
+    expect(batch).toEqual(single);
+    expect(batch[0].length).toBeGreaterThan(1);
+    expect(batch[3]).toEqual([]);
+    expect(await source.perKeyMany(ranges, { asOf: new Date(0), offsets: {} })).toEqual(ranges.map(() => []));
+  });
+
   it('refuses bad input naming the field', async () => {
     const base = {
       customerId: A,

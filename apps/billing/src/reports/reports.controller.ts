@@ -1,8 +1,10 @@
-import { Controller, Get, Inject, Query, Res, UseFilters } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { Controller, Get, Inject, Query, Res, StreamableFile, UseFilters } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import {
   BillingError,
+  csvPieces,
   REVENUE_COLUMNS,
   toCsv,
   USAGE_REPORT_COLUMNS,
@@ -32,6 +34,20 @@ function sendCsv(response: Response, filename: string, body: string): void {
     .send(body);
 }
 
+/** Reads the first `count` pieces now (errors surface here) and gives them back followed by the rest. */
+async function readAhead(pieces: AsyncGenerator<string>, count: number): Promise<AsyncGenerator<string>> {
+  const first: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const next = await pieces.next();
+    if (next.done) break;
+    first.push(next.value);
+  }
+  return (async function* () {
+    yield* first;
+    yield* pieces;
+  })();
+}
+
 @ApiTags('reports')
 @Controller('v1/reports')
 @AdminAuth()
@@ -52,13 +68,17 @@ export class ReportsController {
   async usage(
     @Query('period') period: string | undefined,
     @Query('format') formatParam: string | undefined,
-    @Res({ passthrough: true }) response: Response,
-  ): Promise<UsageReport | undefined> {
+  ): Promise<UsageReport | StreamableFile> {
     const format = readFormat(formatParam);
-    const report = await this.billing.reports.build(period);
-    if (format === 'json') return report;
-    sendCsv(response, `usage-${report.period}.csv`, toCsv(USAGE_REPORT_COLUMNS, report.rows));
-    return undefined;
+    if (format === 'json') return this.billing.reports.build(period);
+    // Streamed chunk by chunk of customers. The first chunk is read before answering, so a store that
+    // cannot answer still gets the JSON error; a failure later cuts the download short.
+    const report = this.billing.reports.stream(period);
+    const pieces = await readAhead(csvPieces(USAGE_REPORT_COLUMNS, report.chunks), 2);
+    return new StreamableFile(Readable.from(pieces, { objectMode: false }), {
+      type: 'text/csv; charset=utf-8',
+      disposition: `attachment; filename="usage-${report.period}.csv"`,
+    });
   }
 
   /** Revenue of the period per currency and plan. */
@@ -74,8 +94,8 @@ export class ReportsController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<{ period: string; revenue: RevenueRow[] } | undefined> {
     const format = readFormat(formatParam);
-    const report = await this.billing.reports.build(period);
-    if (format === 'json') return { period: report.period, revenue: report.revenue };
+    const report = await this.billing.reports.revenue(period);
+    if (format === 'json') return report;
     sendCsv(response, `revenue-${report.period}.csv`, toCsv(REVENUE_COLUMNS, report.revenue));
     return undefined;
   }

@@ -1,50 +1,15 @@
-import { In, Not, type DataSource } from 'typeorm';
-import { dec, formatAmount, type Dec } from '@keymeter/domain';
+import { type DataSource } from 'typeorm';
 import { ApiKeyEntity, CustomerEntity, InvoiceEntity } from '@keymeter/database';
-import type { BilledLine } from '../invoices/compute-invoice';
 import { fromStoredCutoff, toInvoiceView, type InvoiceView } from '../invoices/invoice-record';
 import { readPeriod } from '../invoices/invoice-service';
-import type { UsageSource } from '../usage-source';
-import { allocateProRata } from './allocate';
-import { CSV_BOM, csvRow, csvText } from './csv';
+import type { KeyUsageQuantities, UsageRange, UsageSource } from '../usage-source';
+import { invoiceReportRows, partsWithUsageLines } from './invoice-report-rows';
+import { RevenueSummary, type RevenueRow } from './revenue-summary';
+import type { UsageReportRow } from './usage-report-row';
 
-/** One row of the usage report: a share of one invoice line (a key's share for usage lines). */
-export interface UsageReportRow {
-  period: string;
-  periodStart: string;
-  periodEnd: string;
-  customerId: string;
-  customerName: string;
-  invoiceId: string;
-  invoiceStatus: string;
-  currency: string;
-  planId: string;
-  planName: string;
-  /** `usage`, `fixed_fee`, `commitment_true_up` or `adjustment`. */
-  lineKind: string;
-  meter: string;
-  partFrom: string;
-  partTo: string;
-  keyId: string;
-  keyName: string;
-  /** The key's quantity of the meter in the part (usage lines); empty for other lines. */
-  quantity: string;
-  /** The key's share of the line amount; the amounts of an invoice's rows add up to its total. */
-  amount: string;
-}
-
-export interface RevenueRow {
-  currency: string;
-  /** Empty for late-usage adjustments, which belong to no plan of this period. */
-  planId: string;
-  planName: string;
-  invoices: number;
-  fixedFees: string;
-  usage: string;
-  commitmentTrueUps: string;
-  adjustments: string;
-  total: string;
-}
+export { USAGE_REPORT_COLUMNS, type UsageReportRow } from './usage-report-row';
+export { revenueSummary, type RevenueRow } from './revenue-summary';
+export { toCsv, csvPieces } from './report-csv';
 
 export interface UsageReport {
   period: string;
@@ -52,28 +17,33 @@ export interface UsageReport {
   revenue: RevenueRow[];
 }
 
+/** A report being read chunk by chunk (customers in id order). */
+export interface UsageReportStream {
+  period: string;
+  /** The rows, one array per chunk of invoices; iterate once. */
+  chunks: AsyncIterable<UsageReportRow[]>;
+  /** The revenue summary: complete once `chunks` has been read to the end. */
+  revenue(): RevenueRow[];
+}
+
 export type ReportProgress = (done: number, total: number) => void;
 
-export const USAGE_REPORT_COLUMNS: ReadonlyArray<keyof UsageReportRow> = [
-  'period',
-  'periodStart',
-  'periodEnd',
-  'customerId',
-  'customerName',
-  'invoiceId',
-  'invoiceStatus',
-  'currency',
-  'planId',
-  'planName',
-  'lineKind',
-  'meter',
-  'partFrom',
-  'partTo',
-  'keyId',
-  'keyName',
-  'quantity',
-  'amount',
-];
+/** Where a report's time went, in milliseconds. */
+export interface ReportPhaseTimings {
+  /** Invoices, customer names and key names read from Postgres. */
+  databaseReadMs: number;
+  /** Per-key usage read from the usage source (ClickHouse). */
+  usageMs: number;
+  /** Pure computation: pro-rata allocation, rows and the revenue summary. */
+  allocationMs: number;
+}
+
+export interface UsageReportOptions {
+  /** Invoices per chunk: one set of Postgres reads and one grouped usage read per distinct cut-off. */
+  chunkSize?: number;
+  /** Called when a report has been read to the end, with its time per phase (benchmarks). */
+  onPhases?: (timings: ReportPhaseTimings) => void;
+}
 
 export const REVENUE_COLUMNS: ReadonlyArray<keyof RevenueRow> = [
   'currency',
@@ -87,156 +57,186 @@ export const REVENUE_COLUMNS: ReadonlyArray<keyof RevenueRow> = [
   'total',
 ];
 
-const TEXT_COLUMNS = new Set<string>(['customerName', 'planName', 'keyName']);
+const DEFAULT_CHUNK = 1000;
 
 /**
  * Finance reports built from the period's invoices (drafts and finalized, not void), so their amounts
  * add up to the invoice totals. Usage lines are split across the customer's keys pro rata to each key's
- * quantity in the part (largest remainder, at the minor unit), read as of the invoice's usage cut-off.
+ * quantity in the part, read as of the invoice's usage cut-off.
+ *
+ * Invoices are read in chunks of customers (keyset on the customer id): per chunk one read of invoices,
+ * one of customer names and one of key names, and the per-key usage of every part with a usage line in
+ * one batch per distinct cut-off (an invoice run gives all its drafts the same one), so a report costs a
+ * few queries per thousand customers and holds one chunk at a time when streamed.
  */
 export class UsageReportService {
+  private readonly chunkSize: number;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly usage: UsageSource,
-  ) {}
+    private readonly options: UsageReportOptions = {},
+  ) {
+    this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+  }
 
+  /** The whole report in memory (JSON answers). */
   async build(periodInput: unknown, onProgress?: ReportProgress): Promise<UsageReport> {
-    const period = readPeriod(periodInput);
-    const invoiceRows = await this.dataSource.getRepository(InvoiceEntity).find({
-      where: { period, status: Not('void') },
-      order: { customerId: 'ASC' },
-    });
-    const customerIds = [...new Set(invoiceRows.map((row) => row.customerId))];
-    const customers = customerIds.length
-      ? await this.dataSource.getRepository(CustomerEntity).findBy({ id: In(customerIds) })
-      : [];
-    const keys = customerIds.length
-      ? await this.dataSource
-          .getRepository(ApiKeyEntity)
-          .find({ select: { id: true, name: true }, where: { customerId: In(customerIds) } })
-      : [];
-    const keyNames = new Map(keys.map((key) => [key.id, key.name]));
-    const customerNames = new Map(customers.map((customer) => [customer.id, customer.name]));
+    const report = this.stream(periodInput, onProgress);
     const rows: UsageReportRow[] = [];
-    let done = 0;
-    for (const invoice of invoiceRows.map(toInvoiceView)) {
-      rows.push(...(await this.invoiceRows(invoice, customerNames.get(invoice.customerId) ?? '', keyNames)));
-      done += 1;
-      onProgress?.(done, invoiceRows.length);
-    }
-    return { period, rows, revenue: revenueSummary(invoiceRows.map(toInvoiceView)) };
+    for await (const chunk of report.chunks) for (const row of chunk) rows.push(row);
+    return { period: report.period, rows, revenue: report.revenue() };
   }
 
-  private async invoiceRows(
-    invoice: InvoiceView,
-    customerName: string,
-    keyNames: ReadonlyMap<string, string>,
-  ): Promise<UsageReportRow[]> {
-    const cutoff = fromStoredCutoff(invoice.usageCutoff);
-    const perKeyByPart = new Map<number, Awaited<ReturnType<UsageSource['perKey']>>>();
-    for (const part of invoice.parts) {
-      perKeyByPart.set(
-        part.index,
-        await this.usage.perKey(invoice.customerId, new Date(part.from), new Date(part.to), cutoff),
-      );
-    }
-    const base = {
-      period: invoice.period,
-      periodStart: invoice.periodStart,
-      periodEnd: invoice.periodEnd,
-      customerId: invoice.customerId,
-      customerName,
-      invoiceId: invoice.id,
-      invoiceStatus: invoice.status,
-      currency: invoice.currency,
+  /** The report chunk by chunk; a bad period is refused here, before anything is read. */
+  stream(periodInput: unknown, onProgress?: ReportProgress): UsageReportStream {
+    const period = readPeriod(periodInput);
+    const summary = new RevenueSummary();
+    return {
+      period,
+      chunks: this.rowChunks(period, summary, onProgress),
+      revenue: () => summary.rows(),
     };
-    return invoice.lines.flatMap((line): UsageReportRow[] => {
-      const part = line.partIndex === null ? undefined : invoice.parts[line.partIndex];
-      const row = {
-        ...base,
-        planId: part?.plan.id ?? '',
-        planName: part?.plan.name ?? '',
-        lineKind: line.kind,
-        meter: line.meter ?? '',
-        partFrom: part?.from ?? '',
-        partTo: part?.to ?? '',
-        keyId: '',
-        keyName: '',
-        quantity: line.kind === 'usage' ? line.quantity : '',
-        amount: line.amount,
-      };
-      if (line.kind !== 'usage' || line.meter === null || part === undefined) return [row];
-      const meter = line.meter;
-      const keyUsage = (perKeyByPart.get(part.index) ?? []).filter((key) => !dec(key[meter]).isZero());
-      const shares = allocateProRata(
-        line.amount,
-        invoice.currency,
-        keyUsage.map((key) => ({ id: key.keyId, quantity: key[meter] })),
-      );
-      if (shares === null) return [row];
-      return keyUsage.map((key) => ({
-        ...row,
-        keyId: key.keyId,
-        keyName: keyNames.get(key.keyId) ?? '',
-        quantity: key[meter],
-        amount: shares.get(key.keyId) ?? '0',
-      }));
-    });
   }
-}
 
-/** Revenue of the period per currency and plan, by kind of line. */
-export function revenueSummary(invoices: readonly InvoiceView[]): RevenueRow[] {
-  const groups = new Map<
-    string,
-    { currency: string; planId: string; planName: string; invoices: Set<string>; sums: Record<string, Dec> }
-  >();
-  for (const invoice of invoices) {
-    for (const line of invoice.lines) {
-      const part = line.partIndex === null ? undefined : invoice.parts[line.partIndex];
-      const planId = part?.plan.id ?? '';
-      const key = `${invoice.currency}\u0000${planId}`;
-      const group = groups.get(key) ?? {
-        currency: invoice.currency,
-        planId,
-        planName: part?.plan.name ?? '(late usage adjustments)',
-        invoices: new Set<string>(),
-        sums: {},
-      };
-      group.invoices.add(invoice.id);
-      group.sums[line.kind] = (group.sums[line.kind] ?? dec(0)).plus(line.amount);
-      groups.set(key, group);
+  /** The revenue summary alone: the period's invoices, no usage reads. */
+  async revenue(periodInput: unknown): Promise<{ period: string; revenue: RevenueRow[] }> {
+    const period = readPeriod(periodInput);
+    const summary = new RevenueSummary();
+    for await (const invoices of this.invoiceChunks(period)) {
+      for (const invoice of invoices) summary.add(toInvoiceView(invoice));
+    }
+    return { period, revenue: summary.rows() };
+  }
+
+  private async *rowChunks(
+    period: string,
+    summary: RevenueSummary,
+    onProgress?: ReportProgress,
+  ): AsyncGenerator<UsageReportRow[]> {
+    const timings: ReportPhaseTimings = { databaseReadMs: 0, usageMs: 0, allocationMs: 0 };
+    const total = onProgress
+      ? await timedInto(timings, 'databaseReadMs', () =>
+          this.dataSource
+            .getRepository(InvoiceEntity)
+            .createQueryBuilder('invoice')
+            .where('invoice.period = :period', { period })
+            .andWhere(`invoice.status <> 'void'`)
+            .getCount(),
+        )
+      : 0;
+    let done = 0;
+    const chunks = this.invoiceChunks(period);
+    for (;;) {
+      const next = await timedInto(timings, 'databaseReadMs', () => chunks.next());
+      if (next.done) break;
+      const invoices = next.value.map(toInvoiceView);
+      const { customerNames, keyNames } = await timedInto(timings, 'databaseReadMs', () =>
+        this.names(invoices),
+      );
+      const perKey = await timedInto(timings, 'usageMs', () => this.perKeyUsage(invoices));
+      const started = performance.now();
+      const rows: UsageReportRow[] = [];
+      invoices.forEach((invoice, index) => {
+        summary.add(invoice);
+        const name = customerNames.get(invoice.customerId) ?? '';
+        for (const row of invoiceReportRows(invoice, name, keyNames, perKey[index])) rows.push(row);
+      });
+      timings.allocationMs += performance.now() - started;
+      done += invoices.length;
+      onProgress?.(done, total);
+      yield rows;
+    }
+    this.options.onPhases?.(timings);
+  }
+
+  /** The period's non-void invoices in customer id order, a chunk at a time. */
+  private async *invoiceChunks(period: string): AsyncGenerator<InvoiceEntity[]> {
+    let after: string | null = null;
+    for (;;) {
+      const query = this.dataSource
+        .getRepository(InvoiceEntity)
+        .createQueryBuilder('invoice')
+        .where('invoice.period = :period', { period })
+        .andWhere(`invoice.status <> 'void'`);
+      if (after !== null) query.andWhere('invoice.customer_id > :after', { after });
+      const rows = await query.orderBy('invoice.customer_id', 'ASC').limit(this.chunkSize).getMany();
+      if (rows.length === 0) return;
+      yield rows;
+      if (rows.length < this.chunkSize) return;
+      after = rows[rows.length - 1].customerId;
     }
   }
-  return [...groups.values()]
-    .sort((a, b) => (a.currency + a.planName + a.planId < b.currency + b.planName + b.planId ? -1 : 1))
-    .map((group) => {
-      const amount = (kind: BilledLine['kind']): string =>
-        formatAmount(group.sums[kind] ?? dec(0), group.currency);
-      const total = Object.values(group.sums).reduce((sum, value) => sum.plus(value), dec(0));
-      return {
-        currency: group.currency,
-        planId: group.planId,
-        planName: group.planName,
-        invoices: group.invoices.size,
-        fixedFees: amount('fixed_fee'),
-        usage: amount('usage'),
-        commitmentTrueUps: amount('commitment_true_up'),
-        adjustments: amount('adjustment'),
-        total: formatAmount(total, group.currency),
-      };
+
+  private async names(invoices: readonly InvoiceView[]): Promise<{
+    customerNames: Map<string, string>;
+    keyNames: Map<string, string>;
+  }> {
+    const ids = [...new Set(invoices.map((invoice) => invoice.customerId))];
+    const customers = await this.dataSource
+      .getRepository(CustomerEntity)
+      .createQueryBuilder('customer')
+      .select(['customer.id', 'customer.name'])
+      .where('customer.id = ANY(:ids)', { ids })
+      .getMany();
+    const keys = await this.dataSource
+      .getRepository(ApiKeyEntity)
+      .createQueryBuilder('key')
+      .select(['key.id', 'key.name'])
+      .where('key.customer_id = ANY(:ids)', { ids })
+      .getMany();
+    return {
+      customerNames: new Map(customers.map((customer) => [customer.id, customer.name])),
+      keyNames: new Map(keys.map((key) => [key.id, key.name])),
+    };
+  }
+
+  /**
+   * Per invoice, the per-key usage of each part a usage line refers to, as of the invoice's own cut-off:
+   * one batch per distinct cut-off.
+   */
+  private async perKeyUsage(
+    invoices: readonly InvoiceView[],
+  ): Promise<Array<Map<number, KeyUsageQuantities[]>>> {
+    const out = invoices.map(() => new Map<number, KeyUsageQuantities[]>());
+    const batches = new Map<
+      string,
+      { cutoff: InvoiceView['usageCutoff']; ranges: UsageRange[]; slots: Array<[number, number]> }
+    >();
+    invoices.forEach((invoice, index) => {
+      const parts = partsWithUsageLines(invoice);
+      if (parts.length === 0) return;
+      const key = JSON.stringify(invoice.usageCutoff);
+      const batch = batches.get(key) ?? { cutoff: invoice.usageCutoff, ranges: [], slots: [] };
+      for (const partIndex of parts) {
+        const part = invoice.parts.find((p) => p.index === partIndex)!;
+        batch.ranges.push({
+          customerId: invoice.customerId,
+          from: new Date(part.from),
+          to: new Date(part.to),
+        });
+        batch.slots.push([index, partIndex]);
+      }
+      batches.set(key, batch);
     });
+    for (const batch of batches.values()) {
+      const answers = await this.usage.perKeyMany(batch.ranges, fromStoredCutoff(batch.cutoff));
+      batch.slots.forEach(([invoice, part], i) => out[invoice].set(part, answers[i]));
+    }
+    return out;
+  }
 }
 
-/** The rows as CSV (header first), ready for a spreadsheet. */
-export function toCsv<T extends object>(
-  columns: ReadonlyArray<keyof T & string>,
-  rows: readonly T[],
-): string {
-  const record = (row: T): Array<string> =>
-    columns.map((column) => {
-      const value = String((row as Record<string, string | number | undefined>)[column] ?? '');
-      return TEXT_COLUMNS.has(column) ? csvText(value) : value;
-    });
-  return CSV_BOM + csvRow(columns) + rows.map((row) => csvRow(record(row))).join('');
+/** Runs `body` and adds its wall time to `timings[phase]`. */
+async function timedInto<T>(
+  timings: ReportPhaseTimings,
+  phase: keyof ReportPhaseTimings,
+  body: () => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  try {
+    return await body();
+  } finally {
+    timings[phase] += performance.now() - started;
+  }
 }

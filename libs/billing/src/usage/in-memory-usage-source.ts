@@ -69,6 +69,10 @@ export class InMemoryUsageSource implements UsageSource {
       .map(([keyId, entries]) => sum(keyId, entries));
   }
 
+  async perKeyMany(ranges: readonly UsageRange[], asOf: UsageCutoff): Promise<KeyUsageQuantities[][]> {
+    return Promise.all(ranges.map((range) => this.perKey(range.customerId, range.from, range.to, asOf)));
+  }
+
   private select(customerId: string, from: Date, to: Date, asOf?: UsageCutoff): RecordedUsage[] {
     const limit = asOf ? Number(asOf.offsets[PARTITION] ?? '0') : Infinity;
     return this.entries.filter(
