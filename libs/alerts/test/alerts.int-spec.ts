@@ -181,7 +181,11 @@ describe('alert evaluation on Postgres and chDB', () => {
     expect(result).toMatchObject({ evaluated: true, opened: 1, actions: 2, warmedUp: 1 });
     const [alert] = await alerts.service.list({ keyId });
     expect(alert).toMatchObject({ kind: 'traffic_spike', status: 'open', customerId, occurrences: 1 });
-    expect(alert.evidence).toMatchObject({ observed: 200, window: { endMinute: SPIKE_MINUTE } });
+    expect(alert.evidence).toMatchObject({
+      check: 'minute',
+      observed: 200,
+      window: { endMinute: SPIKE_MINUTE },
+    });
     expect(alert.actions.map((a) => [a.type, a.previous, a.applied]).sort()).toEqual([
       ['suspend_key', { status: 'active' }, { status: 'suspended' }],
       ['tighten_rate_limit', { rateLimit: { rate: 50, burst: 100 } }, { rateLimit: { rate: 5, burst: 10 } }],
@@ -307,6 +311,44 @@ describe('alert evaluation on Postgres and chDB', () => {
     expect(alert).toMatchObject({ kind: 'quota_burn', status: 'open' });
     // 30 minutes × 20 calls, counted from the UTC day's start (the customer's zone).
     expect(alert.evidence).toMatchObject({ limit: 1000, used: 600 });
+  });
+
+  it("applies the customer's own thresholds: the one-minute check stays below its floor", async () => {
+    const quiet = await km.customers.create(
+      { name: 'Quiet', email: 'q@example.com', timezone: 'UTC', currency: 'EUR' },
+      ADMIN,
+    );
+    const bad = alerts.service.putPolicy(
+      quiet.id,
+      { rules: [], thresholds: { trafficSpike: { minCalls: -1 } } },
+      ADMIN,
+    );
+    await expect(bad).rejects.toMatchObject({
+      response: { error: { message: expect.stringContaining('thresholds.trafficSpike.minCalls') } },
+    });
+    const policy = await alerts.service.putPolicy(
+      quiet.id,
+      { rules: [], thresholds: { trafficSpike: { minCalls: 1000 } } },
+      ADMIN,
+    );
+    expect(policy.thresholds).toEqual({ trafficSpike: { minCalls: 1000 } });
+    // The same history and spike as the first key, on a key of this customer, one hour later.
+    const key = await km.apiKeys.create(quiet.id, { name: 'quiet' }, ADMIN);
+    const saved = { keyId, customerId };
+    keyId = key.id;
+    customerId = quiet.id;
+    const spike = SPIKE_MINUTE + 60;
+    for (const weeksBack of [2, 1]) {
+      const centre = spike - weeksBack * 7 * 1440;
+      await insertCalls(() => 2, centre - 180, centre + 180);
+    }
+    await insertCalls((m) => (m === spike ? 200 : 2), spike - 180, spike);
+    ({ keyId, customerId } = saved);
+    expect((await evaluate(spike)).evaluated).toBe(true);
+    // Without the override this spike is reported by the one-minute check (first test); with a floor of 1,000
+    // calls only the 30-minute check, whose thresholds are not overridden, still sees it.
+    const [alert] = await alerts.service.list({ keyId: key.id });
+    expect(alert.evidence).toMatchObject({ check: 'sustained' });
   });
 
   it('runs on its own schedule: each tick evaluates the minutes due', async () => {

@@ -57,6 +57,14 @@ export class AlertPolicyRuleDto {
 
 export class AlertPolicyDto {
   @ApiProperty({ type: [AlertPolicyRuleDto] }) rules!: AlertPolicyRuleDto[];
+  @ApiPropertyOptional({
+    description:
+      'Detection thresholds over the defaults: { trafficSpike: { minCalls, minRatio, minZ }, failureBursts: ' +
+      '{ minCount, minRatio, minZ }, novelty: { learningMinutes }, quotaBurn: { minLeadMinutes }, retiredKey: ' +
+      '{ minAttempts } }, each optional',
+    example: { trafficSpike: { minCalls: 100 } },
+  })
+  thresholds?: Record<string, Record<string, number>>;
 }
 
 export class AlertPolicyViewDto extends AlertPolicyDto {

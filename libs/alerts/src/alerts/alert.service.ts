@@ -1,10 +1,15 @@
 import { HttpStatus } from '@nestjs/common';
 import { In, type DataSource, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { AlertActionEntity, AlertEntity, AlertPolicyEntity, CustomerEntity } from '@keymeter/database';
-import { ALERT_STATUSES, ANOMALY_KINDS, type AlertPolicyRule } from '@keymeter/domain';
+import {
+  ALERT_STATUSES,
+  ANOMALY_KINDS,
+  type AlertPolicyRule,
+  type ThresholdOverrides,
+} from '@keymeter/domain';
 import type { ApiKeyService, AuditActor } from '@keymeter/keys';
 import { ApiError, type FieldIssue } from '@keymeter/platform';
-import { parseAlertPolicy } from '../policies/alert-policy-input';
+import { parseAlertPolicyDocument } from '../policies/alert-policy-input';
 import { announceAction, announceAlert } from './alert-writer';
 import { toAlertView, type AlertView } from './alert-views';
 import { revertKeyAction } from './key-actions';
@@ -27,6 +32,8 @@ export interface AlertListQuery {
 export interface AlertPolicyView {
   readonly customerId: string;
   readonly rules: AlertPolicyRule[];
+  /** Detection thresholds of this customer's keys over the defaults. */
+  readonly thresholds: ThresholdOverrides;
   readonly updatedAt: string | null;
   readonly updatedBy: string | null;
 }
@@ -179,6 +186,7 @@ export class AlertService {
     return {
       customerId,
       rules: (policy?.rules ?? []) as AlertPolicyRule[],
+      thresholds: policy?.thresholds ?? {},
       updatedAt: policy?.updatedAt.toISOString() ?? null,
       updatedBy: policy?.updatedBy ?? null,
     };
@@ -187,11 +195,11 @@ export class AlertService {
   /** Replaces the customer's policy (validated whole first; a rejected document changes nothing). */
   async putPolicy(customerId: string, body: unknown, actor: AuditActor): Promise<AlertPolicyView> {
     await this.requireCustomer(customerId);
-    const rules = parseAlertPolicy(body);
+    const { rules, thresholds } = parseAlertPolicyDocument(body);
     const now = this.clock();
     await this.dataSource.manager.upsert(
       AlertPolicyEntity,
-      { customerId, rules, updatedAt: now, updatedBy: actorLabel(actor) },
+      { customerId, rules, thresholds: { ...thresholds }, updatedAt: now, updatedBy: actorLabel(actor) },
       ['customerId'],
     );
     return this.getPolicy(customerId);

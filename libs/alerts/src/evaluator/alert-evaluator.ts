@@ -7,10 +7,12 @@ import {
   detectKeyAnomalies,
   requiredWindowMinutes,
   updateKeyBaseline,
+  withThresholdOverrides,
   type AnomalyConfig,
   type AnomalyFinding,
   type EpochMinute,
   type MinuteSources,
+  type ThresholdOverrides,
 } from '@keymeter/domain';
 import { keysWithUnresolvedAlerts, type AlertWriter } from '../alerts/alert-writer';
 import type { KeyMinuteSources, KeyTrafficSource } from '../traffic/key-traffic-source';
@@ -68,6 +70,15 @@ export class AlertEvaluator {
     this.windowLength = requiredWindowMinutes(this.config);
   }
 
+  /** The detection config of each customer whose policy overrides thresholds (one query). */
+  private async customerConfigs(): Promise<Map<string, AnomalyConfig>> {
+    const rows: { customer_id: string; thresholds: ThresholdOverrides }[] =
+      await this.options.dataSource.query(
+        `SELECT customer_id, thresholds FROM alert_policies WHERE thresholds <> '{}'::jsonb`,
+      );
+    return new Map(rows.map((row) => [row.customer_id, withThresholdOverrides(this.config, row.thresholds)]));
+  }
+
   async evaluate(minute: EpochMinute): Promise<MinuteEvaluation> {
     const began = this.clock();
     const claimed: unknown[] = await this.options.dataSource.query(
@@ -99,6 +110,7 @@ export class AlertEvaluator {
       known.map((series) => series.keyId),
       minute,
     );
+    const configs = await this.customerConfigs();
     const totals = { ...none, warmedUp };
     const findingsByKey = new Map<string, AnomalyFinding[]>();
     for (const series of known) {
@@ -119,7 +131,7 @@ export class AlertEvaluator {
             quotas: quotas.get(series.keyId),
             nowMs: (minute + 1) * MINUTE_MS,
           },
-          this.config,
+          configs.get(series.customerId) ?? this.config,
         );
         if (findings.length > 0) findingsByKey.set(series.keyId, findings);
         totals.findings += findings.length;

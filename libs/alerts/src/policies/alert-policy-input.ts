@@ -1,6 +1,8 @@
 import {
   ANOMALY_KINDS,
   ANOMALY_SEVERITIES,
+  THRESHOLD_OVERRIDE_BOUNDS,
+  type ThresholdOverrides,
   validateRateLimit,
   type AlertActionSpec,
   type AlertPolicyRule,
@@ -105,13 +107,74 @@ function readAction(value: unknown, at: string, issues: FieldIssue[]): AlertActi
  * key on its own.
  */
 export function parseAlertPolicy(body: unknown): AlertPolicyRule[] {
+  return parseAlertPolicyDocument(body).rules;
+}
+
+/**
+ * Checks the optional `thresholds` of a policy: `{ trafficSpike: { minCalls, minRatio, minZ }, failureBursts:
+ * { minCount, minRatio, minZ }, novelty: { learningMinutes }, quotaBurn: { minLeadMinutes }, retiredKey:
+ * { minAttempts } }`, each number within its bounds.
+ */
+function readThresholds(value: unknown, issues: FieldIssue[]): ThresholdOverrides {
+  if (value === undefined || value === null) return {};
+  if (!isObject(value)) {
+    issues.push({ field: 'thresholds', reason: `must be an object, got ${describe(value)}` });
+    return {};
+  }
+  const out: Record<string, Record<string, number>> = {};
+  for (const [group, fields] of Object.entries(value)) {
+    const bounds = (
+      THRESHOLD_OVERRIDE_BOUNDS as Record<string, Record<string, { min: number; max: number }>>
+    )[group];
+    if (bounds === undefined) {
+      issues.push({
+        field: `thresholds.${group}`,
+        reason: `is not a known detector; expected one of ${Object.keys(THRESHOLD_OVERRIDE_BOUNDS).join(', ')}`,
+      });
+      continue;
+    }
+    if (!isObject(fields)) {
+      issues.push({ field: `thresholds.${group}`, reason: `must be an object, got ${describe(fields)}` });
+      continue;
+    }
+    out[group] = {};
+    for (const [name, number] of Object.entries(fields)) {
+      const bound = bounds[name];
+      if (bound === undefined) {
+        issues.push({
+          field: `thresholds.${group}.${name}`,
+          reason: `is not a known threshold; expected one of ${Object.keys(bounds).join(', ')}`,
+        });
+      } else if (
+        typeof number !== 'number' ||
+        !Number.isFinite(number) ||
+        number < bound.min ||
+        number > bound.max
+      ) {
+        issues.push({
+          field: `thresholds.${group}.${name}`,
+          reason: `must be a number from ${bound.min} to ${bound.max}, got ${describe(number)}`,
+        });
+      } else {
+        out[group][name] = number;
+      }
+    }
+  }
+  return out;
+}
+
+/** The whole policy document: rules and threshold overrides. */
+export function parseAlertPolicyDocument(body: unknown): {
+  rules: AlertPolicyRule[];
+  thresholds: ThresholdOverrides;
+} {
   const issues: FieldIssue[] = [];
   if (!isObject(body))
     throw ApiError.validation([{ field: 'body', reason: `must be a JSON object, got ${describe(body)}` }]);
   issues.push(
     ...Object.keys(body)
-      .filter((key) => key !== 'rules')
-      .map((key) => ({ field: key, reason: 'is not a known property; expected rules' })),
+      .filter((key) => key !== 'rules' && key !== 'thresholds')
+      .map((key) => ({ field: key, reason: 'is not a known property; expected rules, thresholds' })),
   );
   const rules: AlertPolicyRule[] = [];
   if (!Array.isArray(body.rules) || body.rules.length > MAX_POLICY_RULES) {
@@ -148,6 +211,7 @@ export function parseAlertPolicy(body: unknown): AlertPolicyRule[] {
       if (action !== undefined) rules.push({ kind, minSeverity, action });
     });
   }
+  const thresholds = readThresholds(body.thresholds, issues);
   if (issues.length > 0) throw ApiError.validation(issues);
-  return rules;
+  return { rules, thresholds };
 }

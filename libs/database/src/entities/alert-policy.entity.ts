@@ -10,6 +10,10 @@ export class AlertPolicyEntity {
   @Column({ type: 'jsonb' })
   rules!: unknown[];
 
+  /** Validated detection threshold overrides (`ThresholdOverrides` of the domain); `{}` for none. */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  thresholds!: Record<string, unknown>;
+
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 

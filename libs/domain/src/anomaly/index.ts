@@ -83,3 +83,8 @@ export {
   type AlertStatus,
   type UnresolvedAlertState,
 } from './alert-lifecycle';
+export {
+  THRESHOLD_OVERRIDE_BOUNDS,
+  withThresholdOverrides,
+  type ThresholdOverrides,
+} from './threshold-overrides';
