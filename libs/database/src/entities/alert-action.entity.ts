@@ -1,4 +1,5 @@
-import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { AlertEntity } from './alert.entity';
 
 /**
  * A protective action an alert took on its key (tighter rate limit, suspension, required rotation): what it
@@ -16,6 +17,10 @@ export class AlertActionEntity {
 
   @Column({ name: 'alert_id', type: 'uuid' })
   alertId!: string;
+
+  @ManyToOne(() => AlertEntity, { onDelete: 'CASCADE', nullable: false })
+  @JoinColumn({ name: 'alert_id', foreignKeyConstraintName: 'alert_actions_alert_id_fkey' })
+  alert?: AlertEntity;
 
   @Column({ name: 'customer_id', type: 'uuid' })
   customerId!: string;

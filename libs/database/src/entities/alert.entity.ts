@@ -1,4 +1,15 @@
-import { Check, Column, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { ApiKeyEntity } from './api-key.entity';
+import { CustomerEntity } from './customer.entity';
 
 /**
  * An anomaly alert on one key: open → acknowledged → resolved. At most one alert per key and kind is not
@@ -22,8 +33,16 @@ export class AlertEntity {
   @Column({ name: 'customer_id', type: 'uuid' })
   customerId!: string;
 
+  @ManyToOne(() => CustomerEntity, { onDelete: 'RESTRICT', nullable: false })
+  @JoinColumn({ name: 'customer_id', foreignKeyConstraintName: 'alerts_customer_id_fkey' })
+  customer?: CustomerEntity;
+
   @Column({ name: 'key_id', type: 'uuid' })
   keyId!: string;
+
+  @ManyToOne(() => ApiKeyEntity, { onDelete: 'RESTRICT', nullable: false })
+  @JoinColumn({ name: 'key_id', foreignKeyConstraintName: 'alerts_key_id_fkey' })
+  key?: ApiKeyEntity;
 
   /** An anomaly kind of the domain (`traffic_spike`, `auth_failure_burst`, …). */
   @Column({ type: 'text' })
