@@ -351,6 +351,28 @@ describe('alert evaluation on Postgres and chDB', () => {
     expect(alert.evidence).toMatchObject({ check: 'sustained' });
   });
 
+  it('pages the admin list newest first with a cursor, and rejects a bad filter naming it', async () => {
+    const all = await alerts.service.list({});
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    const opened = all.map((alert) => Date.parse(alert.openedAt));
+    expect([...opened].sort((a, b) => b - a)).toEqual(opened);
+    const pages: string[] = [];
+    let before: string | undefined;
+    for (;;) {
+      const page = await alerts.service.list({ limit: '1', ...(before === undefined ? {} : { before }) });
+      if (page.length === 0) break;
+      pages.push(page[0].id);
+      before = page[0].id;
+    }
+    expect(pages).toEqual(all.map((alert) => alert.id));
+    await expect(alerts.service.list({ limit: '0' })).rejects.toMatchObject({
+      response: { error: { message: expect.stringContaining('limit') } },
+    });
+    await expect(alerts.service.list({ kind: 'spike' })).rejects.toMatchObject({
+      response: { error: { message: expect.stringContaining('kind') } },
+    });
+  });
+
   it('runs on its own schedule: each tick evaluates the minutes due', async () => {
     nowMs = (SPIKE_MINUTE + 200) * MINUTE + 20_000;
     const due = latestDueMinute(nowMs, 15_000);
