@@ -67,16 +67,23 @@ async function asAdmin(sql: string): Promise<void> {
   }
 }
 
-/** Peak resident set size while `body` runs, sampled every 100 ms. */
-async function withPeakRss<T>(body: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 100);
+/** Peak resident set size and peak heap growth while `body` runs, sampled every 50 ms. */
+async function withPeakMemory<T>(
+  body: () => Promise<T>,
+): Promise<{ value: T; peakRssMb: number; heapGrowthMb: number }> {
+  const heapAtStart = process.memoryUsage().heapUsed;
+  let rss = process.memoryUsage().rss;
+  let heap = heapAtStart;
+  const sample = (): void => {
+    const now = process.memoryUsage();
+    rss = Math.max(rss, now.rss);
+    heap = Math.max(heap, now.heapUsed);
+  };
+  const timer = setInterval(sample, 50);
   try {
     const value = await body();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { value, peakMb: peak / 1024 / 1024 };
+    sample();
+    return { value, peakRssMb: rss / 1024 / 1024, heapGrowthMb: (heap - heapAtStart) / 1024 / 1024 };
   } finally {
     clearInterval(timer);
   }
@@ -144,7 +151,7 @@ async function main(): Promise<void> {
     let rows = 0;
     log(`load average before the report: ${load()}`);
     const started = performance.now();
-    const { peakMb } = await withPeakRss(async () => {
+    const streamed = await withPeakMemory(async () => {
       let decile = -1;
       const report = reports.stream(PERIOD, (done, total) => {
         const now = Math.floor((done / total) * 10);
@@ -169,7 +176,19 @@ async function main(): Promise<void> {
     log(
       `report, chunked and streamed as CSV: ${seconds(reportMs)} for ${invoices.length} invoices, ${rows} rows, ` +
         `${(statSync(file).size / 1024 / 1024).toFixed(1)} MB; ${((reportMs * 1000) / invoices.length).toFixed(0)} µs per customer; ` +
-        `peak RSS ${peakMb.toFixed(0)} MB`,
+        `peak RSS ${streamed.peakRssMb.toFixed(0)} MB, peak heap growth ${streamed.heapGrowthMb.toFixed(0)} MB`,
+    );
+    log(phasesLine(phases));
+
+    // The same report held whole (what the JSON answer does), for the memory it takes.
+    const whole = await withPeakMemory(async () => {
+      const started = performance.now();
+      const report = await reports.build(PERIOD);
+      return { rows: report.rows.length, ms: performance.now() - started };
+    });
+    log(
+      `report built whole in memory (the JSON answer): ${seconds(whole.value.ms)}, ${whole.value.rows} rows; ` +
+        `peak RSS ${whole.peakRssMb.toFixed(0)} MB, peak heap growth ${whole.heapGrowthMb.toFixed(0)} MB`,
     );
     log(phasesLine(phases));
 
