@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { newEventId } from '@keymeter/contracts';
 import { builtEntry, startAppProcess, type AppProcess } from '@keymeter/testing';
 
@@ -29,7 +30,10 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
   const admin = { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' };
   let dataDir: string;
   let upstream: Server;
+  let receiver: Server;
   let running: AppProcess;
+  /** What the webhook receiver got: raw body and headers, to verify the signature as a receiver would. */
+  const received: { body: string; headers: Record<string, string> }[] = [];
 
   async function api<T>(
     method: string,
@@ -72,6 +76,19 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
       res.end(JSON.stringify({ symbol: 'ACME', price: '12.34' }));
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        received.push({
+          body: Buffer.concat(chunks).toString('utf8'),
+          headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
+        });
+        res.statusCode = 204;
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const routesFile = join(dataDir, 'routes.json');
     writeFileSync(
       routesFile,
@@ -105,6 +122,7 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
   afterAll(async () => {
     await running?.stop('SIGTERM');
     await new Promise((resolve) => upstream?.close(resolve));
+    await new Promise((resolve) => receiver?.close(resolve));
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -142,6 +160,25 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
       rules: [{ kind: 'traffic_spike', minSeverity: 'medium', action: { type: 'suspend_key' } }],
     });
     expect(policy.status).toBe(200);
+
+    const endpoint = await api<{ secret: string }>('POST', '/v1/webhooks/endpoints', {
+      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
+      customerId: customer.body.id,
+      eventTypes: ['alert.*', 'key.*'],
+    });
+    expect(endpoint.status).toBe(201);
+    const verifier = new Webhook(endpoint.body.secret);
+    const delivered = (type: string): Promise<{ type: string; data: Record<string, unknown> }> =>
+      eventually(async () => {
+        for (const message of received) {
+          const payload = verifier.verify(message.body, message.headers) as {
+            type: string;
+            data: Record<string, unknown>;
+          };
+          if (payload.type === type) return payload;
+        }
+        return undefined;
+      }, `a signed ${type} webhook`);
 
     // History: two calls a minute around this hour of the week, one and two weeks back, and in the last hour.
     const nowMinute = Math.floor(Date.now() / MINUTE);
@@ -229,6 +266,13 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
       },
     ]);
 
+    // Announced to the customer's endpoint, signed per Standard Webhooks.
+    expect((await delivered('alert.opened')).data).toMatchObject({ id: alert.id, kind: 'traffic_spike' });
+    expect((await delivered('key.action_applied')).data).toMatchObject({
+      action: { type: 'suspend_key', applied: { status: 'suspended' } },
+      alert: { id: alert.id },
+    });
+
     // The gateway refuses the suspended key once the registry snapshot arrives.
     const refused = await eventually(async () => {
       const status = await call(key.body.key);
@@ -277,6 +321,9 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
       reason: 'customer rotated',
     });
     expect(resolved.body.status).toBe('resolved');
+    expect((await delivered('alert.acknowledged')).data).toMatchObject({ id: alert.id });
+    expect((await delivered('key.action_reverted')).data).toMatchObject({ action: { status: 'reverted' } });
+    expect((await delivered('alert.resolved')).data).toMatchObject({ id: alert.id, status: 'resolved' });
     expect(
       (await api<AlertJson[]>('GET', '/v1/me/alerts?status=resolved', undefined, asReader)).body,
     ).toHaveLength(1);
