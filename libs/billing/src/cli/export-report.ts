@@ -1,4 +1,4 @@
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { createWriteStream, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { csvPieces, REVENUE_COLUMNS, toCsv, USAGE_REPORT_COLUMNS } from '../reports/usage-report';
@@ -41,7 +41,15 @@ runCommand(async () => {
     const pieces = json
       ? reportJsonPieces(report.period, counted, () => report.revenue())
       : csvPieces(USAGE_REPORT_COLUMNS, counted);
-    await pipeline(Readable.from(pieces, { objectMode: false }), createWriteStream(file, 'utf8'));
+    // Written beside the file and renamed when complete, so a failure midway leaves no truncated report.
+    const partial = `${file}.partial`;
+    try {
+      await pipeline(Readable.from(pieces, { objectMode: false }), createWriteStream(partial, 'utf8'));
+    } catch (error) {
+      rmSync(partial, { force: true });
+      throw error;
+    }
+    renameSync(partial, file);
     progress.finish(`wrote ${rows} rows to ${file}`);
     return 0;
   } finally {
