@@ -42,6 +42,7 @@ export async function startBilling(
     dataSource: requireDatabase(infra).dataSource,
     usage: createClickHouseUsageSource(clickhouse, { topic: usageTopic }),
     finalizeGraceMs: infra.config.invoiceFinalizeGraceMs,
+    lateUsageLookbackPeriods: infra.config.invoiceLateUsageLookbackPeriods,
   });
   const webhooks = createWebhooks({
     dataSource: requireDatabase(infra).dataSource,
