@@ -13,7 +13,7 @@ import { createBillingServices } from '@keymeter/billing';
 import { createKeyManagement } from '@keymeter/keys';
 import { createClickHouseLastUsedAt, createClickHouseUsageSource } from '@keymeter/usage';
 import { createWebhooks } from '@keymeter/webhooks';
-import { INGESTOR_GROUP_ID } from '../../ingestor/src/start-ingestor';
+import { INGESTOR_GROUP_ID } from '@keymeter/ingestion';
 import { BillingModule } from './billing.module';
 
 export interface BillingStartOptions {

@@ -16,8 +16,6 @@ import {
 } from '@keymeter/platform';
 import { IngestorModule } from './ingestor.module';
 
-export { INGESTOR_GROUP_ID };
-
 function ingestionCheck(engine: IngestionEngine): DependencyCheck {
   return {
     name: 'ingestion',
