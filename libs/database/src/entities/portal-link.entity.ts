@@ -1,4 +1,14 @@
-import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
+import { CustomerEntity } from './customer.entity';
 
 /**
  * A short-lived link an admin hands to one customer to open the dashboard's customer view. The token is
@@ -14,6 +24,10 @@ export class PortalLinkEntity {
   @Index('portal_links_customer_id_idx')
   @Column({ name: 'customer_id', type: 'uuid' })
   customerId!: string;
+
+  @ManyToOne(() => CustomerEntity, { onDelete: 'CASCADE', nullable: false })
+  @JoinColumn({ name: 'customer_id', foreignKeyConstraintName: 'portal_links_customer_id_fkey' })
+  customer?: CustomerEntity;
 
   @Index('portal_links_hash_key', { unique: true })
   @Column({ type: 'text' })
