@@ -682,6 +682,7 @@ export function createKeyStream(
     let leaked = 0;
     let leakLabel: AnomalyLabel | undefined;
     let staleFraction = 0;
+    let staleNetwork: string | null = null;
     let errorShare = 0;
     let flood = 0;
     for (const label of labels) {
@@ -713,6 +714,7 @@ export function createKeyStream(
           break;
         case 'retired_key_use':
           staleFraction = Number(details.staleFraction);
+          staleNetwork = label.network;
           break;
         case 'upstream_errors':
           errorShare = Number(details.errorShare);
@@ -768,7 +770,10 @@ export function createKeyStream(
     spread(networks, homeNetworks, homeCalls, minute);
     spread(countryCounts, countries, homeCalls, minute);
     spread(routeCounts, routes, acceptedLegit + extraCalls + retiredCalls + flood, minute);
-    addCount(failuresByNetwork, homeNetworks[0], wrongSecret + retiredCalls);
+    // A stale client sits on the network the label names (the key's first network when it was retired), even
+    // after the key's other clients moved: that is where its 401s come from.
+    addCount(failuresByNetwork, homeNetworks[0], wrongSecret);
+    addCount(failuresByNetwork, staleNetwork ?? homeNetworks[0], retiredCalls);
     if (stuffing > 0) {
       addCount(networks, stuffingNetwork, stuffing);
       addCount(countryCounts, stuffingCountry, stuffing);

@@ -23,6 +23,11 @@ export interface TrafficDetectorConfig {
      * `SeasonalExpectation.burstiness`): a batch the size this key often sends is not a spike.
      */
     readonly minBurstinessMultiple: number;
+    /**
+     * And at least this many of the key's usual batches (`SeasonalExpectation.dispersion` calls each): for a
+     * client that sends 20 calls at once, two batches landing in the same minute are chance, not a spike.
+     */
+    readonly minBatches: number;
   };
   /** Check over the last `minutes` minutes: catches slow ramps and moderate sustained rises. */
   readonly sustained: {
@@ -136,6 +141,7 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
       minZ: 6,
       minPeakRatio: 1.5,
       minBurstinessMultiple: 2,
+      minBatches: 3,
     },
     sustained: { minutes: 30, minExcessPerMinute: 5, minRatio: 1.8, minZ: 6, minPeakRatio: 1.3 },
     drop: { minutes: 30, minExpectedPerMinute: 10, maxRatio: 0.25, minZ: 6, minLowRatio: 1.5 },

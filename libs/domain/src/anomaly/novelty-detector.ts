@@ -55,7 +55,8 @@ function networksFirstSeenWithin(
  * else's calls) rather than in place of part of it (a client that moved or scaled out: the same calls from
  * more places). Under "in place", the minute's total stays at the seasonal expectation μ; under "on top", it
  * is μ plus the new networks' calls. Decided only when the test has power: the total exceeds μ by
- * `additionZ` spreads and the new networks carry at least that excess.
+ * `additionZ` spreads and the largest minute of past weeks around this hour, and the new networks carry at
+ * least that excess.
  */
 function addsToUsualTraffic(
   window: KeyTrafficWindow,
@@ -77,7 +78,12 @@ function addsToUsualTraffic(
   );
   const excess = total - now.expected;
   const margin = config.novelty.additionZ * spread;
-  return { adds: excess >= margin && newCalls >= margin, expected: now.expected, excess };
+  // Above the busiest minute of past weeks around this hour too: a batch or a cron minute is not a stranger.
+  return {
+    adds: excess >= margin && newCalls >= margin && total > now.pastPeak,
+    expected: now.expected,
+    excess,
+  };
 }
 
 /**

@@ -117,6 +117,15 @@ describe('traffic spike and drop against the seasonal baseline', () => {
     expect(detectTrafficSpike(windowWith(replay, calls(50)), replay.baseline)).toBeNull();
     expect(detectTrafficSpike(windowWith(replay, calls(500)), replay.baseline)?.kind).toBe('traffic_spike');
   });
+
+  it('does not flag two batches of a quiet batch client landing in the same minute', () => {
+    // A quiet client sending 20 calls at once about every hour: 40 calls in a minute happens by chance.
+    const batchAt = (minute: number): boolean => Math.abs(jitterless(minute)) < 0.017;
+    const replay = replayUntil(startReplay(MONDAY), THIRD_WEEK, (minute) => calls(batchAt(minute) ? 20 : 0));
+    expect(detectTrafficSpike(windowWith(replay, calls(40)), replay.baseline)).toBeNull();
+    // A flood of many batches a minute is a spike.
+    expect(detectTrafficSpike(windowWith(replay, calls(400)), replay.baseline)?.kind).toBe('traffic_spike');
+  });
 });
 
 /** A fixed pseudo-random value per minute in [-1, 1). */

@@ -12,8 +12,8 @@ import { formatCount, sumNewest } from './window-sums';
  *   minute shows), against the baseline at the window's midpoint.
  * Each needs the absolute floors (calls and excess), a ratio to the expectation and a z-score against the
  * larger of the minute-to-minute spread, the week-to-week spread and `relativeSpreadFloor` × expectation;
- * the one-minute check also needs the minute to exceed the largest minute of past weeks around this hour and
- * to stand out more than the key's usual batches do (`burstiness`).
+ * the one-minute check also needs the minute to exceed the largest minute of past weeks around this hour, to
+ * stand out more than the key's usual batches do (`burstiness`) and to hold several of them (`minBatches`).
  */
 export function detectTrafficSpike(
   window: KeyTrafficWindow,
@@ -36,7 +36,8 @@ export function detectTrafficSpike(
     observed >= spike.minRatio * expected &&
     observed - expected >= spike.minZ * spread &&
     observed >= spike.minPeakRatio * now.pastPeak &&
-    observed - expected >= spike.minBurstinessMultiple * now.burstiness * Math.sqrt(Math.max(expected, 1))
+    observed - expected >= spike.minBurstinessMultiple * now.burstiness * Math.sqrt(Math.max(expected, 1)) &&
+    observed >= spike.minBatches * (Number.isFinite(now.dispersion) ? now.dispersion : 1)
   ) {
     const finding = trafficFinding(
       'traffic_spike',
