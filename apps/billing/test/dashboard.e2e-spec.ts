@@ -8,6 +8,7 @@ import { newEventId } from '@keymeter/contracts';
 import {
   builtEntry,
   createTestDatabase,
+  eventually,
   REPO_ROOT,
   runToExit,
   startAppProcess,
@@ -82,20 +83,6 @@ async function created<T>(path: string, body: unknown): Promise<T> {
   if (response.status !== 201)
     throw new Error(`${path}: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
-}
-
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 async function mintPortalLink(customer: string): Promise<{ id: string; token: string; url: string }> {
@@ -275,7 +262,7 @@ beforeAll(async () => {
       return response.status === 202 ? true : undefined;
     },
     'the gateway to accept the ingest token',
-    120_000,
+    { timeoutMs: 120_000 },
   );
   const link = await mintPortalLink(customerId);
   await eventually(
@@ -288,7 +275,7 @@ beforeAll(async () => {
       return usage.body.totals?.requests === '5' ? true : undefined;
     },
     'the ingestor to count the events',
-    120_000,
+    { timeoutMs: 120_000 },
   );
   const evaluation = await api('POST', '/v1/alerts/evaluate', {
     body: { minute: new Date(burstMinute * 60_000).toISOString() },

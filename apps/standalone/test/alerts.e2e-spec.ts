@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { newEventId } from '@keymeter/contracts';
-import { builtEntry, startAppProcess, type AppProcess } from '@keymeter/testing';
+import { eventually as pollUntil, startProduct, writeQuotesRoute, type AppProcess } from '@keymeter/testing';
 
 const MINUTE = 60_000;
 
@@ -49,19 +49,8 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
     return { status: response.status, body: (await response.json()) as T };
   }
 
-  async function eventually<T>(
-    probe: () => Promise<T | undefined>,
-    what: string,
-    timeoutMs = 60_000,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${running.output()}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  const eventually = <T>(probe: () => Promise<T | undefined>, what: string): Promise<T> =>
+    pollUntil(probe, what, { intervalMs: 100, context: () => running.output() });
 
   async function call(key: string): Promise<number> {
     const response = await fetch(`${running.urls.gateway}/v1/quotes/ACME`, { headers: { 'X-API-Key': key } });
@@ -89,34 +78,11 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const routesFile = join(dataDir, 'routes.json');
-    writeFileSync(
-      routesFile,
-      JSON.stringify([
-        {
-          id: 'quotes',
-          method: 'GET',
-          pattern: '/v1/quotes/:symbol',
-          upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
-          creditsPerCall: '1',
-        },
-      ]),
-    );
-    running = await startAppProcess(
-      builtEntry('standalone'),
-      {
-        KEYMETER_DATA_DIR: dataDir,
-        GATEWAY_PORT: '0',
-        INGESTOR_PORT: '0',
-        BILLING_PORT: '0',
-        LOG_LEVEL: 'warn',
-        ADMIN_TOKEN: adminToken,
-        GATEWAY_ROUTES_FILE: routesFile,
-        // The test evaluates its minute explicitly (POST /v1/alerts/evaluate) instead of waiting for the schedule.
-        ALERTS_EVALUATION_INTERVAL_SECONDS: '0',
-      },
-      ['gateway', 'ingestor', 'billing'],
-    );
+    running = await startProduct(dataDir, adminToken, {
+      GATEWAY_ROUTES_FILE: writeQuotesRoute(dataDir, (upstream.address() as AddressInfo).port),
+      // The test evaluates its minute explicitly (POST /v1/alerts/evaluate) instead of waiting for the schedule.
+      ALERTS_EVALUATION_INTERVAL_SECONDS: '0',
+    });
   });
 
   afterAll(async () => {

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newEventId } from '@keymeter/contracts';
-import { builtEntry, startAppProcess, type AppProcess } from '@keymeter/testing';
+import { eventually, startProduct, writeQuotesRoute, type AppProcess } from '@keymeter/testing';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -27,20 +27,6 @@ describe('npm start: a call through the gateway is counted in usage', () => {
     return { status: response.status, body: (await response.json()) as T };
   }
 
-  async function eventually<T>(
-    probe: () => Promise<T | undefined>,
-    what: string,
-    timeoutMs = 60_000,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'km-pipeline-'));
     upstream = createServer((req, res) => {
@@ -49,32 +35,9 @@ describe('npm start: a call through the gateway is counted in usage', () => {
       res.end(JSON.stringify({ symbol: 'ACME', price: '12.34', path: req.url }));
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const routesFile = join(dataDir, 'routes.json');
-    writeFileSync(
-      routesFile,
-      JSON.stringify([
-        {
-          id: 'quotes',
-          method: 'GET',
-          pattern: '/v1/quotes/:symbol',
-          upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
-          creditsPerCall: '1',
-        },
-      ]),
-    );
-    running = await startAppProcess(
-      builtEntry('standalone'),
-      {
-        KEYMETER_DATA_DIR: dataDir,
-        GATEWAY_PORT: '0',
-        INGESTOR_PORT: '0',
-        BILLING_PORT: '0',
-        LOG_LEVEL: 'warn',
-        ADMIN_TOKEN: adminToken,
-        GATEWAY_ROUTES_FILE: routesFile,
-      },
-      ['gateway', 'ingestor', 'billing'],
-    );
+    running = await startProduct(dataDir, adminToken, {
+      GATEWAY_ROUTES_FILE: writeQuotesRoute(dataDir, (upstream.address() as AddressInfo).port),
+    });
   });
 
   afterAll(async () => {

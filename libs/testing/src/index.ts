@@ -1,2 +1,4 @@
 export * from './postgres';
 export * from './app-process';
+export * from './eventually';
+export * from './product';
