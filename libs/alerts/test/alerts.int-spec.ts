@@ -15,7 +15,12 @@ import {
 } from '@keymeter/database';
 import { createKafkaEventLog, type EventLog } from '@keymeter/event-log';
 import { toRawEventRow } from '@keymeter/ingestion';
-import { createKeyManagement, type AuditActor, type KeyManagement } from '@keymeter/keys';
+import {
+  CustomerKeyAuthenticator,
+  createKeyManagement,
+  type AuditActor,
+  type KeyManagement,
+} from '@keymeter/keys';
 import { ApiError } from '@keymeter/platform';
 import { createTestDatabase, type TestDatabase } from '@keymeter/testing';
 import { createAlerts, latestDueMinute, type Alerts } from '@keymeter/alerts';
@@ -371,6 +376,97 @@ describe('alert evaluation on Postgres and chDB', () => {
     await expect(alerts.service.list({ kind: 'spike' })).rejects.toMatchObject({
       response: { error: { message: expect.stringContaining('kind') } },
     });
+  });
+
+  it('requires rotation by policy: the current secret stops at the deadline, announced, and a revert restores it', async () => {
+    const rotating = await km.customers.create(
+      { name: 'Rotating', email: 'r@example.com', timezone: 'UTC', currency: 'EUR' },
+      ADMIN,
+    );
+    await alerts.service.putPolicy(
+      rotating.id,
+      {
+        rules: [
+          {
+            kind: 'traffic_spike',
+            minSeverity: 'medium',
+            action: { type: 'require_rotation', deadlineSeconds: 86_400 },
+          },
+        ],
+      },
+      ADMIN,
+    );
+    const key = await km.apiKeys.create(rotating.id, { name: 'leaky' }, ADMIN);
+    const saved = { keyId, customerId };
+    keyId = key.id;
+    customerId = rotating.id;
+    const spike = SPIKE_MINUTE + 120;
+    for (const weeksBack of [2, 1]) {
+      const centre = spike - weeksBack * 7 * 1440;
+      await insertCalls(() => 2, centre - 180, centre + 180);
+    }
+    await insertCalls((m) => (m === spike ? 200 : 2), spike - 180, spike);
+    ({ keyId, customerId } = saved);
+    const eventsBefore = await handle.dataSource.manager.count(WebhookEventEntity);
+    const result = await evaluate(spike);
+    expect(result).toMatchObject({ evaluated: true, opened: 1, actions: 1 });
+
+    // The alert's action names the secret and its new end: the evaluation time plus the policy's deadline.
+    const deadline = new Date(nowMs + 86_400 * 1000);
+    const [alert] = await alerts.service.list({ keyId: key.id });
+    expect(alert).toMatchObject({ kind: 'traffic_spike', status: 'open', customerId: rotating.id });
+    expect(alert.actions).toHaveLength(1);
+    expect(alert.actions[0]).toMatchObject({
+      type: 'require_rotation',
+      status: 'applied',
+      previous: { secretPrefix: key.prefix, secretValidUntil: null },
+      applied: { secretPrefix: key.prefix, secretValidUntil: deadline.toISOString() },
+    });
+    // The key as the customer sees it: its current secret is now listed with an end, like a rotated-out one.
+    expect((await km.apiKeys.get(key.id)).previousSecrets).toEqual([
+      { prefix: key.prefix, validUntil: deadline.toISOString() },
+    ]);
+    // The secret authenticates until the deadline and is refused from then on: the customer has to rotate.
+    const authAt = (ms: number) =>
+      new CustomerKeyAuthenticator(handle.dataSource, () => new Date(ms)).authenticate(key.key);
+    expect(await authAt(deadline.getTime() - 1)).toMatchObject({ ok: true });
+    expect(await authAt(deadline.getTime())).toEqual({ ok: false, reason: 'rotated_out' });
+    const audit = await handle.dataSource.manager.findBy(AuditLogEntity, {
+      subjectId: key.id,
+      action: 'key.protection_applied',
+    });
+    expect(audit.map((entry) => entry.actorLabel)).toEqual(['alert policy']);
+
+    // Announced: alert.opened and key.action_applied with the action, in the alert's transaction.
+    const events = await handle.dataSource.manager.find(WebhookEventEntity, { order: { createdAt: 'ASC' } });
+    const fresh = events.slice(eventsBefore).filter((e) => e.customerId === rotating.id);
+    expect(fresh.map((e) => e.type)).toEqual(['alert.opened', 'key.action_applied']);
+    expect(fresh[1]).toMatchObject({
+      customerId: rotating.id,
+      payload: {
+        type: 'key.action_applied',
+        data: {
+          action: {
+            type: 'require_rotation',
+            applied: { secretPrefix: key.prefix, secretValidUntil: deadline.toISOString() },
+          },
+          alert: { id: alert.id, keyId: key.id },
+        },
+      },
+    });
+
+    // Revert: the secret is without end again, exactly as before; announced once.
+    await alerts.service.revertAction(alert.id, alert.actions[0].id, ADMIN);
+    expect((await km.apiKeys.get(key.id)).previousSecrets).toEqual([]);
+    expect(await authAt(deadline.getTime() + 86_400_000)).toMatchObject({ ok: true });
+    const reverted = await alerts.service.get(alert.id);
+    expect(reverted.actions[0]).toMatchObject({ status: 'reverted', revertedBy: 'ops' });
+    const after = (await handle.dataSource.manager.find(WebhookEventEntity)).filter(
+      (e) =>
+        e.type === 'key.action_reverted' &&
+        (e.payload.data as { alert: { id: string } }).alert.id === alert.id,
+    );
+    expect(after).toHaveLength(1);
   });
 
   it('runs on its own schedule: each tick evaluates the minutes due', async () => {
