@@ -914,6 +914,9 @@ export async function runKilledConsumerChild(args: readonly string[]): Promise<v
         firstOffset: batch.firstOffset,
         lastOffset: batch.lastOffset,
       });
+      // Hang until killed. A pending promise alone does not keep Node running: with nothing else
+      // scheduled (the embedded log holds no timers here) the child would exit before the kill.
+      setInterval(() => undefined, 60_000);
       await new Promise(() => undefined);
     },
   });
