@@ -62,6 +62,7 @@ function timed(source: KeyTrafficSource, spent: Map<string, number>): KeyTraffic
     history: wrap('history (warm-up)', source.history.bind(source)),
     sourceHistory: wrap('sourceHistory (warm-up)', source.sourceHistory.bind(source)),
     quotaUse: wrap('quotaUse', source.quotaUse.bind(source)),
+    authFailuresByIp: wrap('authFailuresByIp', source.authFailuresByIp.bind(source)),
   };
 }
 

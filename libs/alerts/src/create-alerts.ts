@@ -4,6 +4,7 @@ import { DEFAULT_ANOMALY_CONFIG, MINUTES_PER_DAY, type AnomalyConfig } from '@ke
 import type { ApiKeyService } from '@keymeter/keys';
 import { AlertService } from './alerts/alert.service';
 import { AlertWriter } from './alerts/alert-writer';
+import { NetworkAlertWriter } from './alerts/network-alert-writer';
 import { AlertEvaluator } from './evaluator/alert-evaluator';
 import { EvaluationSchedule, type EvaluationScheduleLogger } from './evaluator/evaluation-schedule';
 import { KeyBaselines } from './evaluator/key-baselines';
@@ -53,6 +54,10 @@ export function createAlerts(options: AlertsOptions): Alerts {
     dataSource: options.dataSource,
     traffic,
     writer,
+    networkWriter: new NetworkAlertWriter(
+      options.dataSource,
+      options.settings.autoResolveAfterMinutes * 60_000,
+    ),
     baselines: new KeyBaselines(traffic, options.settings.baselineWarmupDays * MINUTES_PER_DAY, config),
     config,
     clock,

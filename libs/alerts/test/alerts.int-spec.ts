@@ -469,6 +469,81 @@ describe('alert evaluation on Postgres and chDB', () => {
     expect(after).toHaveLength(1);
   });
 
+  it('opens one ops alert per network for an auth-failure burst of unknown keys, hidden from customers, and resolves it', async () => {
+    const burst = SPIKE_MINUTE + 150;
+    /** Rejected calls without a known key (credential stuffing) from hosts of one /24, or one other address. */
+    const stuffing = async (minute: number, failures: number, ipOf: (i: number) => string) => {
+      const rows = [];
+      for (let i = 0; i < failures; i++) {
+        const base = event('', '', minute, i);
+        rows.push(
+          toRawEventRow(
+            {
+              ...base,
+              status: 401,
+              units: '0',
+              clientIp: ipOf(i),
+              outcome: 'rejected_auth',
+              billable: isBillable('rejected_auth', 401),
+            },
+            { topic: 'usage-events', partition: 0, offset: String(i), timestamp: minute * MINUTE },
+            3_600_000,
+          ),
+        );
+      }
+      await clickhouse.client.insert({ table: 'usage_events_raw', values: rows, format: 'JSONEachRow' });
+    };
+    await stuffing(burst, 60, (i) => `198.51.100.${1 + (i % 30)}`);
+    await stuffing(burst, 5, () => '2001:db8:7:1::9');
+    const eventsBefore = await handle.dataSource.manager.count(WebhookEventEntity);
+    const first = await evaluate(burst);
+    expect(first).toMatchObject({ evaluated: true, opened: 1 });
+    const network = (await alerts.service.list({ kind: 'auth_failure_burst' })).filter(
+      (alert) => alert.network !== null,
+    );
+    expect(network).toHaveLength(1);
+    expect(network[0]).toMatchObject({
+      network: '198.51.100.0/24',
+      customerId: null,
+      keyId: null,
+      status: 'open',
+      evidence: { observed: 60, network: '198.51.100.0/24', window: { endMinute: burst } },
+    });
+    expect(network[0].summary).toContain('198.51.100.0/24');
+    // Customers never see it: not in any customer's list, not readable with a customer's scope.
+    expect((await alerts.service.list({ customerId })).some((alert) => alert.network !== null)).toBe(false);
+    await expect(alerts.service.get(network[0].id, customerId)).rejects.toMatchObject({
+      response: { error: { code: 'not_found' } },
+    });
+    // Announced without a customer: only global (ops) endpoints receive it.
+    const opened = (await handle.dataSource.manager.find(WebhookEventEntity, { order: { createdAt: 'ASC' } }))
+      .slice(eventsBefore)
+      .filter((e) => e.type === 'alert.opened');
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatchObject({
+      customerId: null,
+      payload: { data: { id: network[0].id, network: '198.51.100.0/24' } },
+    });
+
+    // The burst goes on: the same alert is extended, no second one.
+    await stuffing(burst + 1, 60, (i) => `198.51.100.${1 + (i % 30)}`);
+    expect(await evaluate(burst + 1)).toMatchObject({ opened: 0 });
+    const extended = await alerts.service.get(network[0].id);
+    expect(extended).toMatchObject({ status: 'open', occurrences: 2 });
+
+    // It stops: resolved on its own once clear for the configured time.
+    let resolved = false;
+    for (let minute = burst + 2; minute < burst + 2 + 20 && !resolved; minute++) {
+      await evaluate(minute);
+      resolved = (await alerts.service.get(network[0].id)).status === 'resolved';
+    }
+    expect(await alerts.service.get(network[0].id)).toMatchObject({
+      status: 'resolved',
+      resolvedBy: 'system',
+      resolutionReason: 'condition_cleared',
+    });
+  });
+
   it('runs on its own schedule: each tick evaluates the minutes due', async () => {
     nowMs = (SPIKE_MINUTE + 200) * MINUTE + 20_000;
     const due = latestDueMinute(nowMs, 15_000);

@@ -18,8 +18,12 @@ export interface AlertActionView {
 
 export interface AlertView {
   readonly id: string;
-  readonly customerId: string;
-  readonly keyId: string;
+  /** Null for a network alert (ops only; customers never see it). */
+  readonly customerId: string | null;
+  /** Null for a network alert. */
+  readonly keyId: string | null;
+  /** The source network of a network alert (`203.0.113.0/24`); null for a key's alert. */
+  readonly network: string | null;
   readonly kind: string;
   readonly severity: string;
   readonly status: string;
@@ -60,6 +64,7 @@ export function toAlertView(alert: AlertEntity, actions: readonly AlertActionEnt
     id: alert.id,
     customerId: alert.customerId,
     keyId: alert.keyId,
+    network: alert.network,
     kind: alert.kind,
     severity: alert.severity,
     status: alert.status,

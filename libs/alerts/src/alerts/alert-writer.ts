@@ -218,6 +218,7 @@ export async function keysWithUnresolvedAlerts(
     .createQueryBuilder(AlertEntity, 'a')
     .select(['a.keyId', 'a.customerId'])
     .where('a.status <> :resolved', { resolved: 'resolved' })
+    .andWhere('a.key_id IS NOT NULL')
     .getMany();
-  return rows.map((row) => ({ keyId: row.keyId, customerId: row.customerId }));
+  return rows.map((row) => ({ keyId: row.keyId!, customerId: row.customerId! }));
 }

@@ -65,14 +65,17 @@ export async function applyKeyAction(
   spec: AlertActionSpec,
   now: Date,
 ): Promise<AlertActionEntity | null> {
-  const state = await keys.protectionStateIn(manager, alert.keyId);
+  const { keyId, customerId } = alert;
+  // A network alert has no key to act on (policies are per customer, and it belongs to none).
+  if (keyId === null || customerId === null) return null;
+  const state = await keys.protectionStateIn(manager, keyId);
   const plan = planAction(spec, state, now);
   if (plan === null) return null;
   const action = await manager.save(
     manager.create(AlertActionEntity, {
       alertId: alert.id,
-      customerId: alert.customerId,
-      keyId: alert.keyId,
+      customerId,
+      keyId,
       type: spec.type,
       status: 'applied',
       previous: plan.previous,
@@ -85,7 +88,7 @@ export async function applyKeyAction(
   );
   await keys.changeProtectionIn(
     manager,
-    alert.keyId,
+    keyId,
     plan.change,
     ALERT_POLICY_ACTOR,
     'key.protection_applied',

@@ -15,9 +15,11 @@ import {
   type ThresholdOverrides,
 } from '@keymeter/domain';
 import { keysWithUnresolvedAlerts, type AlertWriter } from '../alerts/alert-writer';
+import type { NetworkAlertWriter } from '../alerts/network-alert-writer';
 import type { KeyMinuteSources, KeyTrafficSource } from '../traffic/key-traffic-source';
 import { KeyBaselines, denseWindow, networksOf } from './key-baselines';
 import { readKeyFacts } from './key-lifecycles';
+import { NetworkBurstBaselines } from './network-bursts';
 import { readQuotaUsage } from './quota-usage';
 
 /** The outcome of evaluating one minute. */
@@ -40,6 +42,7 @@ export interface AlertEvaluatorOptions {
   readonly dataSource: DataSource;
   readonly traffic: KeyTrafficSource;
   readonly writer: AlertWriter;
+  readonly networkWriter: NetworkAlertWriter;
   readonly baselines: KeyBaselines;
   readonly config?: AnomalyConfig;
   readonly clock?: () => number;
@@ -53,7 +56,8 @@ function sourcesOf(sources: KeyMinuteSources | undefined): MinuteSources {
 
 /**
  * Evaluates minutes: reads the per-key minute series of every key active in the look-back window (one grouped
- * ClickHouse query) and the newest minute's sources (one more), the keys' facts from Postgres (one query) and
+ * ClickHouse query), the newest minute's sources (one more) and its auth failures per client IP (one more, for
+ * the per-network burst), the keys' facts from Postgres (one query) and
  * the quota use of keys with a quota (two grouped ClickHouse queries), runs
  * the detectors against each key's baseline, folds the minute into it, and applies the findings to the alerts.
  * A minute is claimed in `alert_evaluations` first: evaluating it again (a retry, a second instance, an
@@ -63,11 +67,13 @@ export class AlertEvaluator {
   private readonly config: AnomalyConfig;
   private readonly clock: () => number;
   private readonly windowLength: number;
+  private readonly networks: NetworkBurstBaselines;
 
   constructor(private readonly options: AlertEvaluatorOptions) {
     this.config = options.config ?? DEFAULT_ANOMALY_CONFIG;
     this.clock = options.clock ?? Date.now;
     this.windowLength = requiredWindowMinutes(this.config);
+    this.networks = new NetworkBurstBaselines(this.config);
   }
 
   /** The detection config of each customer whose policy overrides thresholds (one query). */
@@ -89,10 +95,11 @@ export class AlertEvaluator {
     const none = { keys: 0, findings: 0, opened: 0, escalated: 0, resolved: 0, actions: 0, warmedUp: 0 };
     if (claimed.length === 0) return { minute, evaluated: false, ...none, elapsedMs: this.clock() - began };
     const { traffic, baselines, writer, dataSource } = this.options;
-    const [active, sources, unresolved] = await Promise.all([
+    const [active, sources, unresolved, authFailures] = await Promise.all([
       traffic.activeKeys(minute - this.windowLength + 1, minute),
       traffic.minuteSources(minute),
       keysWithUnresolvedAlerts(dataSource),
+      traffic.authFailuresByIp(minute),
     ]);
     const facts = await readKeyFacts(
       dataSource,
@@ -149,6 +156,13 @@ export class AlertEvaluator {
       totals.resolved += changes.resolved;
       totals.actions += changes.actions;
     }
+    // Auth-failure bursts per source network, across keys and including unknown keys (credential stuffing).
+    const networkFindings = this.networks.evaluate(minute, authFailures);
+    totals.findings += networkFindings.size;
+    const networkChanges = await this.options.networkWriter.applyMinute(minute, networkFindings);
+    totals.opened += networkChanges.opened;
+    totals.escalated += networkChanges.escalated;
+    totals.resolved += networkChanges.resolved;
     await dataSource.manager.update(
       AlertEvaluationEntity,
       { minute: String(minute) },

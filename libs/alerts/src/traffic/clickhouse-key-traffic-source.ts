@@ -182,6 +182,17 @@ export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
     return out;
   }
 
+  async authFailuresByIp(minute: EpochMinute): Promise<Record<string, number>> {
+    const result = await this.clickhouse.client.query({
+      query: `SELECT client_ip, toString(sum(failures)) AS c_failures FROM auth_failures_minute
+              WHERE bucket = {minute:DateTime('UTC')} GROUP BY client_ip`,
+      query_params: { minute: minuteDate(minute) },
+      format: 'JSONEachRow',
+    });
+    const rows = await result.json<{ client_ip: string; c_failures: string }>();
+    return Object.fromEntries(rows.map((row) => [row.client_ip, Number(row.c_failures)]));
+  }
+
   async sourceHistory(
     keys: readonly KeyRef[],
     fromMinute: EpochMinute,

@@ -56,6 +56,11 @@ export interface KeyTrafficSource {
   ): Promise<KeyMinuteSeries[]>;
   /** Quota use of many keys, each from its own window starts, through `throughMinute` (included). */
   quotaUse(keys: readonly KeyQuotaWindows[], throughMinute: EpochMinute): Promise<Map<string, KeyQuotaUse>>;
+  /**
+   * Rejected authentications (401/403 of the gateway) per client IP in the given minute, across keys and
+   * including calls whose key is unknown: the input of the per-network auth-failure burst.
+   */
+  authFailuresByIp(minute: EpochMinute): Promise<Record<string, number>>;
   /** The client IPs and routes the given keys used over the range, with first and last minute. */
   sourceHistory(
     keys: readonly KeyRef[],

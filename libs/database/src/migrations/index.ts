@@ -5,6 +5,7 @@ import { CreateAlerts1795936851377 } from './1795936851377-create-alerts';
 import { AddAlertPolicyThresholds1795941382519 } from './1795941382519-add-alert-policy-thresholds';
 import { CreateWebhooks1795936120666 } from './1795936120666-create-webhooks';
 import { CreatePortalLinks1795937264913 } from './1795937264913-create-portal-links';
+import { AddNetworkAlerts1795942368573 } from './1795942368573-add-network-alerts';
 
 /**
  * Every migration, oldest first. Append new ones at the end; never edit or remove one that has
@@ -18,4 +19,5 @@ export const allMigrations = [
   CreateAlerts1795936851377,
   CreatePortalLinks1795937264913,
   AddAlertPolicyThresholds1795941382519,
+  AddNetworkAlerts1795942368573,
 ] as const;
