@@ -68,6 +68,27 @@ export interface BurstDetectorConfig {
   readonly minRatio: number;
   /** …and this many Poisson standard deviations above it. */
   readonly minZ: number;
+  /** Upstream 5xx for a key: their own test (the fields above apply to 401/403 and 429). */
+  readonly errors: ErrorBurstConfig;
+}
+
+/**
+ * Upstream 5xx bursts for a key: errors over a short sliding window against the key's own error share, with a
+ * fixed false-alarm probability per window test (see docs/anomaly-detection.md for the reasoning).
+ */
+export interface ErrorBurstConfig {
+  /** Windows (minutes, ascending, at most `requiredWindowMinutes`) tested every minute; the shortest firing wins. */
+  readonly windowsMinutes: readonly number[];
+  /** Fewer errors than this in a window are never a burst. */
+  readonly minCount: number;
+  /** The key's usual share of 5xx per call is never assumed below this. */
+  readonly floorShare: number;
+  /** Errors must be at least this share of the window's calls… */
+  readonly minShare: number;
+  /** …and at least this multiple of the key's usual share… */
+  readonly minShareRatio: number;
+  /** …and at least as improbable as this under Poisson(usual share × calls) (upper tail, per window test). */
+  readonly falseAlarmProbability: number;
 }
 
 /** New source networks, countries and routes. */
@@ -153,6 +174,14 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
     networkMinCount: 20,
     minRatio: 5,
     minZ: 5,
+    errors: {
+      windowsMinutes: [1, 5, 10],
+      minCount: 3,
+      floorShare: 0.001,
+      minShare: 0.05,
+      minShareRatio: 5,
+      falseAlarmProbability: 1e-7,
+    },
   },
   novelty: {
     learningMinutes: 7 * MINUTES_PER_DAY,
@@ -182,5 +211,6 @@ export function requiredWindowMinutes(config: AnomalyConfig = DEFAULT_ANOMALY_CO
     config.traffic.drop.minutes,
     config.quotaBurn.rateMinutes,
     config.retiredKey.windowMinutes,
+    ...config.bursts.errors.windowsMinutes,
   );
 }

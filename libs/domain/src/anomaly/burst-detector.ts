@@ -11,6 +11,9 @@ import {
 } from './types';
 import { formatCount } from './window-sums';
 
+// 5xx bursts are judged over several windows against the key's error share: see error-burst-detector.ts.
+export { detectErrorBurst } from './error-burst-detector';
+
 export type BurstKind = 'auth_failure_burst' | 'rate_limit_burst' | 'error_burst';
 
 const WHAT: Record<BurstKind, string> = {
@@ -82,18 +85,6 @@ export function detectRateLimitBurst(
   const { rateLimited, calls } = baseline.rates;
   const expected = expectedFailures(rateLimited, calls, authenticatedCalls(newest), config);
   return detectCountBurst('rate_limit_burst', window.endMinute, newest.rateLimited, expected, config.bursts);
-}
-
-/** 5xx from the upstream in the newest minute against the key's usual share of them. */
-export function detectErrorBurst(
-  window: KeyTrafficWindow,
-  baseline: KeyBaseline,
-  config: AnomalyConfig = DEFAULT_ANOMALY_CONFIG,
-): AnomalyFinding | null {
-  const newest = window.minutes[window.minutes.length - 1] ?? ZERO_MINUTE;
-  const { serverErrors, calls } = baseline.rates;
-  const expected = expectedFailures(serverErrors, calls, authenticatedCalls(newest), config);
-  return detectCountBurst('error_burst', window.endMinute, newest.serverErrors, expected, config.bursts);
 }
 
 /**

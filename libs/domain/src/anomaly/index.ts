@@ -25,12 +25,14 @@ export {
   requiredWindowMinutes,
   type AnomalyConfig,
   type BurstDetectorConfig,
+  type ErrorBurstConfig,
   type NoveltyDetectorConfig,
   type QuotaBurnDetectorConfig,
   type RetiredKeyDetectorConfig,
   type TrafficDetectorConfig,
 } from './anomaly-config';
 export { sourceNetwork } from './network-prefix';
+export { logFactorial, poissonUpperTailBound } from './poisson-tail';
 export { ewmaAfter, median, medianAbsoluteDeviation, MAD_TO_SD } from './robust-stats';
 export {
   HOURS_PER_WEEK,
@@ -43,7 +45,9 @@ export {
   type SlotStats,
 } from './seasonal-baseline';
 export {
+  authenticatedCalls,
   createKeyBaseline,
+  expectedFailures,
   unknownSources,
   updateKeyBaseline,
   type BackgroundRates,
