@@ -24,6 +24,8 @@ interface AlertJson {
  * The whole product on its embedded defaults: a key with two weeks of ordinary traffic history (posted to the
  * ingestion endpoint) gets a spike through the gateway; evaluating that minute opens a traffic_spike alert,
  * the customer's policy suspends the key, the gateway refuses it, and reverting the action restores service.
+ * The webhook receiver is down for the first alert.opened attempt: the retry delivers it once, same webhook-id.
+ * Another key's past spike, evaluated minute by minute, resolves on its own.
  */
 describe('npm start: an injected spike opens an alert and the policy suspends the key', () => {
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
@@ -34,6 +36,12 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
   let running: AppProcess;
   /** What the webhook receiver got: raw body and headers, to verify the signature as a receiver would. */
   const received: { body: string; headers: Record<string, string> }[] = [];
+  /**
+   * The receiver is down for the first alert.opened delivery (answers 503, as a failing receiver does); the
+   * `webhook-id`s it refused are kept to check that the retry carries the same id.
+   */
+  let downForFirstOpened = true;
+  const refusedDeliveries: string[] = [];
 
   async function api<T>(
     method: string,
@@ -69,6 +77,14 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        if (downForFirstOpened && (JSON.parse(body) as { type: string }).type === 'alert.opened') {
+          downForFirstOpened = false;
+          refusedDeliveries.push(String(req.headers['webhook-id']));
+          res.statusCode = 503;
+          res.end();
+          return;
+        }
         received.push({
           body: Buffer.concat(chunks).toString('utf8'),
           headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
@@ -82,6 +98,9 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
       GATEWAY_ROUTES_FILE: writeQuotesRoute(dataDir, (upstream.address() as AddressInfo).port),
       // The test evaluates its minute explicitly (POST /v1/alerts/evaluate) instead of waiting for the schedule.
       ALERTS_EVALUATION_INTERVAL_SECONDS: '0',
+      // Retries are picked up quickly (the first one waits 1-5 s); an alert resolves after 2 clear minutes.
+      WEBHOOK_DELIVERY_INTERVAL_MS: '200',
+      ALERTS_AUTO_RESOLVE_AFTER_MINUTES: '2',
     });
   });
 
@@ -153,38 +172,38 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
       for (let m = nowMinute - back - 120; m <= nowMinute - back + 120; m++) minutes.push(m);
     }
     for (let m = nowMinute - 60; m < nowMinute; m++) minutes.push(m);
+    const usageEvent = (keyId: string, customerId: string, at: number) => ({
+      v: 1,
+      id: newEventId(at, (n) => randomBytes(n)),
+      occurredAt: new Date(at).toISOString(),
+      gatewayId: 'edge-history',
+      keyId,
+      customerId,
+      method: 'GET',
+      route: '/v1/quotes/:symbol',
+      status: 200,
+      latencyMs: 3,
+      requestBytes: 100,
+      responseBytes: 200,
+      units: '1',
+      clientIp: '127.0.0.1',
+      userAgent: 'history',
+      outcome: 'forwarded',
+      billable: true,
+    });
+    const postEvents = (events: unknown[]) =>
+      eventually(async () => {
+        const response = await fetch(`${running.urls.gateway}/v1/events`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${ingest.body.token}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify(events),
+        });
+        return response.status === 202 ? true : undefined;
+      }, 'the gateway to accept the history');
     const history = minutes.flatMap((minute) =>
-      [0, 30].map((second) => {
-        const at = minute * MINUTE + second * 1000;
-        return {
-          v: 1,
-          id: newEventId(at, (n) => randomBytes(n)),
-          occurredAt: new Date(at).toISOString(),
-          gatewayId: 'edge-history',
-          keyId: key.body.id,
-          customerId: customer.body.id,
-          method: 'GET',
-          route: '/v1/quotes/:symbol',
-          status: 200,
-          latencyMs: 3,
-          requestBytes: 100,
-          responseBytes: 200,
-          units: '1',
-          clientIp: '127.0.0.1',
-          userAgent: 'history',
-          outcome: 'forwarded',
-          billable: true,
-        };
-      }),
+      [0, 30].map((second) => usageEvent(key.body.id, customer.body.id, minute * MINUTE + second * 1000)),
     );
-    await eventually(async () => {
-      const response = await fetch(`${running.urls.gateway}/v1/events`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${ingest.body.token}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify(history),
-      });
-      return response.status === 202 ? true : undefined;
-    }, 'the gateway to accept the history');
+    await postEvents(history);
     await eventually(async () => ((await call(key.body.key)) === 200 ? true : undefined), 'the key to work');
 
     // The spike: 120 calls inside one minute (started early enough in the minute to end in it).
@@ -232,13 +251,6 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
       },
     ]);
 
-    // Announced to the customer's endpoint, signed per Standard Webhooks.
-    expect((await delivered('alert.opened')).data).toMatchObject({ id: alert.id, kind: 'traffic_spike' });
-    expect((await delivered('key.action_applied')).data).toMatchObject({
-      action: { type: 'suspend_key', applied: { status: 'suspended' } },
-      alert: { id: alert.id },
-    });
-
     // The gateway refuses the suspended key once the registry snapshot arrives.
     const refused = await eventually(async () => {
       const status = await call(key.body.key);
@@ -248,6 +260,18 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
     process.stdout.write(
       `suspension reached the gateway ${Date.now() - evaluatedAt} ms after the evaluation\n`,
     );
+
+    // Announced to the customer's endpoint, signed per Standard Webhooks: the first attempt met the receiver
+    // down, the retry delivered it with the same webhook-id.
+    expect((await delivered('alert.opened')).data).toMatchObject({ id: alert.id, kind: 'traffic_spike' });
+    expect(refusedDeliveries).toHaveLength(1);
+    const openedDeliveries = () =>
+      received.filter((message) => (JSON.parse(message.body) as { type: string }).type === 'alert.opened');
+    expect(openedDeliveries().map((message) => message.headers['webhook-id'])).toEqual(refusedDeliveries);
+    expect((await delivered('key.action_applied')).data).toMatchObject({
+      action: { type: 'suspend_key', applied: { status: 'suspended' } },
+      alert: { id: alert.id },
+    });
 
     // The customer sees it with another of its keys; another customer does not.
     const asReader = { 'X-API-Key': reader.body.key, 'Content-Type': 'application/json' };
@@ -294,10 +318,55 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
       (await api<AlertJson[]>('GET', '/v1/me/alerts?status=resolved', undefined, asReader)).body,
     ).toHaveLength(1);
 
+    // Delivered once: no further alert.opened reached the receiver after the successful retry.
+    expect(openedDeliveries()).toHaveLength(1);
+
     const audit = await api<{ action: string }[]>('GET', `/v1/keys/${key.body.id}/audit`);
     expect(audit.body.map((entry) => entry.action)).toEqual(
       expect.arrayContaining(['key.protection_applied', 'key.protection_reverted']),
     );
+    // Auto-resolve: a key of the other customer (no policy) had a spike 45 minutes ago, posted with its history;
+    // evaluating the minutes since, in order, opens its alert and resolves it once the condition (the spike,
+    // then the 30-minute check it keeps firing) stayed clear for ALERTS_AUTO_RESOLVE_AFTER_MINUTES.
+    const batch = await api<{ id: string }>('POST', `/v1/customers/${other.body.id}/keys`, { name: 'batch' });
+    const pastSpike = nowMinute - 45;
+    const batchMinutes: number[] = [];
+    for (const back of [14 * 1440, 7 * 1440]) {
+      for (let m = pastSpike - back - 120; m <= pastSpike - back + 120; m++) batchMinutes.push(m);
+    }
+    for (let m = pastSpike - 60; m < nowMinute; m++) batchMinutes.push(m);
+    await postEvents(
+      batchMinutes.flatMap((minute) => {
+        const calls = minute === pastSpike ? 120 : 2;
+        return Array.from({ length: calls }, (_, i) =>
+          usageEvent(batch.body.id, other.body.id, minute * MINUTE + Math.floor((i * MINUTE) / calls)),
+        );
+      }),
+    );
+    await eventually(async () => {
+      const usage = await api<{ totals: { requests: string } }>(
+        'GET',
+        `/v1/customers/${other.body.id}/usage?from=${new Date(pastSpike * MINUTE).toISOString()}` +
+          `&to=${new Date(nowMinute * MINUTE).toISOString()}&granularity=minute&tz=UTC`,
+      );
+      return Number(usage.body.totals?.requests ?? 0) >= 120 + 2 * 44 ? true : undefined;
+    }, 'the past spike to be counted');
+    let batchAlert: AlertJson | undefined;
+    for (let minute = pastSpike; minute < nowMinute; minute++) {
+      const step = await api<{ evaluated: boolean }>('POST', '/v1/alerts/evaluate', {
+        minute: new Date(minute * MINUTE).toISOString(),
+      });
+      expect(step.body.evaluated).toBe(true);
+      [batchAlert] = (await api<AlertJson[]>('GET', `/v1/alerts?keyId=${batch.body.id}`)).body;
+      if (minute === pastSpike) expect(batchAlert).toMatchObject({ kind: 'traffic_spike', status: 'open' });
+      if (batchAlert?.status === 'resolved') break;
+    }
+    expect(batchAlert).toMatchObject({
+      status: 'resolved',
+      resolvedBy: 'system',
+      resolutionReason: 'condition_cleared',
+    });
+
     const docs = await fetch(`${running.urls.billing}/docs-json`);
     const paths = Object.keys(((await docs.json()) as { paths: Record<string, unknown> }).paths);
     expect(paths).toEqual(
