@@ -335,14 +335,25 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
       for (let m = pastSpike - back - 120; m <= pastSpike - back + 120; m++) batchMinutes.push(m);
     }
     for (let m = pastSpike - 60; m < nowMinute; m++) batchMinutes.push(m);
-    await postEvents(
-      batchMinutes.flatMap((minute) => {
+    // And credential stuffing ten minutes after that spike: 60 calls with unknown keys from one /24.
+    const stuffingMinute = pastSpike + 10;
+    const stuffing = Array.from({ length: 60 }, (_, i) => ({
+      ...usageEvent('', '', stuffingMinute * MINUTE + i * 1000),
+      status: 401,
+      units: '0',
+      clientIp: `198.51.100.${1 + (i % 20)}`,
+      outcome: 'rejected_auth',
+      billable: false,
+    }));
+    await postEvents([
+      ...batchMinutes.flatMap((minute) => {
         const calls = minute === pastSpike ? 120 : 2;
         return Array.from({ length: calls }, (_, i) =>
           usageEvent(batch.body.id, other.body.id, minute * MINUTE + Math.floor((i * MINUTE) / calls)),
         );
       }),
-    );
+      ...stuffing,
+    ]);
     await eventually(async () => {
       const usage = await api<{ totals: { requests: string } }>(
         'GET',
@@ -359,13 +370,28 @@ describe('npm start: an injected spike opens an alert and the policy suspends th
       expect(step.body.evaluated).toBe(true);
       [batchAlert] = (await api<AlertJson[]>('GET', `/v1/alerts?keyId=${batch.body.id}`)).body;
       if (minute === pastSpike) expect(batchAlert).toMatchObject({ kind: 'traffic_spike', status: 'open' });
-      if (batchAlert?.status === 'resolved') break;
+      if (batchAlert?.status === 'resolved' && minute >= stuffingMinute) break;
     }
     expect(batchAlert).toMatchObject({
       status: 'resolved',
       resolvedBy: 'system',
       resolutionReason: 'condition_cleared',
     });
+
+    // The stuffing is an ops alert of its network: in the admin list, in no customer's.
+    const networkAlerts = (
+      await api<(AlertJson & { network: string | null; customerId: string | null })[]>(
+        'GET',
+        '/v1/alerts?kind=auth_failure_burst',
+      )
+    ).body.filter((a) => a.network !== null);
+    expect(networkAlerts).toMatchObject([
+      { network: '198.51.100.0/24', customerId: null, keyId: null, evidence: { observed: 60 } },
+    ]);
+    for (const headers of [asReader, asStranger]) {
+      const seen = (await api<AlertJson[]>('GET', '/v1/me/alerts', undefined, headers)).body;
+      expect(seen.some((a) => a.id === networkAlerts[0].id)).toBe(false);
+    }
 
     const docs = await fetch(`${running.urls.billing}/docs-json`);
     const paths = Object.keys(((await docs.json()) as { paths: Record<string, unknown> }).paths);
