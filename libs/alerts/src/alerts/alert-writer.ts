@@ -3,7 +3,6 @@ import { AlertActionEntity, AlertEntity, AlertPolicyEntity } from '@keymeter/dat
 import {
   MINUTE_MS,
   actionsDue,
-  decideAlert,
   type AlertActionType,
   type AlertPolicyRule,
   type AnomalyFinding,
@@ -12,9 +11,9 @@ import {
   type EpochMinute,
 } from '@keymeter/domain';
 import type { ApiKeyService } from '@keymeter/keys';
-import { enqueueWebhookEvent } from '@keymeter/webhooks';
+import { announceAction, evidenceOf } from './alert-announcements';
+import { applyAlertDecision } from './apply-alert-decision';
 import { applyKeyAction } from './key-actions';
-import { toAlertActionView, toAlertView } from './alert-views';
 
 /** What changed for one key in one evaluated minute. */
 export interface KeyAlertChanges {
@@ -22,59 +21,6 @@ export interface KeyAlertChanges {
   readonly escalated: number;
   readonly resolved: number;
   readonly actions: number;
-}
-
-/** JSON has no Infinity or NaN (a ratio over an expectation of 0): stored as null. */
-function finiteOrNull(value: unknown): unknown {
-  return typeof value === 'number' && !Number.isFinite(value) ? null : value;
-}
-
-/** Evidence as stored: the finding's numbers, with the window also as instants for people. */
-export function evidenceOf(finding: AnomalyFinding): Record<string, unknown> {
-  const { window } = finding.evidence;
-  const numbers = Object.fromEntries(
-    Object.entries(finding.evidence).map(([name, value]) => [name, finiteOrNull(value)]),
-  );
-  return {
-    ...numbers,
-    window: {
-      ...window,
-      start: new Date(window.startMinute * MINUTE_MS).toISOString(),
-      end: new Date((window.endMinute + 1) * MINUTE_MS).toISOString(),
-    },
-  };
-}
-
-/** Announces an alert change in the transaction that made it (webhook event recorded with it). */
-export async function announceAlert(
-  manager: EntityManager,
-  type: 'alert.opened' | 'alert.updated' | 'alert.acknowledged' | 'alert.resolved',
-  alert: AlertEntity,
-  occurredAt: Date,
-): Promise<void> {
-  const actions = await manager.findBy(AlertActionEntity, { alertId: alert.id });
-  await enqueueWebhookEvent(manager, {
-    type,
-    customerId: alert.customerId,
-    data: { ...toAlertView(alert, actions) },
-    occurredAt,
-  });
-}
-
-export async function announceAction(
-  manager: EntityManager,
-  type: 'key.action_applied' | 'key.action_reverted',
-  alert: AlertEntity,
-  action: AlertActionEntity,
-  occurredAt: Date,
-): Promise<void> {
-  const actions = await manager.findBy(AlertActionEntity, { alertId: alert.id });
-  await enqueueWebhookEvent(manager, {
-    type,
-    customerId: alert.customerId,
-    data: { action: toAlertActionView(action), alert: toAlertView(alert, actions) },
-    occurredAt,
-  });
 }
 
 export async function policyRules(manager: EntityManager, customerId: string): Promise<AlertPolicyRule[]> {
@@ -116,67 +62,20 @@ export class AlertWriter {
       const rulesOnce = async (): Promise<AlertPolicyRule[]> =>
         (rules ??= await policyRules(manager, customerId));
       for (const kind of kinds) {
-        const alert = byKind.get(kind) ?? null;
-        const finding = findingsByKind.get(kind as AnomalyKind) ?? null;
-        const decision = decideAlert(
-          alert === null
-            ? null
-            : {
-                severity: alert.severity as AnomalySeverity,
-                conditionClearedAtMs: alert.conditionClearedAt?.getTime() ?? null,
-              },
-          finding,
-          minuteEnd.getTime(),
+        const { step, alert: touched } = await applyAlertDecision(
+          manager,
+          { customerId, keyId, network: null, kind },
+          byKind.get(kind) ?? null,
+          findingsByKind.get(kind as AnomalyKind) ?? null,
+          (finding) => ({ summary: finding.summary, evidence: evidenceOf(finding) }),
+          minuteEnd,
           this.autoResolveAfterMs,
         );
-        if (decision.type === 'open' && finding !== null) {
-          const opened = await manager.save(
-            manager.create(AlertEntity, {
-              customerId,
-              keyId,
-              kind,
-              severity: decision.severity,
-              status: 'open',
-              summary: finding.summary,
-              evidence: evidenceOf(finding),
-              occurrences: 1,
-              openedAt: minuteEnd,
-              lastSeenAt: minuteEnd,
-              conditionClearedAt: null,
-              acknowledgedAt: null,
-              acknowledgedBy: null,
-              resolvedAt: null,
-              resolvedBy: null,
-              resolutionReason: null,
-            }),
-          );
-          changes.opened += 1;
-          await announceAlert(manager, 'alert.opened', opened, minuteEnd);
-          changes.actions += await this.takeActions(manager, opened, await rulesOnce(), minuteEnd);
-        } else if (decision.type === 'extend' && alert !== null && finding !== null) {
-          alert.severity = decision.severity;
-          alert.summary = finding.summary;
-          alert.evidence = evidenceOf(finding);
-          alert.occurrences += 1;
-          alert.lastSeenAt = minuteEnd;
-          alert.conditionClearedAt = null;
-          await manager.save(alert);
-          if (decision.escalated) {
-            changes.escalated += 1;
-            await announceAlert(manager, 'alert.updated', alert, minuteEnd);
-            changes.actions += await this.takeActions(manager, alert, await rulesOnce(), minuteEnd);
-          }
-        } else if (decision.type === 'clear' && alert !== null) {
-          alert.conditionClearedAt = new Date(decision.clearedAtMs);
-          await manager.save(alert);
-        } else if (decision.type === 'resolve' && alert !== null) {
-          alert.status = 'resolved';
-          alert.resolvedAt = minuteEnd;
-          alert.resolvedBy = 'system';
-          alert.resolutionReason = 'condition_cleared';
-          await manager.save(alert);
-          changes.resolved += 1;
-          await announceAlert(manager, 'alert.resolved', alert, minuteEnd);
+        if (step === 'opened') changes.opened += 1;
+        if (step === 'escalated') changes.escalated += 1;
+        if (step === 'resolved') changes.resolved += 1;
+        if ((step === 'opened' || step === 'escalated') && touched !== null) {
+          changes.actions += await this.takeActions(manager, touched, await rulesOnce(), minuteEnd);
         }
       }
       tookAction = changes.actions > 0;

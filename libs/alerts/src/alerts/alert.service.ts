@@ -10,7 +10,7 @@ import {
 import type { ApiKeyService, AuditActor } from '@keymeter/keys';
 import { ApiError, type FieldIssue } from '@keymeter/platform';
 import { parseAlertPolicyDocument } from '../policies/alert-policy-input';
-import { announceAction, announceAlert } from './alert-writer';
+import { announceAction, announceAlert } from './alert-announcements';
 import { toAlertView, type AlertView } from './alert-views';
 import { revertKeyAction } from './key-actions';
 
