@@ -20,9 +20,8 @@
  */
 import { execSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { openClickHouse, runClickHouseMigrations, type ClickHouseHandle } from '@keymeter/clickhouse';
 import { openDatabase, runDatabaseMigrations, type DatabaseHandle } from '@keymeter/database';
 import {
@@ -41,41 +40,19 @@ import {
   SPAN_END_MS,
   SPAN_START_MS,
   TOPIC,
-  type BenchShape,
 } from './invoice-run/bench-data';
+import { benchShapeFromEnv, createBenchDatabase, load, log, seconds } from './invoice-run/bench-env';
 import { independentInvoice } from './invoice-run/independent-total';
 import { seedClickHouse } from './invoice-run/seed-clickhouse';
 import { seedPostgres } from './invoice-run/seed-postgres';
 
-const SHAPE: BenchShape = {
-  customers: Number(process.env.BENCH_CUSTOMERS ?? 10_000),
-  keysPerCustomer: Number(process.env.BENCH_KEYS_PER_CUSTOMER ?? 3),
-  events: Number(process.env.BENCH_EVENTS ?? 10_000_000),
-};
+const SHAPE = benchShapeFromEnv();
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 50);
-const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-const log = (line: string): void => void process.stdout.write(`${line}\n`);
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-const load = (): string =>
-  loadavg()
-    .map((v) => v.toFixed(2))
-    .join(', ');
 
 async function timed<T>(body: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = performance.now();
   const value = await body();
   return { value, ms: performance.now() - started };
-}
-
-async function asAdmin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 async function openBenchDatabase(): Promise<{
@@ -88,14 +65,12 @@ async function openBenchDatabase(): Promise<{
     return { handle, label: 'PGlite (in memory)', drop: async () => undefined };
   }
   const name = `km_bench_invoices_${process.pid}`;
-  await asAdmin(`CREATE DATABASE "${name}" TEMPLATE template0`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
+  const { url, drop } = await createBenchDatabase(name);
   const handle = await openDatabase({ url: url.toString() });
   return {
     handle,
     label: `PostgreSQL ${url.host}/${name}`,
-    drop: () => asAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    drop,
   };
 }
 

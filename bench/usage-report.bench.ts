@@ -18,11 +18,10 @@
  */
 import { execSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Client } from 'pg';
 import { In } from 'typeorm';
 import { openClickHouse, runClickHouseMigrations } from '@keymeter/clickhouse';
 import { ApiKeyEntity, CustomerEntity, openDatabase, runDatabaseMigrations } from '@keymeter/database';
@@ -37,35 +36,14 @@ import {
   type UsageReportRow,
 } from '@keymeter/billing';
 import { createClickHouseUsageSource } from '@keymeter/usage';
-import { PERIOD, TOPIC, type BenchShape } from './invoice-run/bench-data';
+import { PERIOD, TOPIC } from './invoice-run/bench-data';
+import { benchShapeFromEnv, createBenchDatabase, load, log, seconds } from './invoice-run/bench-env';
 import { seedClickHouse } from './invoice-run/seed-clickhouse';
 import { seedPostgres } from './invoice-run/seed-postgres';
 import { perCustomerReport } from './usage-report/per-customer-baseline';
 
-const SHAPE: BenchShape = {
-  customers: Number(process.env.BENCH_CUSTOMERS ?? 10_000),
-  keysPerCustomer: Number(process.env.BENCH_KEYS_PER_CUSTOMER ?? 3),
-  events: Number(process.env.BENCH_EVENTS ?? 10_000_000),
-};
+const SHAPE = benchShapeFromEnv();
 const BASELINE_INVOICES = Number(process.env.BENCH_BASELINE_INVOICES ?? 500);
-const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-const log = (line: string): void => void process.stdout.write(`${line}\n`);
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-const load = (): string =>
-  loadavg()
-    .map((v) => v.toFixed(2))
-    .join(', ');
-
-async function asAdmin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Peak resident set size and peak heap growth while `body` runs, sampled every 50 ms. */
 async function withPeakMemory<T>(
@@ -107,9 +85,7 @@ async function main(): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), 'keymeter-bench-report-out-'));
   const clickhouse = await openClickHouse({ chdbPath: dir, database: 'keymeter_bench' });
   const dbName = `km_bench_report_${process.pid}`;
-  await asAdmin(`CREATE DATABASE "${dbName}" TEMPLATE template0`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${dbName}`;
+  const { url, drop } = await createBenchDatabase(dbName);
   const database = await openDatabase({ url: url.toString() });
   try {
     await runClickHouseMigrations(clickhouse);
@@ -239,7 +215,7 @@ async function main(): Promise<void> {
   } finally {
     await clickhouse.close();
     await database.close();
-    await asAdmin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    await drop();
     rmSync(out, { recursive: true, force: true });
     if (ownDir) rmSync(dir, { recursive: true, force: true });
   }
