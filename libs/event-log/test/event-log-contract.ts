@@ -23,6 +23,7 @@ import type {
   PartitionOffsets,
   TopicPartitionOffset,
 } from '../src/event-log.port';
+import { typescriptSourceLoader } from '../src/process/typescript-source-loader';
 
 export type MakeEventLog = () => Promise<{ log: EventLog; cleanup: () => Promise<void> }>;
 
@@ -771,37 +772,11 @@ interface ChildLine {
 const REPO_ROOT = resolvePath(__dirname, '..', '..', '..');
 
 /**
- * Node code that lets a plain `node` child load TypeScript modules of this repository
- * (transpiled on load, `@keymeter/<lib>` mapped to `libs/<lib>/src`), then calls one export.
+ * Node code that lets a plain `node` child load TypeScript modules of this repository, then calls one
+ * export.
  */
 function childBootstrap(modulePath: string, exportName: string): string {
-  return `
-const Module = require('module');
-const path = require('path');
-const fs = require('fs');
-const root = ${JSON.stringify(REPO_ROOT)};
-const ts = require(require.resolve('typescript', { paths: [root] }));
-const resolveFilename = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  if (request.startsWith('@keymeter/')) {
-    const [lib, ...sub] = request.slice('@keymeter/'.length).split('/');
-    request = path.join(root, 'libs', lib, 'src', ...sub);
-  }
-  return resolveFilename.call(this, request, ...rest);
-};
-Module._extensions['.ts'] = function (module, filename) {
-  const output = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    fileName: filename,
-    compilerOptions: {
-      module: ts.ModuleKind.CommonJS,
-      target: ts.ScriptTarget.ES2022,
-      esModuleInterop: true,
-      experimentalDecorators: true,
-      emitDecoratorMetadata: true,
-    },
-  });
-  module._compile(output.outputText, filename);
-};
+  return `${typescriptSourceLoader(REPO_ROOT)}
 Promise.resolve()
   .then(() => require(${JSON.stringify(modulePath)})[${JSON.stringify(exportName)}](process.argv.slice(1)))
   .catch((error) => {

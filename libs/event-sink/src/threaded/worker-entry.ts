@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { typescriptSourceLoader } from '@keymeter/event-log';
 
 /** How to start a worker module of this directory: its compiled file, or its TypeScript source. */
 export interface WorkerEntry {
@@ -20,33 +21,7 @@ export function workerEntry(name: string): WorkerEntry {
   const root = resolve(__dirname, '..', '..', '..', '..');
   return {
     eval: true,
-    filename: `
-const Module = require('module');
-const path = require('path');
-const fs = require('fs');
-const root = ${JSON.stringify(root)};
-const ts = require(require.resolve('typescript', { paths: [root] }));
-const resolveFilename = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  if (request.startsWith('@keymeter/')) {
-    const [lib, ...sub] = request.slice('@keymeter/'.length).split('/');
-    request = path.join(root, 'libs', lib, 'src', ...sub);
-  }
-  return resolveFilename.call(this, request, ...rest);
-};
-Module._extensions['.ts'] = function (module, filename) {
-  const output = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    fileName: filename,
-    compilerOptions: {
-      module: ts.ModuleKind.CommonJS,
-      target: ts.ScriptTarget.ES2022,
-      esModuleInterop: true,
-      experimentalDecorators: true,
-      emitDecoratorMetadata: true,
-    },
-  });
-  module._compile(output.outputText, filename);
-};
+    filename: `${typescriptSourceLoader(root)}
 require(${JSON.stringify(source)});
 `,
   };
