@@ -99,6 +99,21 @@ describe('chDB engine sharing', () => {
     await expect(handle.client.query({ query: 'SELECT 1' })).rejects.toThrow('ClickHouse handle is closed');
   });
 
+  it('runs statements of different handles one at a time, in the order they were issued', async () => {
+    const dir = newDir();
+    const [first, second] = [await open(dir), await open(dir)];
+    const finished: string[] = [];
+    const slow = first.client
+      .query({ query: 'SELECT sleep(0.5) AS s', format: 'JSONEachRow' })
+      .then(() => finished.push('slow, issued first'));
+    const quick = second.client
+      .query({ query: 'SELECT 1 AS one', format: 'JSONEachRow' })
+      .then(() => finished.push('quick, issued second'));
+    await Promise.all([slow, quick]);
+    // Two sessions running statements at once could hang the engine; the second waits for the first.
+    expect(finished).toEqual(['slow, issued first', 'quick, issued second']);
+  });
+
   it('requires a data directory when no URL is given, and a plain database name', async () => {
     await expect(openClickHouse({ database: 'keymeter' })).rejects.toThrow(/^chdbPath: required/);
     await expect(openClickHouse({ chdbPath: newDir(), database: 'bad-name; DROP' })).rejects.toThrow(
