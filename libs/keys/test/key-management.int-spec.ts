@@ -255,9 +255,10 @@ describe('API keys', () => {
       customer: { customerId, keyId: id, scopes: [{ methods: ['*'], pattern: '*' }, 'usage:read'] },
     });
     expect(await km.customerKeys.authenticate(undefined)).toEqual({ ok: false, reason: 'missing' });
-    expect(await km.customerKeys.authenticate(`${key.slice(0, 20)}x${key.slice(21)}`)).toMatchObject({
-      ok: false,
-    });
+    // Replace one character with a different one: an unchanged key would pass.
+    const mistyped = `${key.slice(0, 20)}${key[20] === 'x' ? 'y' : 'x'}${key.slice(21)}`;
+    expect(mistyped).not.toBe(key);
+    expect(await km.customerKeys.authenticate(mistyped)).toMatchObject({ ok: false });
     const forged = (await km.apiKeys.create(customerId, { name: 'forged' }, ADMIN)).key;
     await handle.dataSource.query(`DELETE FROM api_key_secrets WHERE hash = $1`, [hashApiKey(forged)]);
     expect(await km.customerKeys.authenticate(forged)).toEqual({ ok: false, reason: 'unknown' });
