@@ -289,6 +289,7 @@ function rowBinaryBody(rows: readonly RawEventRow[]): Buffer {
     str(row.source_topic);
     uint(row.source_partition, 4);
     uint(BigInt(row.source_offset), 8);
+    str(row.country);
   }
   return Buffer.concat(parts);
 }

@@ -125,6 +125,7 @@ describe.each(clickHouseTestTargets())('ClickHouse migrations on %s', (_adapter,
       source_topic: 'LowCardinality(String)',
       source_partition: 'UInt32',
       source_offset: 'UInt64',
+      country: 'LowCardinality(String)',
     });
   });
 

@@ -22,6 +22,7 @@ export const RAW_EVENT_COLUMNS = [
   'source_topic',
   'source_partition',
   'source_offset',
+  'country',
 ] as const satisfies readonly (keyof RawEventRow)[];
 
 const ESCAPES: Readonly<Record<string, string>> = {
@@ -62,7 +63,8 @@ export function rawEventRowAsTabSeparated(row: RawEventRow): string {
     `${f(row.event_id)}\t${row.occurred_at}\t${f(row.gateway_id)}\t${f(row.key_id)}\t${f(row.customer_id)}\t` +
     `${f(row.method)}\t${f(row.route)}\t${row.status}\t${row.latency_ms}\t${row.request_bytes}\t` +
     `${row.response_bytes}\t${row.units}\t${f(row.client_ip)}\t${f(row.user_agent)}\t${f(row.outcome)}\t` +
-    `${row.billable}\t${row.late}\t${f(row.source_topic)}\t${row.source_partition}\t${row.source_offset}\n`
+    `${row.billable}\t${row.late}\t${f(row.source_topic)}\t${row.source_partition}\t${row.source_offset}\t` +
+    `${f(row.country)}\n`
   );
 }
 

@@ -22,6 +22,8 @@ export interface RawEventRow {
   readonly source_topic: string;
   readonly source_partition: number;
   readonly source_offset: string;
+  /** ISO 3166-1 alpha-2, '' when the event has none (ClickHouse migration 0005). */
+  readonly country: string;
 }
 
 export interface RowSource {
@@ -60,5 +62,6 @@ export function toRawEventRow(event: UsageEventV1, source: RowSource, lateGraceM
     source_topic: source.topic,
     source_partition: source.partition,
     source_offset: source.offset,
+    country: event.country ?? '',
   };
 }

@@ -83,6 +83,7 @@ describe('usage schema and the ClickHouse ingest store (chDB)', () => {
       gateway_id: 'gw\\',
       units: '123456789012.000001',
       request_bytes: Number.MAX_SAFE_INTEGER,
+      country: 'NZ',
     };
     await store.insertEvents([awkward], rangeOf(2, 7, 7));
 
@@ -90,7 +91,7 @@ describe('usage schema and the ClickHouse ingest store (chDB)', () => {
       `SELECT event_id, occurred_at, gateway_id, key_id, customer_id, method, route, status, latency_ms,
               toString(request_bytes) AS request_bytes, toString(response_bytes) AS response_bytes,
               toString(units) AS units, client_ip, user_agent, outcome, billable, late, source_topic,
-              source_partition, toString(source_offset) AS source_offset
+              source_partition, toString(source_offset) AS source_offset, country
        FROM usage_events_raw`,
     );
     expect(stored).toEqual([
@@ -99,6 +100,48 @@ describe('usage schema and the ClickHouse ingest store (chDB)', () => {
         request_bytes: String(awkward.request_bytes),
         response_bytes: String(awkward.response_bytes),
       },
+    ]);
+  });
+
+  it("stores each event's country ('' without one) and counts calls per key, minute and country", async () => {
+    // Recent minutes: key_country_minute keeps two days.
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+    const at = hour + 10_000;
+    const bucket = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+    const withCountry = (occurredAtMs: number, country: string) => ({
+      ...makeEvent({ keyIndex: 5, occurredAtMs }),
+      country,
+    });
+    const stream = [
+      eventMessage(withCountry(at, 'DE')),
+      eventMessage(withCountry(at + 1000, 'DE')),
+      eventMessage(withCountry(at + 2000, 'BR')),
+      eventMessage(makeEvent({ keyIndex: 5, occurredAtMs: at + 3000 })),
+      eventMessage(withCountry(at + 60_000, 'DE')),
+    ];
+    // Through the compact Kafka encoding and the validator, as the ingestor reads them.
+    const prepared = prepareBatch(records(stream, 0, 0), 3_600_000);
+    expect(prepared.rows.map((row) => row.country)).toEqual(['DE', 'DE', 'BR', '', 'DE']);
+    await store.insertEvents(prepared.rows, rangeOf(0, 0, 4));
+
+    expect(
+      await rows(
+        `SELECT country, toString(count()) AS calls FROM usage_events_raw GROUP BY country ORDER BY country`,
+      ),
+    ).toEqual([
+      { country: '', calls: '1' },
+      { country: 'BR', calls: '1' },
+      { country: 'DE', calls: '3' },
+    ]);
+    expect(
+      await rows(
+        `SELECT toString(bucket) AS bucket, key_id, country, toString(sum(events)) AS events FROM key_country_minute
+         GROUP BY bucket, key_id, country ORDER BY bucket, country`,
+      ),
+    ).toEqual([
+      { bucket: bucket(hour), key_id: 'key_5', country: 'BR', events: '1' },
+      { bucket: bucket(hour), key_id: 'key_5', country: 'DE', events: '2' },
+      { bucket: bucket(hour + 60_000), key_id: 'key_5', country: 'DE', events: '1' },
     ]);
   });
 

@@ -28,6 +28,7 @@ const row: RawEventRow = {
   source_topic: 'usage-events',
   source_partition: 3,
   source_offset: '42',
+  country: 'DE',
 };
 
 describe('TabSeparated body of raw event rows', () => {
@@ -45,6 +46,7 @@ describe('TabSeparated body of raw event rows', () => {
     expect(fields[RAW_EVENT_COLUMNS.indexOf('route')]).toBe('/v1/a\\tb');
     expect(fields[RAW_EVENT_COLUMNS.indexOf('units')]).toBe('1.5');
     expect(fields[RAW_EVENT_COLUMNS.indexOf('source_offset')]).toBe('42');
+    expect(fields[RAW_EVENT_COLUMNS.indexOf('country')]).toBe('DE');
     expect(fields[RAW_EVENT_COLUMNS.indexOf('event_id')]).toBe(row.event_id);
   });
 });
