@@ -28,6 +28,8 @@ export interface GatewayStartOptions {
   readonly gatewayId?: string;
   /** Overrides config.ports.gateway. */
   readonly port?: number;
+  /** An upstream silent this long is answered 504 (default 30 s; tests shorten it). */
+  readonly upstreamTimeoutMs?: number;
 }
 
 const FAILURE_LOG_INTERVAL_MS = 10_000;
@@ -85,6 +87,8 @@ export async function startGateway(
       sink: eventSink,
       metrics,
       logger,
+      countryHeader: config.gatewayCountryHeader,
+      upstreamTimeoutMs: options.upstreamTimeoutMs,
     });
     closers.push(() => proxy.close());
 

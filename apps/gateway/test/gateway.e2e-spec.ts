@@ -3,7 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { parseUsageEvent, type UsageEventV1 } from '@keymeter/contracts';
 import { loadConfig, type AppConfig } from '@keymeter/config';
 import type { LogProducer } from '@keymeter/event-log';
@@ -132,6 +133,9 @@ describe('gateway (real Kafka registry, real Redis, real upstream)', () => {
         { id: 'big', method: '*', pattern: '/v1/big', upstream: origin, creditsPerCall: '0' },
         { id: 'stream', method: 'GET', pattern: '/v1/stream', upstream: origin, creditsPerCall: '0' },
         { id: 'broken', method: 'GET', pattern: '/v1/broken', upstream: origin, creditsPerCall: '1' },
+        { id: 'echo', method: 'POST', pattern: '/v1/echo', upstream: origin, creditsPerCall: '0' },
+        { id: 'hang', method: 'GET', pattern: '/v1/hang', upstream: origin, creditsPerCall: '1' },
+        { id: 'reset', method: 'GET', pattern: '/v1/reset', upstream: origin, creditsPerCall: '1' },
         {
           id: 'down',
           method: 'GET',
@@ -358,6 +362,114 @@ describe('gateway (real Kafka registry, real Redis, real upstream)', () => {
     });
     expect(received.first).toBe('first chunk\n');
     expect(received.all).toBe('first chunk\nlast chunk\n');
+  });
+
+  it('streams a chunked upload of unknown length back while it is still being sent, byte for byte', async () => {
+    // 6 MiB + 5 in 97 chunks, sent without Content-Length; the upstream echoes the body as it arrives.
+    const chunks = Array.from({ length: 97 }, (_, i) => randomBytes(i === 96 ? 5 : 64 * 1024 + 1024));
+    const sent = Buffer.concat(chunks);
+    const received = await new Promise<Buffer>((resolve, reject) => {
+      const request = http.request(
+        `${b}/v1/echo`,
+        {
+          method: 'POST',
+          headers: { 'x-api-key': keyOne.plaintext, 'content-type': 'application/octet-stream' },
+        },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => parts.push(chunk));
+          res.on('end', () => resolve(Buffer.concat(parts)));
+          res.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      Readable.from(chunks).pipe(request);
+    });
+    expect(received.length).toBe(sent.length);
+    expect(createHash('sha256').update(received).digest('hex')).toBe(
+      createHash('sha256').update(sent).digest('hex'),
+    );
+    const event = await sinkB.waitFor((e) => e.keyId === keyOne.snapshot.keyId && e.route === '/v1/echo');
+    expect(event).toMatchObject({
+      status: 200,
+      outcome: 'forwarded',
+      requestBytes: sent.length,
+      responseBytes: sent.length,
+    });
+  });
+
+  it('cuts the client connection when the upstream resets mid-body, and records the bytes relayed', async () => {
+    const outcome = await new Promise<{ status: number; bytes: number; complete: boolean }>((resolve) => {
+      http
+        .get(`${a}/v1/reset`, { headers: { 'x-api-key': keyOne.plaintext } }, (res) => {
+          let bytes = 0;
+          res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+          res.on('close', () => resolve({ status: res.statusCode ?? 0, bytes, complete: res.complete }));
+          res.on('error', () => undefined);
+        })
+        .on('error', () => resolve({ status: 0, bytes: 0, complete: false }));
+    });
+    expect(outcome.status).toBe(200);
+    expect(outcome.complete).toBe(false);
+    expect(outcome.bytes).toBeLessThan(1024 * 1024);
+    const event = await sinkA.waitFor((e) => e.keyId === keyOne.snapshot.keyId && e.route === '/v1/reset');
+    expect(event).toMatchObject({ status: 200, outcome: 'forwarded' });
+    expect(event.responseBytes).toBe(outcome.bytes);
+  });
+
+  it('answers 504 when the upstream stays silent past the timeout, and closes the upstream request', async () => {
+    const sink = new MemoryUsageEventSink();
+    const gateway = await startGateway(infra, {
+      sink,
+      gatewayId: 'gw-timeout',
+      port: 0,
+      upstreamTimeoutMs: 300,
+    });
+    try {
+      const closedBefore = upstream.closedHangs;
+      const reply = await call(gateway.url, '/v1/hang', { key: keyOne.plaintext });
+      expect(reply.status).toBe(504);
+      expect(reply.error?.code).toBe('upstream_timeout');
+      const event = await sink.waitFor((e) => e.route === '/v1/hang');
+      expect(event).toMatchObject({ status: 504, outcome: 'upstream_error', billable: false });
+      expect(await becomesTrue(() => Promise.resolve(upstream.closedHangs > closedBefore), 5_000)).toBe(true);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('aborts the upstream request when the client leaves before the answer, recorded as 499', async () => {
+    const hangsBefore = upstream.hangs;
+    const closedBefore = upstream.closedHangs;
+    const request = http.get(`${a}/v1/hang`, { headers: { 'x-api-key': keyOne.plaintext } });
+    request.on('error', () => undefined);
+    // Leave once the upstream has the request.
+    expect(await becomesTrue(() => Promise.resolve(upstream.hangs > hangsBefore), 5_000)).toBe(true);
+    request.destroy();
+    expect(await becomesTrue(() => Promise.resolve(upstream.closedHangs > closedBefore), 5_000)).toBe(true);
+    const event = await sinkA.waitFor(
+      (e) => e.keyId === keyOne.snapshot.keyId && e.route === '/v1/hang' && e.status === 499,
+    );
+    expect(event).toMatchObject({ outcome: 'forwarded', billable: true, responseBytes: 0 });
+  });
+
+  it('aborts the upstream request when the client leaves in the middle of its upload', async () => {
+    const brokenBefore = upstream.brokenUploads;
+    const request = http.request(`${a}/v1/big`, {
+      method: 'POST',
+      headers: { 'x-api-key': keyOne.plaintext, 'content-length': String(4 * 1024 * 1024) },
+    });
+    request.on('error', () => undefined);
+    request.write(Buffer.alloc(256 * 1024, 9));
+    const isThisCall = (e: UsageEventV1): boolean =>
+      e.keyId === keyOne.snapshot.keyId && e.route === '/v1/big' && e.status === 499;
+    // Give the first bytes time to reach the upstream, then leave.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    request.destroy();
+    const event = await sinkA.waitFor(isThisCall);
+    expect(event.method).toBe('POST');
+    expect(event.requestBytes).toBeLessThan(4 * 1024 * 1024);
+    expect(await becomesTrue(() => Promise.resolve(upstream.brokenUploads > brokenBefore), 5_000)).toBe(true);
   });
 
   it('applies a revocation on both gateways within 2 s', async () => {

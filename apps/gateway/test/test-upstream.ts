@@ -16,9 +16,17 @@ export interface SeenRequest {
  * - GET /v1/big?bytes=n → n bytes in 64 KiB chunks
  * - GET /v1/stream → one chunk, then the rest only when `releaseStream()` is called
  * - GET /v1/broken → 503
+ * - POST /v1/echo → the request body streamed back as it arrives
+ * - GET /v1/hang → never answers; `closedHangs` counts the ones whose connection the gateway closed
+ * - GET /v1/reset → announces 1 MiB, sends 64 KiB, then resets the connection
  */
 export class TestUpstream {
   readonly seen: SeenRequest[] = [];
+  /** /v1/hang requests received, and those whose connection was closed by the caller. */
+  hangs = 0;
+  closedHangs = 0;
+  /** Requests whose connection closed before their body had arrived in full. */
+  brokenUploads = 0;
   private readonly server = http.createServer((req, res) => this.handle(req, res));
   private release: (() => void) | undefined;
   private released = new Promise<void>((resolve) => (this.release = resolve));
@@ -39,7 +47,25 @@ export class TestUpstream {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (req.url === '/v1/echo' && req.method === 'POST') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      req.pipe(res);
+      return;
+    }
+    if (req.url === '/v1/hang') {
+      this.hangs += 1;
+      res.on('close', () => (this.closedHangs += 1));
+      return;
+    }
+    if (req.url === '/v1/reset') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 1024 * 1024 });
+      res.write(Buffer.alloc(64 * 1024, 3), () => res.socket?.resetAndDestroy());
+      return;
+    }
     let bodyBytes = 0;
+    req.on('close', () => {
+      if (!req.complete) this.brokenUploads += 1;
+    });
     req.on('data', (chunk: Buffer) => (bodyBytes += chunk.length));
     req.on('end', () => {
       this.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyBytes });

@@ -16,6 +16,9 @@ const HOP_BY_HOP = new Set([
 
 const USAGE_UNITS = USAGE_UNITS_HEADER.toLowerCase();
 
+/** An upstream response's headers, names in lower case (node:http's and undici's parsed form). */
+export type ResponseHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
 /** Where the presented key came from. */
 export interface PresentedKey {
   readonly key: string | undefined;
@@ -52,12 +55,13 @@ export function upstreamRequestHeaders(
   upstreamHost: string,
   clientIp: string,
   proto: 'http' | 'https',
-): OutgoingHttpHeaders {
+): IncomingHttpHeaders {
   const listed = connectionTokens(headers.connection);
-  const out: OutgoingHttpHeaders = {};
+  const out: IncomingHttpHeaders = {};
   for (const name in headers) {
     if (HOP_BY_HOP.has(name) || (listed !== undefined && listed.has(name))) continue;
-    if (name === 'x-api-key' || name === 'host') continue;
+    // Expect: 100-continue was answered to the client by this server; the upstream gets the body at once.
+    if (name === 'x-api-key' || name === 'host' || name === 'expect') continue;
     if (name === 'authorization' && fromAuthorization) continue;
     out[name] = headers[name];
   }
@@ -74,7 +78,7 @@ export function upstreamRequestHeaders(
  * accounting header), plus the gateway's own (RateLimit-*).
  */
 export function clientResponseHeaders(
-  headers: IncomingHttpHeaders,
+  headers: ResponseHeaders,
   extra: Readonly<Record<string, string>> | undefined,
 ): OutgoingHttpHeaders {
   const listed = connectionTokens(headers.connection);
@@ -88,7 +92,7 @@ export function clientResponseHeaders(
 }
 
 /** The upstream's X-Usage-Units value, if it sent one. */
-export function usageUnitsHeader(headers: IncomingHttpHeaders): string | undefined {
+export function usageUnitsHeader(headers: ResponseHeaders): string | undefined {
   const value = headers[USAGE_UNITS];
   return Array.isArray(value) ? value[0] : value;
 }

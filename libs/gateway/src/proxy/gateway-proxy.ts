@@ -1,6 +1,7 @@
-import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
 import type { ApiKeySnapshotV1, UsageOutcome } from '@keymeter/contracts';
 import type { UsageEventSink } from '@keymeter/event-sink';
 import {
@@ -21,9 +22,10 @@ import {
   presentedKey,
   upstreamRequestHeaders,
   usageUnitsHeader,
+  type ResponseHeaders,
 } from './forwarding-headers';
 import { REJECTION_BODIES, REJECTIONS, type GatewayRejection } from './rejections';
-import { UpstreamTargets, type UpstreamAgentOptions } from './upstream-targets';
+import { UpstreamTargets } from './upstream-targets';
 
 /** The few log calls the proxy makes (pino's shape). */
 export interface ProxyLogger {
@@ -42,25 +44,26 @@ export interface GatewayProxyOptions {
   readonly logger?: ProxyLogger;
   /** An upstream silent for this long (no response, or a stalled body) is answered 504. Default 30 s. */
   readonly upstreamTimeoutMs?: number;
-  readonly upstreamAgents?: UpstreamAgentOptions;
+  /** Connections per upstream origin. Default 256. */
+  readonly upstreamConnections?: number;
+  /** Lower-case request header with the client's country (GATEWAY_COUNTRY_HEADER); none: no country. */
+  readonly countryHeader?: string;
   readonly clock?: () => number;
 }
 
-/** One call in flight. */
-interface Call {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly startedAt: number;
-  readonly receivedAtMs: number;
-  readonly clientIp: string;
-  key: ApiKeySnapshotV1 | undefined;
-  route: string;
-  units: string;
-  status: number;
-  outcome: UsageOutcome;
-  requestBytes: number;
-  responseBytes: number;
-  limitHeaders: Record<string, string> | undefined;
+/**
+ * One call in flight. It is also the undici dispatch handler of its upstream request: the handler's callbacks
+ * are methods shared by every call, not closures allocated per call.
+ */
+class Call implements Dispatcher.DispatchHandler {
+  key: ApiKeySnapshotV1 | undefined = undefined;
+  route = '*';
+  units = '0';
+  status = 0;
+  outcome: UsageOutcome = 'forwarded';
+  requestBytes = 0;
+  responseBytes = 0;
+  limitHeaders: Record<string, string> | undefined = undefined;
   admission:
     | {
         readonly request: AdmissionRequest;
@@ -68,15 +71,61 @@ interface Call {
         /** The route's cost as written: units still equal to it need no parsing at settlement. */
         readonly routeUnits: string;
       }
-    | undefined;
-  upstream: ClientRequest | undefined;
-  upstreamResponse: IncomingMessage | undefined;
+    | undefined = undefined;
   /** The matched route, once routing succeeded. */
-  matched: Route | undefined;
-  fromAuthorization: boolean;
-  upstreamTimedOut: boolean;
-  finished: boolean;
-  readonly proxy: GatewayProxy;
+  matched: Route | undefined = undefined;
+  fromAuthorization = false;
+  /** The request body goes upstream (so its bytes are counted once the upstream request starts). */
+  streamsBody = false;
+  /** The upstream exchange, once undici has put the request on a connection. */
+  upstream: Dispatcher.DispatchController | undefined = undefined;
+  finished = false;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly proxy: GatewayProxy,
+    readonly startedAt: number,
+    readonly receivedAtMs: number,
+    readonly clientIp: string,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.upstream !== undefined) return;
+    this.upstream = controller;
+    if (this.finished) {
+      // The client left while the request waited for a connection: nothing goes upstream.
+      controller.abort(new Error(CLIENT_GONE));
+      return;
+    }
+    if (this.streamsBody) {
+      // Attached in the same synchronous step as undici's own 'data' listener, so no chunk is missed.
+      (this.req as WithCall<IncomingMessage>)[CALL] = this;
+      this.req.on('data', onRequestData);
+    }
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: ResponseHeaders,
+    statusMessage?: string,
+  ): void {
+    this.proxy.relay(this, statusCode, headers, statusMessage);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.responseBytes += chunk.length;
+    if (!this.res.write(chunk)) controller.pause();
+  }
+
+  onResponseEnd(): void {
+    this.res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.proxy.upstreamFailed(this, error);
+  }
 }
 
 /**
@@ -96,53 +145,16 @@ function onClientClose(this: ServerResponse): void {
   call.proxy.finish(call);
 }
 
-function onUpstreamTimeout(this: ClientRequest): void {
-  const call = callOf(this);
-  call.upstreamTimedOut = true;
-  this.destroy(new Error(`upstream timed out after ${call.proxy.upstreamTimeoutMs} ms`));
-}
-
-function onUpstreamError(this: ClientRequest, error: Error): void {
-  const call = callOf(this);
-  call.proxy.upstreamFailed(call, error);
-}
-
-function onUpstreamResponse(this: ClientRequest, upstreamRes: IncomingMessage): void {
-  const call = callOf(this);
-  call.proxy.relay(call, upstreamRes);
-}
-
-function onUpstreamDrain(this: ClientRequest): void {
-  callOf(this).req.resume();
+function onClientDrain(this: ServerResponse): void {
+  callOf(this).upstream?.resume();
 }
 
 function onRequestData(this: IncomingMessage, chunk: Buffer): void {
-  const call = callOf(this);
-  call.requestBytes += chunk.length;
-  if (!(call.upstream as ClientRequest).write(chunk)) this.pause();
+  callOf(this).requestBytes += chunk.length;
 }
 
-function onRequestEnd(this: IncomingMessage): void {
-  callOf(this).upstream?.end();
-}
-
-function onResponseData(this: IncomingMessage, chunk: Buffer): void {
-  const call = callOf(this);
-  call.responseBytes += chunk.length;
-  if (!call.res.write(chunk)) this.pause();
-}
-
-function onClientDrain(this: ServerResponse): void {
-  callOf(this).upstreamResponse?.resume();
-}
-
-function onResponseEnd(this: IncomingMessage): void {
-  callOf(this).res.end();
-}
-
-function onResponseBroken(this: IncomingMessage): void {
-  callOf(this).res.destroy();
-}
+const CLIENT_GONE = 'client closed the connection';
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /** No Content-Length and no Transfer-Encoding: an HTTP/1.1 request without a body (RFC 9112 §6.3). */
 function hasNoBody(req: IncomingMessage): boolean {
@@ -169,37 +181,25 @@ export class GatewayProxy {
   private readonly lastLogged = new Map<string, number>();
 
   constructor(private readonly options: GatewayProxyOptions) {
-    this.targets = new UpstreamTargets(options.upstreamAgents);
     this.clock = options.clock ?? Date.now;
     this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? 30_000;
+    this.targets = new UpstreamTargets({
+      maxSockets: options.upstreamConnections,
+      timeoutMs: this.upstreamTimeoutMs,
+    });
   }
 
   /** The node:http request listener. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     const receivedAtMs = this.clock();
-    const call: Call = {
+    const call = new Call(
       req,
       res,
-      startedAt: performance.now(),
+      this,
+      performance.now(),
       receivedAtMs,
-      clientIp: clientAddress(req.socket.remoteAddress),
-      key: undefined,
-      route: '*',
-      units: '0',
-      status: 0,
-      outcome: 'forwarded',
-      requestBytes: 0,
-      responseBytes: 0,
-      limitHeaders: undefined,
-      admission: undefined,
-      upstream: undefined,
-      upstreamResponse: undefined,
-      matched: undefined,
-      fromAuthorization: false,
-      upstreamTimedOut: false,
-      finished: false,
-      proxy: this,
-    };
+      clientAddress(req.socket.remoteAddress),
+    );
     (res as WithCall<ServerResponse>)[CALL] = call;
     res.on('close', onClientClose);
 
@@ -270,54 +270,49 @@ export class GatewayProxy {
     if (call.finished) return;
     const target = this.targets.for((call.matched as Route).upstream);
     const proto = (req.socket as TLSSocket).encrypted === true ? 'https' : 'http';
-    const upstream = target.request({
-      agent: target.agent,
-      hostname: target.hostname,
-      port: target.port,
-      method: req.method,
-      path: target.basePath + (req.url ?? '/'),
-      headers: upstreamRequestHeaders(req.headers, call.fromAuthorization, target.host, call.clientIp, proto),
-    });
-    (upstream as WithCall<ClientRequest>)[CALL] = call;
-    call.upstream = upstream;
-    upstream.setTimeout(this.upstreamTimeoutMs);
-    upstream.on('timeout', onUpstreamTimeout);
-    upstream.on('error', onUpstreamError);
-    upstream.on('response', onUpstreamResponse);
-
-    if (hasNoBody(req)) {
-      // Nothing to stream: the request goes out at once (Node drains the empty body itself).
-      upstream.end();
-      return;
-    }
-    // Stream the request body, counting bytes, with backpressure both ways.
-    (req as WithCall<IncomingMessage>)[CALL] = call;
-    req.on('data', onRequestData);
-    upstream.on('drain', onUpstreamDrain);
-    req.on('end', onRequestEnd);
+    call.streamsBody = !hasNoBody(req);
+    // undici streams the request body with backpressure (it pauses the client request while the upstream
+    // connection is full) and aborts the upstream request if the client request breaks.
+    target.pool.dispatch(
+      {
+        method: req.method ?? 'GET',
+        path: target.basePath + (req.url ?? '/'),
+        headers: upstreamRequestHeaders(
+          req.headers,
+          call.fromAuthorization,
+          target.host,
+          call.clientIp,
+          proto,
+        ),
+        body: call.streamsBody ? req : null,
+      },
+      call,
+    );
   }
 
-  /** @internal The upstream request failed (refused, reset, timed out). */
+  /** @internal The upstream request failed (refused, reset, timed out, or aborted because the client left). */
   upstreamFailed(call: Call, error: Error): void {
-    if (call.finished) return;
+    // A client that left is the call's end (499), not an upstream failure.
+    if (call.finished || call.res.destroyed) return;
     if (!call.res.headersSent) {
       const host = this.targets.for((call.matched as Route).upstream).host;
       this.logThrottled(`upstream:${host}`, { upstream: host, err: error.message }, 'upstream call failed');
-      this.reject(call, call.upstreamTimedOut ? 'upstream_timeout' : 'upstream_unreachable');
+      const code = (error as { code?: unknown }).code;
+      this.reject(
+        call,
+        typeof code === 'string' && TIMEOUT_CODES.has(code) ? 'upstream_timeout' : 'upstream_unreachable',
+      );
     } else {
       call.res.destroy();
     }
   }
 
-  /** @internal Relays the upstream's response to the client, counting bytes. */
-  relay(call: Call, upstreamRes: IncomingMessage): void {
+  /** @internal Relays the upstream's response head to the client; the body follows through the call's handler. */
+  relay(call: Call, statusCode: number, headers: ResponseHeaders, statusMessage: string | undefined): void {
     const { res } = call;
-    if (call.finished) {
-      upstreamRes.resume();
-      return;
-    }
+    if (call.finished) return;
     const route = call.matched as Route;
-    const unitsHeader = usageUnitsHeader(upstreamRes.headers);
+    const unitsHeader = usageUnitsHeader(headers);
     if (unitsHeader !== undefined) {
       const units = unitsForCall(route, unitsHeader);
       call.units = units.units;
@@ -329,19 +324,11 @@ export class GatewayProxy {
         );
       }
     }
-    call.status = upstreamRes.statusCode ?? 502;
-    res.writeHead(
-      call.status,
-      upstreamRes.statusMessage,
-      clientResponseHeaders(upstreamRes.headers, call.limitHeaders),
-    );
-    (upstreamRes as WithCall<IncomingMessage>)[CALL] = call;
-    call.upstreamResponse = upstreamRes;
-    upstreamRes.on('data', onResponseData);
+    call.status = statusCode;
+    const out = clientResponseHeaders(headers, call.limitHeaders);
+    if (statusMessage === undefined || statusMessage === '') res.writeHead(statusCode, out);
+    else res.writeHead(statusCode, statusMessage, out);
     res.on('drain', onClientDrain);
-    upstreamRes.on('end', onResponseEnd);
-    upstreamRes.on('aborted', onResponseBroken);
-    upstreamRes.on('error', onResponseBroken);
   }
 
   private reject(call: Call, reason: GatewayRejection): void {
@@ -368,9 +355,9 @@ export class GatewayProxy {
     if (call.status === 0) {
       // The client left before any answer.
       call.status = CLIENT_CLOSED_REQUEST;
-      call.upstream?.destroy();
+      call.upstream?.abort(new Error(CLIENT_GONE));
     } else if (!call.res.writableFinished) {
-      call.upstream?.destroy();
+      call.upstream?.abort(new Error(CLIENT_GONE));
     }
     const latencyMs = performance.now() - call.startedAt;
     const key = call.key;
@@ -389,6 +376,7 @@ export class GatewayProxy {
       clientIp: call.clientIp,
       userAgent: call.req.headers['user-agent'] ?? '',
       outcome: call.outcome,
+      countryHeader: this.options.countryHeader && call.req.headers[this.options.countryHeader],
     });
     try {
       this.options.sink.emit(event);
