@@ -94,13 +94,18 @@ describe('gateway events into Kafka through its own sink', () => {
     try {
       for (let index = 0; index < 30; index++) {
         const response = await fetch(`${gateway.url}/v1/quotes/S${index}`, {
-          headers: { 'x-api-key': key.plaintext, 'user-agent': 'sink-e2e' },
+          // The CDN's country header (GATEWAY_COUNTRY_HEADER, CF-IPCountry by default); XX is its "unknown".
+          headers: {
+            'x-api-key': key.plaintext,
+            'user-agent': 'sink-e2e',
+            'cf-ipcountry': index % 2 === 0 ? 'de' : 'XX',
+          },
         });
         await response.text();
         statuses.push(response.status);
       }
       const rejected = await fetch(`${gateway.url}/v1/quotes/NOPE`, {
-        headers: { 'user-agent': 'sink-e2e' },
+        headers: { 'user-agent': 'sink-e2e', 'CF-IPCountry': 'BR' },
       });
       await rejected.text();
       statuses.push(rejected.status);
@@ -136,9 +141,19 @@ describe('gateway events into Kafka through its own sink', () => {
       billable: true,
       userAgent: 'sink-e2e',
     });
+    // The country header reached the events: two letters upper-cased, none for the CDN's "unknown".
+    expect(forwarded.map((event) => event.country)).toEqual(
+      forwarded.map((_, index) => (index % 2 === 0 ? 'DE' : undefined)),
+    );
     const unidentified = events.filter((event) => event.keyId === '');
     expect(unidentified).toEqual([
-      expect.objectContaining({ status: 401, outcome: 'rejected_auth', billable: false, route: '*' }),
+      expect.objectContaining({
+        status: 401,
+        outcome: 'rejected_auth',
+        billable: false,
+        route: '*',
+        country: 'BR',
+      }),
     ]);
   });
 });

@@ -56,6 +56,8 @@ export interface AppConfig {
   readonly ingestion: IngestionConfig;
   /** JSON file with the gateway's routes; none configured means every proxied path is 404. */
   readonly gatewayRoutesFile: string | undefined;
+  /** Lower-case name of the request header with the client's country; none: events carry no country. */
+  readonly gatewayCountryHeader: string | undefined;
   /** A fixed admin token (e.g. from a secret store); when unset, one is generated on first start. */
   readonly adminToken: string | undefined;
   /** Invoices of a period may be finalized only this long after the period ends. */
@@ -120,6 +122,7 @@ export function toAppConfig(env: ParsedEnv): AppConfig {
       batchMaxWaitMs: env.INGEST_BATCH_MAX_WAIT_MS,
     },
     gatewayRoutesFile: env.GATEWAY_ROUTES_FILE === undefined ? undefined : resolve(env.GATEWAY_ROUTES_FILE),
+    gatewayCountryHeader: env.GATEWAY_COUNTRY_HEADER,
     adminToken: env.ADMIN_TOKEN,
     invoiceFinalizeGraceMs: env.INVOICE_FINALIZE_GRACE_SECONDS * 1000,
     invoiceLateUsageLookbackPeriods: env.INVOICE_LATE_USAGE_LOOKBACK_PERIODS,

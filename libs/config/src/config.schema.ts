@@ -26,6 +26,7 @@ export const ENV_VARIABLES = [
   'REDIS_URL',
   'GATEWAY_ID',
   'GATEWAY_ROUTES_FILE',
+  'GATEWAY_COUNTRY_HEADER',
   'ADMIN_TOKEN',
   'INGEST_LATE_GRACE_SECONDS',
   'INGEST_BATCH_MAX_EVENTS',
@@ -131,6 +132,20 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 characters of letters, digits, dot, dash, underscore')
     .optional(),
   GATEWAY_ROUTES_FILE: optionalText,
+  /**
+   * Request header with the client's ISO 3166-1 alpha-2 country, set by the CDN or load balancer in front of
+   * the gateway (Cloudflare's CF-IPCountry by default; CloudFront-Viewer-Country, X-Country-Code…). Empty:
+   * events carry no country. Clients reaching the gateway directly can set it themselves, so only use a header
+   * the proxy in front overwrites.
+   */
+  GATEWAY_COUNTRY_HEADER: z
+    .string()
+    .trim()
+    .default('CF-IPCountry')
+    .refine((v) => v === '' || /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(v), {
+      message: 'expected an HTTP header name (1-64 token characters) or empty',
+    })
+    .transform((v) => (v === '' ? undefined : v.toLowerCase())),
   /** Seconds after a billing period ends before its invoices may be finalized (late events still arrive). */
   INVOICE_FINALIZE_GRACE_SECONDS: wholeNumber(3600, 0, 31 * 24 * 3600),
   /**

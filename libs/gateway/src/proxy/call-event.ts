@@ -17,6 +17,8 @@ export interface FinishedCall {
   readonly clientIp: string;
   readonly userAgent: string;
   readonly outcome: UsageOutcome;
+  /** The configured country header as node:http gives it (GATEWAY_COUNTRY_HEADER), if the request had one. */
+  readonly countryHeader?: string | string[];
 }
 
 const METHOD = /^[A-Z]{1,16}$/;
@@ -32,7 +34,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
 
 /** A UsageEvent v1 for a call: new ULID, billable derived from outcome and status, inputs made valid. */
 export function callEvent(call: FinishedCall): UsageEventV1 {
-  return {
+  const event: UsageEventV1 = {
     v: 1,
     id: newEventId(call.receivedAtMs, eventIdRandom.take),
     occurredAt: isoInstant(call.receivedAtMs),
@@ -51,6 +53,21 @@ export function callEvent(call: FinishedCall): UsageEventV1 {
     outcome: call.outcome,
     billable: call.outcome === 'forwarded' && call.status < 500,
   };
+  const country = countryFromHeader(call.countryHeader);
+  if (country !== undefined) event.country = country;
+  return event;
+}
+
+const COUNTRY_HEADER_VALUE = /^[A-Za-z]{2}$/;
+
+/**
+ * A country header's value as an event's `country`: two letters, upper-cased. Anything else is no country: a
+ * repeated header, Cloudflare's `XX` (unknown) and `T1` (Tor), a value the contract would refuse.
+ */
+export function countryFromHeader(value: string | string[] | undefined): string | undefined {
+  if (typeof value !== 'string' || !COUNTRY_HEADER_VALUE.test(value)) return undefined;
+  const code = value.toUpperCase();
+  return code === 'XX' ? undefined : code;
 }
 
 function isoInstant(ms: number): string {
