@@ -14,6 +14,12 @@ export interface OpenClickHouseOptions {
   readonly database: string;
   /** chDB data directory (created if missing). Required when `url` is not set. */
   readonly chdbPath?: string;
+  /**
+   * chDB only: how insert bodies and long `IN {name:Array(String)}` lists reach the engine. `file` (default):
+   * through a file on tmpfs, several times cheaper for the engine; `inline`: inside the SQL text, as
+   * chdb's connection does (kept for comparison in benchmarks).
+   */
+  readonly chdbBulkData?: 'file' | 'inline';
 }
 
 export interface ClickHouseHealth {

@@ -1,5 +1,5 @@
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
-import { closeChdbSession, openChdbSession } from './chdb/chdb-engine';
+import { closeChdbSession, engineBulkDataFiles, openChdbSession } from './chdb/chdb-engine';
 import { ChdbSessionConnection } from './chdb/chdb-session-connection';
 import type {
   ClickHouseAdapter,
@@ -29,7 +29,7 @@ export async function openClickHouse(options: OpenClickHouseOptions): Promise<Cl
   if (options.chdbPath === undefined || options.chdbPath === '') {
     throw new Error('chdbPath: required when url is not set (chDB needs a data directory)');
   }
-  return openChdb(options.chdbPath, database);
+  return openChdb(options.chdbPath, database, options.chdbBulkData ?? 'file');
 }
 
 async function openServer(
@@ -58,8 +58,14 @@ async function openServer(
   return handleFor(client, 'server', database);
 }
 
-async function openChdb(chdbPath: string, database: string): Promise<ClickHouseHandle> {
-  const connection = new ChdbSessionConnection(await openChdbSession(chdbPath), closeChdbSession);
+async function openChdb(
+  chdbPath: string,
+  database: string,
+  bulkData: 'file' | 'inline',
+): Promise<ClickHouseHandle> {
+  const session = await openChdbSession(chdbPath);
+  const files = bulkData === 'file' ? engineBulkDataFiles() : null;
+  const connection = new ChdbSessionConnection(session, closeChdbSession, files);
   const client = createClient({ connection, clickhouse_settings: UNIFORM_CLICKHOUSE_SETTINGS });
   try {
     await client.command({ query: `CREATE DATABASE IF NOT EXISTS \`${database}\`` });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { drainPending } from 'chdb';
 import { createChdbConnection } from 'chdb/connection';
+import { BulkDataFiles } from './bulk-data-files';
 import type { ChdbSession } from './client-connection';
 
 /*
@@ -12,6 +13,13 @@ import type { ChdbSession } from './client-connection';
 let boundPath: string | null = null;
 let openSessions = 0;
 let releasing: Promise<void> = Promise.resolve();
+let bulkDataFiles: BulkDataFiles | null | undefined;
+
+/** The bound engine's directory for bulk-data files (null when no safe directory exists). */
+export function engineBulkDataFiles(): BulkDataFiles | null {
+  if (bulkDataFiles === undefined) bulkDataFiles = BulkDataFiles.create();
+  return bulkDataFiles;
+}
 
 /** Opens a new session on the process's chDB engine, binding `path` if nothing is bound yet. */
 export async function openChdbSession(path: string): Promise<ChdbSession> {
@@ -41,7 +49,12 @@ export function closeChdbSession(session: ChdbSession): Promise<void> {
   openSessions -= 1;
   if (openSessions > 0) return session.close();
   boundPath = null;
+  const files = bulkDataFiles;
+  bulkDataFiles = undefined;
   // close() can return while the engine still finishes an aborted operation; drainPending waits for it.
-  releasing = session.close().then(() => drainPending());
+  releasing = session
+    .close()
+    .then(() => drainPending())
+    .finally(() => files?.dispose());
   return releasing;
 }
