@@ -117,7 +117,12 @@ describe('event ingestion over HTTP', () => {
   const accepted: UsageEventV1[] = [];
 
   it('accepts a JSON array of valid events (202, durable) and reports counts', async () => {
-    const events = [testEvent('key-1', 1), testEvent('key-2', 1), testEvent('key-1', 2)];
+    // One with the optional client country: it travels as given, through Kafka and back.
+    const events = [
+      testEvent('key-1', 1),
+      { ...testEvent('key-2', 1), country: 'FR' },
+      testEvent('key-1', 2),
+    ];
     const response = await post('/v1/events', JSON.stringify(events), 'application/json');
     expect(response).toEqual({ status: 202, body: { accepted: 3, duplicates: 0, rejected: 0, errors: [] } });
     accepted.push(...events);
@@ -232,6 +237,7 @@ describe('event ingestion over HTTP', () => {
         status: 200,
         units: 3,
         region: 'eu',
+        country: 'DE',
       },
     };
     const one = await post('/api/v1/events', JSON.stringify(single), 'application/cloudevents+json');
@@ -307,6 +313,7 @@ describe('event ingestion over HTTP', () => {
       outcome: 'forwarded',
       billable: true,
       meta: { eventType: 'api-calls', region: 'eu' },
+      country: 'DE',
     });
     const beta = decoded.find(({ event }) => event.customerId === 'cus_beta')?.event;
     expect(beta).toMatchObject({

@@ -60,6 +60,25 @@ describe('usage event codec', () => {
     });
   });
 
+  it('round-trips an event with and without a country, and reads payloads written before country existed', () => {
+    for (const value of [
+      event,
+      { ...event, country: 'BR' },
+      { ...event, meta: { a: 'b' } },
+      { ...event, country: 'JP', meta: { a: 'b' } },
+    ]) {
+      expect(decodeUsageEvent(encodeUsageEvent(value))).toEqual({ ok: true, event: value });
+    }
+    // What a producer without a country writes: the 17 required elements; a lower-case country is refused.
+    const old = JSON.parse(encodeUsageEvent(event).toString('utf8')) as unknown[];
+    expect(old).toHaveLength(17);
+    expect(decodeUsageEvent(payload(old))).toEqual({ ok: true, event });
+    expect(decodeUsageEvent(payload([...old, 'de']))).toEqual({
+      ok: false,
+      errors: [{ field: 'country', reason: 'must be an ISO 3166-1 alpha-2 code in upper case, e.g. DE' }],
+    });
+  });
+
   it('decodes from a view into a larger buffer', () => {
     const encoded = encodeUsageEvent(event);
     const framed = Buffer.concat([Buffer.from('xx'), encoded, Buffer.from('yy')]);
