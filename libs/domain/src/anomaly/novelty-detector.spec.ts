@@ -103,6 +103,47 @@ describe('new networks, countries and routes', () => {
     expect(after.networks['192.0.2.0/24']).toEqual([window.endMinute, window.endMinute]);
   });
 
+  it('learns countries from the first call that had one: a gateway that starts sending the header reports nothing', () => {
+    // Ten days of calls without a country (no header, or an external gateway), then the header appears.
+    let baseline = createKeyBaseline('key_test');
+    for (let minute = MONDAY; minute < MONDAY + 10 * 1440; minute += 10) {
+      baseline = updateKeyBaseline(baseline, {
+        keyId: 'key_test',
+        endMinute: minute,
+        minutes: [calls(60)],
+        sources: { ...HOME, countries: {} },
+      });
+    }
+    const withHeader = windowFrom(baseline, HOME);
+    expect(detectNewCountry(withHeader, baseline)).toBeNull();
+    // Not a sign of a leak either: a new network in that minute stays low.
+    const moved = windowFrom(baseline, { ...HOME, networks: { ...HOME.networks, '192.0.2.0/24': 7 } });
+    expect(detectNewSourceNetwork(moved, baseline)).toMatchObject({
+      severity: 'low',
+      evidence: { newCountries: 0 },
+    });
+    // A week after the first country, another country is new again.
+    for (let minute = withHeader.endMinute; minute < withHeader.endMinute + 7 * 1440 + 10; minute += 10) {
+      baseline = updateKeyBaseline(baseline, {
+        keyId: 'key_test',
+        endMinute: minute,
+        minutes: [calls(60)],
+        sources: HOME,
+      });
+    }
+    const later = windowFrom(baseline, leak);
+    expect(detectNewCountry(later, baseline)).toMatchObject({
+      severity: 'high',
+      evidence: { country: 'VN' },
+    });
+  });
+
+  it('says nothing about one call from a new country in a quiet minute of a young key', () => {
+    const young = keyUsedFor(6);
+    const window = windowFrom(young, { ...HOME, countries: { DE: 2, FR: 1 } });
+    expect(detectNewCountry(window, young)).toBeNull();
+  });
+
   it('rates a new country seen only from known networks as low: geolocation moves, keys do not', () => {
     const relocated = { ...HOME, countries: { DE: 50, NL: 10 } };
     expect(detectNewCountry(windowFrom(mature, relocated), mature)?.severity).toBe('low');

@@ -21,6 +21,24 @@ function isLearning(window: KeyTrafficWindow, baseline: KeyBaseline, config: Ano
   );
 }
 
+/**
+ * Whether the key's countries are still being learnt: the learning period counts from the first call that had
+ * a country, not from the key's first call. A gateway that starts sending the country header, or a key whose
+ * calls came through an external gateway without one, then learns its usual countries instead of reporting them
+ * all as new.
+ */
+function isLearningCountries(
+  window: KeyTrafficWindow,
+  baseline: KeyBaseline,
+  config: AnomalyConfig,
+): boolean {
+  let firstCountryMinute = Number.POSITIVE_INFINITY;
+  for (const country in baseline.countries) {
+    firstCountryMinute = Math.min(firstCountryMinute, baseline.countries[country][0]);
+  }
+  return window.endMinute - firstCountryMinute < config.novelty.learningMinutes;
+}
+
 function novelty(known: KeyBaseline['networks'], seen: SourceCounts, minCalls: number): Novelty {
   const unknown = unknownSources(known, seen, minCalls).sort();
   return { unknown, calls: unknown.reduce((sum, source) => sum + seen[source], 0) };
@@ -116,7 +134,9 @@ export function detectNewSourceNetwork(
     recentNew(baseline, baseline.recentNew.networks, window.endMinute, config) - justSeen,
   );
   const stable = churn < churnyAt;
-  const newCountries = unknownSources(baseline.countries, window.sources.countries, minCalls);
+  const newCountries = isLearningCountries(window, baseline, config)
+    ? []
+    : unknownSources(baseline.countries, window.sources.countries, minCalls);
   const newRoutes = unknownSources(baseline.routes, window.sources.routes, minCalls);
   const recentNetworks = networks.unknown.length + justSeen;
   const addition = addsToUsualTraffic(window, baseline, networks.calls, config);
@@ -148,15 +168,16 @@ export function detectNewSourceNetwork(
 }
 
 /**
- * Calls from a country the key was never used from, after its learning period: high together with a new network
- * (medium on a key that often shows new countries), low from its known networks only.
+ * Calls from a country the key was never used from, after its learning period (and the learning period of its
+ * countries, see `isLearningCountries`): high together with a new network (medium on a key that often shows new
+ * countries), low from its known networks only.
  */
 export function detectNewCountry(
   window: KeyTrafficWindow,
   baseline: KeyBaseline,
   config: AnomalyConfig = DEFAULT_ANOMALY_CONFIG,
 ): AnomalyFinding | null {
-  if (isLearning(window, baseline, config)) {
+  if (isLearning(window, baseline, config) || isLearningCountries(window, baseline, config)) {
     return null;
   }
   const { minCalls, churnyAt } = config.novelty;
