@@ -63,6 +63,8 @@ function timed(source: KeyTrafficSource, spent: Map<string, number>): KeyTraffic
     sourceHistory: wrap('sourceHistory (warm-up)', source.sourceHistory.bind(source)),
     quotaUse: wrap('quotaUse', source.quotaUse.bind(source)),
     authFailuresByIp: wrap('authFailuresByIp', source.authFailuresByIp.bind(source)),
+    sourcesOverRange: wrap('sourcesOverRange', source.sourcesOverRange.bind(source)),
+    authFailuresOverRange: wrap('authFailuresOverRange', source.authFailuresOverRange.bind(source)),
   };
 }
 

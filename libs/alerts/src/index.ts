@@ -3,7 +3,12 @@ export { AlertService, type AlertListQuery, type AlertPolicyView } from './alert
 export { AlertWriter, type KeyAlertChanges } from './alerts/alert-writer';
 export { toAlertView, type AlertActionView, type AlertView } from './alerts/alert-views';
 export { ALERT_POLICY_ACTOR } from './alerts/key-actions';
-export { AlertEvaluator, type MinuteEvaluation } from './evaluator/alert-evaluator';
+export {
+  AlertEvaluator,
+  type MinuteEvaluation,
+  type RangeEvaluation,
+  type RangeEvaluationOptions,
+} from './evaluator/alert-evaluator';
 export { EvaluationSchedule, latestDueMinute } from './evaluator/evaluation-schedule';
 export { KeyBaselines } from './evaluator/key-baselines';
 export {

@@ -11,16 +11,23 @@ import {
   type AnomalyConfig,
   type AnomalyFinding,
   type EpochMinute,
+  type KeyQuotaUsage,
   type MinuteSources,
   type ThresholdOverrides,
 } from '@keymeter/domain';
 import { keysWithUnresolvedAlerts, type AlertWriter } from '../alerts/alert-writer';
 import type { NetworkAlertWriter } from '../alerts/network-alert-writer';
-import type { KeyMinuteSources, KeyTrafficSource } from '../traffic/key-traffic-source';
+import type {
+  KeyMinuteSeries,
+  KeyMinuteSources,
+  KeyRef,
+  KeyTrafficSource,
+} from '../traffic/key-traffic-source';
 import { KeyBaselines, denseWindow, networksOf } from './key-baselines';
-import { readKeyFacts } from './key-lifecycles';
+import { readKeyFacts, type KeyFacts } from './key-lifecycles';
 import { NetworkBurstBaselines } from './network-bursts';
 import { readQuotaUsage } from './quota-usage';
+import { readRangeInputs } from './range-inputs';
 
 /** The outcome of evaluating one minute. */
 export interface MinuteEvaluation {
@@ -36,6 +43,54 @@ export interface MinuteEvaluation {
   /** Keys whose baseline was built from ClickHouse history in this evaluation. */
   readonly warmedUp: number;
   readonly elapsedMs: number;
+}
+
+/** The outcome of evaluating a range of minutes (`evaluateRange`). */
+export interface RangeEvaluation {
+  readonly fromMinute: EpochMinute;
+  readonly toMinute: EpochMinute;
+  /** Minutes claimed and evaluated. */
+  readonly evaluated: number;
+  /** Minutes evaluated before (claimed by someone else): left alone. */
+  readonly skipped: number;
+  /** Key-minutes evaluated. */
+  readonly keys: number;
+  readonly findings: number;
+  readonly opened: number;
+  readonly escalated: number;
+  readonly resolved: number;
+  readonly actions: number;
+  readonly warmedUp: number;
+  readonly elapsedMs: number;
+}
+
+export interface RangeEvaluationOptions {
+  /** Minutes read per round of grouped queries (default 240): bounds what one round holds in memory. */
+  readonly chunkMinutes?: number;
+  /** Called after each evaluated minute (progress). */
+  readonly onMinute?: (evaluation: MinuteEvaluation) => void;
+}
+
+/**
+ * Everything one minute's evaluation reads. The live path reads it per minute (`evaluate`); a range
+ * (`evaluateRange`) reads it for many minutes at once and hands out each minute's share. Either way the same
+ * step (`evaluateMinute`) runs on it, so both give the same alerts on the same data.
+ */
+export interface MinuteInputs {
+  /** Every key with a call in the look-back window ending at the minute (its minutes may cover more). */
+  readonly active: readonly KeyMinuteSeries[];
+  /** The minute's client IPs and routes per key. */
+  readonly sources: ReadonlyMap<string, KeyMinuteSources>;
+  /** Keys with an unresolved alert (evaluated even without traffic, so their alerts can resolve). */
+  readonly unresolved: readonly KeyRef[];
+  /** The minute's rejected authentications per client IP (per-network bursts). */
+  readonly authFailures: Readonly<Record<string, number>>;
+  /** Facts as of the minute's end of the active and unresolved keys (issued keys only). */
+  readonly facts: ReadonlyMap<string, KeyFacts>;
+  /** Detection configs of customers whose policy overrides thresholds. */
+  readonly configs: ReadonlyMap<string, AnomalyConfig>;
+  /** Quota usage as of the minute's end of the given keys with a quota. */
+  readonly quotas: (keyIds: readonly string[]) => Promise<Map<string, KeyQuotaUsage>>;
 }
 
 export interface AlertEvaluatorOptions {
@@ -61,7 +116,8 @@ function sourcesOf(sources: KeyMinuteSources | undefined): MinuteSources {
  * the quota use of keys with a quota (two grouped ClickHouse queries), runs
  * the detectors against each key's baseline, folds the minute into it, and applies the findings to the alerts.
  * A minute is claimed in `alert_evaluations` first: evaluating it again (a retry, a second instance, an
- * explicit call) changes nothing.
+ * explicit call) changes nothing. `evaluateRange` catches up many minutes (after the billing app was down)
+ * with the same reads made once per chunk of minutes, then the same step minute by minute.
  */
 export class AlertEvaluator {
   private readonly config: AnomalyConfig;
@@ -92,9 +148,78 @@ export class AlertEvaluator {
        ON CONFLICT (minute) DO NOTHING RETURNING minute`,
       [minute, new Date(began)],
     );
-    const none = { keys: 0, findings: 0, opened: 0, escalated: 0, resolved: 0, actions: 0, warmedUp: 0 };
-    if (claimed.length === 0) return { minute, evaluated: false, ...none, elapsedMs: this.clock() - began };
-    const { traffic, baselines, writer, dataSource } = this.options;
+    if (claimed.length === 0) return { minute, evaluated: false, ...NONE, elapsedMs: this.clock() - began };
+    const totals = await this.evaluateMinute(minute, await this.readMinute(minute));
+    await this.options.dataSource.manager.update(
+      AlertEvaluationEntity,
+      { minute: String(minute) },
+      { finishedAt: new Date(this.clock()), keys: totals.keys, findings: totals.findings },
+    );
+    return { minute, evaluated: true, ...totals, elapsedMs: this.clock() - began };
+  }
+
+  /**
+   * Evaluates every minute of `[fromMinute, toMinute]` not evaluated yet, oldest first: per chunk of minutes,
+   * claims them in one statement, reads the keys' minute series, sources, auth failures, facts and quota
+   * use with a few grouped queries for the whole chunk, then runs the same step as `evaluate` minute by
+   * minute. Gives the alerts `evaluate` would have given minute after minute on the same data.
+   */
+  async evaluateRange(
+    fromMinute: EpochMinute,
+    toMinute: EpochMinute,
+    options: RangeEvaluationOptions = {},
+  ): Promise<RangeEvaluation> {
+    const began = this.clock();
+    const chunkMinutes = Math.max(1, Math.floor(options.chunkMinutes ?? DEFAULT_CHUNK_MINUTES));
+    const totals = { ...NONE, evaluated: 0, skipped: 0 };
+    const { dataSource } = this.options;
+    for (let chunkStart = fromMinute; chunkStart <= toMinute; chunkStart += chunkMinutes) {
+      const chunkEnd = Math.min(toMinute, chunkStart + chunkMinutes - 1);
+      const claimedRows: { minute: string }[] = await dataSource.query(
+        `INSERT INTO alert_evaluations (minute, started_at)
+         SELECT m, $3 FROM generate_series($1::bigint, $2::bigint) AS m
+         ON CONFLICT (minute) DO NOTHING RETURNING minute`,
+        [chunkStart, chunkEnd, new Date(this.clock())],
+      );
+      const claimed = claimedRows.map((row) => Number(row.minute)).sort((a, b) => a - b);
+      totals.skipped += chunkEnd - chunkStart + 1 - claimed.length;
+      if (claimed.length === 0) continue;
+      const inputs = await readRangeInputs({
+        dataSource,
+        traffic: this.options.traffic,
+        fromMinute: chunkStart,
+        toMinute: chunkEnd,
+        windowLength: this.windowLength,
+        configs: await this.customerConfigs(),
+      });
+      const finished: { minute: number; keys: number; findings: number }[] = [];
+      for (const minute of claimed) {
+        const minuteBegan = this.clock();
+        const result = await this.evaluateMinute(minute, await inputs.at(minute));
+        inputs.afterMinute(result);
+        finished.push({ minute, keys: result.keys, findings: result.findings });
+        totals.evaluated += 1;
+        for (const name of COUNTED) totals[name] += result[name];
+        options.onMinute?.({ minute, evaluated: true, ...result, elapsedMs: this.clock() - minuteBegan });
+      }
+      await dataSource.query(
+        `UPDATE alert_evaluations e SET finished_at = $1, keys = v.keys, findings = v.findings
+           FROM unnest($2::bigint[], $3::integer[], $4::integer[]) AS v(minute, keys, findings)
+          WHERE e.minute = v.minute`,
+        [
+          new Date(this.clock()),
+          finished.map((row) => row.minute),
+          finished.map((row) => row.keys),
+          finished.map((row) => row.findings),
+        ],
+      );
+    }
+    return { fromMinute, toMinute, ...totals, elapsedMs: this.clock() - began };
+  }
+
+  /** The live path's reads for one minute: five ClickHouse and three Postgres queries, whatever the keys. */
+  private async readMinute(minute: EpochMinute): Promise<MinuteInputs> {
+    const { traffic, dataSource } = this.options;
     const [active, sources, unresolved, authFailures] = await Promise.all([
       traffic.activeKeys(minute - this.windowLength + 1, minute),
       traffic.minuteSources(minute),
@@ -106,19 +231,28 @@ export class AlertEvaluator {
       [...new Set([...active.map((series) => series.keyId), ...unresolved.map((row) => row.keyId)])],
       new Date((minute + 1) * MINUTE_MS),
     );
+    return {
+      active,
+      sources,
+      unresolved,
+      authFailures,
+      facts,
+      configs: await this.customerConfigs(),
+      quotas: (keyIds) => readQuotaUsage(traffic, facts, keyIds, minute),
+    };
+  }
+
+  /** One minute's step on its inputs: detect and fold per key, then the alert lifecycle and network bursts. */
+  private async evaluateMinute(minute: EpochMinute, inputs: MinuteInputs): Promise<MinuteTotals> {
+    const { baselines, writer } = this.options;
+    const { active, sources, unresolved, authFailures, facts, configs } = inputs;
     const known = active.filter((series) => facts.has(series.keyId));
     const warmedUp = await baselines.warmUp(
       known.map((series) => ({ keyId: series.keyId, customerId: series.customerId })),
       minute,
     );
-    const quotas = await readQuotaUsage(
-      traffic,
-      facts,
-      known.map((series) => series.keyId),
-      minute,
-    );
-    const configs = await this.customerConfigs();
-    const totals = { ...none, warmedUp };
+    const quotas = await inputs.quotas(known.map((series) => series.keyId));
+    const totals: MinuteTotals = { ...NONE, warmedUp };
     const findingsByKey = new Map<string, AnomalyFinding[]>();
     for (const series of known) {
       const baseline = baselines.get(series.keyId)!;
@@ -163,11 +297,24 @@ export class AlertEvaluator {
     totals.opened += networkChanges.opened;
     totals.escalated += networkChanges.escalated;
     totals.resolved += networkChanges.resolved;
-    await dataSource.manager.update(
-      AlertEvaluationEntity,
-      { minute: String(minute) },
-      { finishedAt: new Date(this.clock()), keys: totals.keys, findings: totals.findings },
-    );
-    return { minute, evaluated: true, ...totals, elapsedMs: this.clock() - began };
+    return totals;
   }
 }
+
+type MinuteTotals = {
+  -readonly [K in Exclude<keyof MinuteEvaluation, 'minute' | 'evaluated' | 'elapsedMs'>]: number;
+};
+
+const NONE: Readonly<MinuteTotals> = {
+  keys: 0,
+  findings: 0,
+  opened: 0,
+  escalated: 0,
+  resolved: 0,
+  actions: 0,
+  warmedUp: 0,
+};
+
+const COUNTED = Object.keys(NONE) as (keyof MinuteTotals)[];
+
+const DEFAULT_CHUNK_MINUTES = 240;

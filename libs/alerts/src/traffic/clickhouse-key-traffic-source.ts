@@ -193,6 +193,65 @@ export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
     return Object.fromEntries(rows.map((row) => [row.client_ip, Number(row.c_failures)]));
   }
 
+  /**
+   * One row per minute and key with its (client IP, route, calls) triples from `key_activity_minute`, summed
+   * per IP and per route here: the same totals `minuteSources` sums in ClickHouse, without one row per IP.
+   */
+  async sourcesOverRange(
+    fromMinute: EpochMinute,
+    toMinute: EpochMinute,
+  ): Promise<Map<EpochMinute, Map<string, KeyMinuteSources>>> {
+    const result = await this.clickhouse.client.query({
+      query: `SELECT toUInt32(intDiv(toUnixTimestamp(bucket), 60)) AS minute, key_id,
+                     groupArray((client_ip, toString(route), toUInt32(events)))
+              FROM key_activity_minute
+              WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')}
+              GROUP BY bucket, key_id`,
+      query_params: { from: minuteDate(fromMinute), to: minuteDate(toMinute) },
+      format: 'JSONCompactEachRow',
+    });
+    type Row = [number, string, [string, string, number][]];
+    const out = new Map<EpochMinute, Map<string, KeyMinuteSources>>();
+    for (const [minute, keyId, triples] of await result.json<Row>()) {
+      const clientIps: Record<string, number> = {};
+      const routes: Record<string, number> = {};
+      for (const [ip, route, calls] of triples) {
+        clientIps[ip] = (clientIps[ip] ?? 0) + calls;
+        routes[route] = (routes[route] ?? 0) + calls;
+      }
+      let byKey = out.get(minute);
+      if (byKey === undefined) {
+        byKey = new Map();
+        out.set(minute, byKey);
+      }
+      byKey.set(keyId, { clientIps, routes });
+    }
+    return out;
+  }
+
+  async authFailuresOverRange(
+    fromMinute: EpochMinute,
+    toMinute: EpochMinute,
+  ): Promise<Map<EpochMinute, Record<string, number>>> {
+    const result = await this.clickhouse.client.query({
+      query: `SELECT toUInt32(intDiv(toUnixTimestamp(bucket), 60)) AS minute,
+                     groupArray((client_ip, toUInt32(failures)))
+              FROM auth_failures_minute
+              WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')}
+              GROUP BY bucket`,
+      query_params: { from: minuteDate(fromMinute), to: minuteDate(toMinute) },
+      format: 'JSONCompactEachRow',
+    });
+    type Row = [number, [string, number][]];
+    const out = new Map<EpochMinute, Record<string, number>>();
+    for (const [minute, pairs] of await result.json<Row>()) {
+      const failures: Record<string, number> = {};
+      for (const [ip, count] of pairs) failures[ip] = (failures[ip] ?? 0) + count;
+      out.set(minute, failures);
+    }
+    return out;
+  }
+
   async sourceHistory(
     keys: readonly KeyRef[],
     fromMinute: EpochMinute,

@@ -61,6 +61,19 @@ export interface KeyTrafficSource {
    * including calls whose key is unknown: the input of the per-network auth-failure burst.
    */
   authFailuresByIp(minute: EpochMinute): Promise<Record<string, number>>;
+  /**
+   * `minuteSources` of every minute of the range, read at once (catching up a range of minutes): the same
+   * counts, per minute and key. Minutes without calls are absent.
+   */
+  sourcesOverRange(
+    fromMinute: EpochMinute,
+    toMinute: EpochMinute,
+  ): Promise<Map<EpochMinute, Map<string, KeyMinuteSources>>>;
+  /** `authFailuresByIp` of every minute of the range, read at once. Minutes without failures are absent. */
+  authFailuresOverRange(
+    fromMinute: EpochMinute,
+    toMinute: EpochMinute,
+  ): Promise<Map<EpochMinute, Record<string, number>>>;
   /** The client IPs and routes the given keys used over the range, with first and last minute. */
   sourceHistory(
     keys: readonly KeyRef[],
