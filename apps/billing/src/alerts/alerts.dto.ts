@@ -59,9 +59,13 @@ export class AlertPolicyDto {
   @ApiProperty({ type: [AlertPolicyRuleDto] }) rules!: AlertPolicyRuleDto[];
   @ApiPropertyOptional({
     description:
-      'Detection thresholds over the defaults: { trafficSpike: { minCalls, minRatio, minZ }, failureBursts: ' +
-      '{ minCount, minRatio, minZ }, novelty: { learningMinutes }, quotaBurn: { minLeadMinutes }, retiredKey: ' +
-      '{ minAttempts } }, each optional',
+      'Detection thresholds over the defaults, every group and value optional: trafficSpike { minCalls, ' +
+      'minExcess, minRatio, minZ, minPeakRatio, minBurstinessMultiple, minBatches }, trafficRamp ' +
+      '{ minExcessPerMinute, minRatio, minZ, minPeakRatio }, trafficDrop { minExpectedPerMinute, maxRatio, ' +
+      'minLowRatio, minZ }, failureBursts { minCount, minRatio, minZ }, errorBursts { minCount, minShare, ' +
+      'minShareRatio, falseAlarmProbability }, novelty { learningMinutes, minCalls, churnyAt, ' +
+      'multipleWithinMinutes, additionZ }, quotaBurn { minLeadMinutes, minUsedFraction, rateLowerBoundZ }, ' +
+      'retiredKey { minAttempts, minZ, horizonMinutes }. Defaults, bounds and reasons: docs/anomaly-detection.md',
     example: { trafficSpike: { minCalls: 100 } },
   })
   thresholds?: Record<string, Record<string, number>>;

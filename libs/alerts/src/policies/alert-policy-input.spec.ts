@@ -1,9 +1,9 @@
 import { ApiError } from '@keymeter/platform';
-import { parseAlertPolicy } from './alert-policy-input';
+import { parseAlertPolicy, parseAlertPolicyDocument } from './alert-policy-input';
 
 function issuesOf(body: unknown): string[] {
   try {
-    parseAlertPolicy(body);
+    parseAlertPolicyDocument(body);
   } catch (error) {
     if (error instanceof ApiError) {
       return (error.details as { field: string }[]).map((issue) => issue.field);
@@ -63,6 +63,39 @@ describe('parseAlertPolicy', () => {
       'rules[3].action.x',
       'rules[3].action.deadlineSeconds',
       'rules[4].action.limit.rate',
+    ]);
+  });
+
+  it('reads threshold overrides of every detector, each within its bounds', () => {
+    const thresholds = {
+      trafficSpike: { minCalls: 50, minBatches: 2 },
+      trafficRamp: { minRatio: 1.5 },
+      trafficDrop: { maxRatio: 0.5, minExpectedPerMinute: 2 },
+      failureBursts: { minCount: 3 },
+      errorBursts: { minCount: 2, falseAlarmProbability: 1e-5 },
+      novelty: { learningMinutes: 0, churnyAt: 4 },
+      quotaBurn: { minUsedFraction: 0.05 },
+      retiredKey: { horizonMinutes: 1440 },
+    };
+    expect(parseAlertPolicyDocument({ rules: [], thresholds })).toEqual({ rules: [], thresholds });
+    expect(
+      issuesOf({
+        rules: [],
+        thresholds: {
+          trafficDrop: { maxRatio: 1 },
+          errorBursts: { falseAlarmProbability: 0.5, windowsMinutes: 5 },
+          novelty: { homeMinutes: 10 },
+          seasons: {},
+          retiredKey: { minAttempts: '3' },
+        },
+      }),
+    ).toEqual([
+      'thresholds.trafficDrop.maxRatio',
+      'thresholds.errorBursts.falseAlarmProbability',
+      'thresholds.errorBursts.windowsMinutes',
+      'thresholds.novelty.homeMinutes',
+      'thresholds.seasons',
+      'thresholds.retiredKey.minAttempts',
     ]);
   });
 });

@@ -111,9 +111,9 @@ export function parseAlertPolicy(body: unknown): AlertPolicyRule[] {
 }
 
 /**
- * Checks the optional `thresholds` of a policy: `{ trafficSpike: { minCalls, minRatio, minZ }, failureBursts:
- * { minCount, minRatio, minZ }, novelty: { learningMinutes }, quotaBurn: { minLeadMinutes }, retiredKey:
- * { minAttempts } }`, each number within its bounds.
+ * Checks the optional `thresholds` of a policy: per detector group (`trafficSpike`, `trafficRamp`, `trafficDrop`,
+ * `failureBursts`, `errorBursts`, `novelty`, `quotaBurn`, `retiredKey`) the thresholds of
+ * `THRESHOLD_OVERRIDE_BOUNDS`, each number within its bounds.
  */
 function readThresholds(value: unknown, issues: FieldIssue[]): ThresholdOverrides {
   if (value === undefined || value === null) return {};
