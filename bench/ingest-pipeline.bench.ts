@@ -11,6 +11,7 @@
  *                delivery waits for its inserts (maxBufferedEvents 0), batches of 10 000;
  *   tsv-string - tsv with the body built as one string and encoded at the end (before the buffer body);
  *   tsv        - TabSeparated insert, id lookups of 20 000, deliveries overlap inserts, batches of 10 000;
+ *   tsv-inline - tsv with insert bodies and id lists inside the SQL text (chdbBulkData 'inline', before);
  *   tsv-2s     - the same with two chDB sessions (partitions spread over them);
  *   tsv-50k    - tsv with batches of 50 000;
  *   tsv-50k-2s - tsv-2s with batches of 50 000.
@@ -29,8 +30,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { openClickHouse, runClickHouseMigrations, type ClickHouseHandle } from '@keymeter/clickhouse';
+import {
+  chdbEngineUse,
+  openClickHouse,
+  runClickHouseMigrations,
+  type ClickHouseHandle,
+} from '@keymeter/clickhouse';
 import { encodeUsageEvent, isBillable, newEventId, type UsageEventV1 } from '@keymeter/contracts';
 import { createKafkaEventLog, type EventLog, type OutgoingMessage } from '@keymeter/event-log';
 import {
@@ -133,6 +140,8 @@ interface Variant {
   readonly name: string;
   readonly batch: number;
   readonly sessions: number;
+  /** How chDB gets insert bodies and id lists (default: through files, the adapter's default). */
+  readonly bulkData?: 'file' | 'inline';
   readonly store: (handles: readonly ClickHouseHandle[]) => ClickHouseIngestStore;
   readonly maxBufferedEvents?: number;
 }
@@ -153,11 +162,19 @@ const VARIANTS: readonly Variant[] = [
   },
   { name: 'tsv', batch: 10_000, sessions: 1, store: ([h]) => new ClickHouseIngestStore(h.client) },
   {
+    name: 'tsv-inline',
+    batch: 10_000,
+    sessions: 1,
+    bulkData: 'inline',
+    store: ([h]) => new ClickHouseIngestStore(h.client),
+  },
+  {
     name: 'tsv-2s',
     batch: 10_000,
     sessions: 2,
     store: (hs) => new ClickHouseIngestStore(hs.map((h) => h.client)),
   },
+  { name: 'tsv-20k', batch: 20_000, sessions: 1, store: ([h]) => new ClickHouseIngestStore(h.client) },
   { name: 'tsv-50k', batch: 50_000, sessions: 1, store: ([h]) => new ClickHouseIngestStore(h.client) },
   {
     name: 'tsv-50k-2s',
@@ -230,7 +247,9 @@ async function runVariant(
 ): Promise<void> {
   const database = `bench_${variant.name.replace(/-/g, '_')}_${suffix.replace(/\W/g, '_')}`;
   const handles: ClickHouseHandle[] = [];
-  for (let i = 0; i < variant.sessions; i++) handles.push(await openClickHouse({ chdbPath: dir, database }));
+  for (let i = 0; i < variant.sessions; i++) {
+    handles.push(await openClickHouse({ chdbPath: dir, database, chdbBulkData: variant.bulkData ?? 'file' }));
+  }
   const [handle] = handles;
   try {
     await runClickHouseMigrations(handle);
@@ -246,15 +265,28 @@ async function runVariant(
       committed += n;
     });
     const ingestStart = Date.now();
+    const cpuBefore = process.cpuUsage();
+    const loopBefore = performance.eventLoopUtilization();
+    const engineBefore = chdbEngineUse();
     await engine.start();
     while (committed < total) await sleep(10);
     const ingestSeconds = (Date.now() - ingestStart) / 1000;
+    // CPU of the whole process (main thread, chDB's threads, libuv) per event: what one event costs
+    // whatever the load; and how busy the main thread (kafkajs, decoding) was.
+    const cpu = process.cpuUsage(cpuBefore);
+    const loop = performance.eventLoopUtilization(loopBefore);
+    const engineAfter = chdbEngineUse();
+    const engineBusy = (engineAfter.busyMs - engineBefore.busyMs) / 1000;
     await engine.stop();
     const inRollup = await counted(handle);
     if (inRollup !== total)
       throw new Error(`[${variant.name}] rollup holds ${inRollup} events, expected ${total}`);
     process.stdout.write(
       `[${variant.name}] throughput: ${total} events counted in ${ingestSeconds.toFixed(1)} s = ${Math.round(total / ingestSeconds)} events/s\n` +
+        `[${variant.name}]   process CPU ${((cpu.user + cpu.system) / total).toFixed(1)} µs/event ` +
+        `(user ${(cpu.user / 1e6).toFixed(1)} s, system ${(cpu.system / 1e6).toFixed(1)} s), ` +
+        `main thread busy ${(loop.utilization * 100).toFixed(0)} %, chDB busy ${engineBusy.toFixed(1)} s ` +
+        `(${((engineBusy / ingestSeconds) * 100).toFixed(0)} %) in ${engineAfter.statements - engineBefore.statements} statements\n` +
         `[${variant.name}]   ${store.summary()}\n`,
     );
 

@@ -6,6 +6,7 @@ export type {
 } from './clickhouse-handle';
 export { openClickHouse, UNIFORM_CLICKHOUSE_SETTINGS } from './open-clickhouse';
 export { assertDatabaseName } from './database-name';
+export { chdbEngineUse, type ChdbEngineUse } from './chdb/chdb-session-connection';
 export {
   defaultMigrationsDir,
   readMigrationFiles,

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { ClickHouseError } from '@clickhouse/client';
 import type { BulkDataFiles } from './bulk-data-files';
@@ -156,11 +157,32 @@ export class ChdbSessionConnection implements ClientConnection {
 
 /** The process-wide queue of chDB statements: each starts when the previous one, of any session, settled. */
 let engineTail: Promise<unknown> = Promise.resolve();
+const engineUse = { statements: 0, busyMs: 0 };
 
 function runOnEngine<T>(operation: () => Promise<T>): Promise<T> {
-  const result = engineTail.then(operation);
+  const result = engineTail.then(async () => {
+    const started = performance.now();
+    try {
+      return await operation();
+    } finally {
+      engineUse.statements += 1;
+      engineUse.busyMs += performance.now() - started;
+    }
+  });
   engineTail = result.catch(() => undefined);
   return result;
+}
+
+export interface ChdbEngineUse {
+  /** Calls run on the engine since the process started. */
+  readonly statements: number;
+  /** Wall time the engine spent running them (the queue lets one run at a time), in milliseconds. */
+  readonly busyMs: number;
+}
+
+/** How much the process's chDB engine has been used: with wall time, how saturated its one queue is. */
+export function chdbEngineUse(): ChdbEngineUse {
+  return { ...engineUse };
 }
 
 function withServerDateParams(params: Record<string, unknown>): Record<string, unknown> {
