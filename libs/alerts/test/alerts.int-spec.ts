@@ -544,6 +544,51 @@ describe('alert evaluation on Postgres and chDB', () => {
     });
   });
 
+  it('reports a key used from a country it never used, and learns countries where none were known', async () => {
+    const travel = await km.customers.create(
+      { name: 'Travel', email: 't@example.com', timezone: 'UTC', currency: 'EUR' },
+      ADMIN,
+    );
+    const known = await km.apiKeys.create(travel.id, { name: 'known-countries' }, ADMIN);
+    const fresh = await km.apiKeys.create(travel.id, { name: 'no-country-so-far' }, ADMIN);
+    const minute = SPIKE_MINUTE + 90;
+    /** `count` calls of a key in a minute from one address, with or without a country. */
+    const calls = (key: string, at: number, count: number, clientIp: string, country?: string) =>
+      Array.from({ length: count }, (_, i) =>
+        toRawEventRow(
+          { ...event(key, travel.id, at, i), clientIp, ...(country === undefined ? {} : { country }) },
+          { topic: 'usage-events', partition: 0, offset: String(i), timestamp: at * MINUTE },
+          3_600_000,
+        ),
+      );
+    const rows = [];
+    // Eight days ago and in the last hour: two calls a minute from one address in Germany (the first key), or
+    // with no country known (the second: its gateway did not send one until now).
+    for (const from of [minute - 8 * 1440, minute - 60]) {
+      for (let at = from; at < from + 60; at++) {
+        rows.push(...calls(known.id, at, 2, '203.0.113.7', 'DE'));
+        rows.push(...calls(fresh.id, at, 2, '203.0.113.7'));
+      }
+    }
+    // The minute: the usual calls, and for the first key three from a new network in Vietnam.
+    rows.push(...calls(known.id, minute, 2, '203.0.113.7', 'DE'));
+    rows.push(...calls(known.id, minute, 3, '192.0.2.9', 'VN'));
+    rows.push(...calls(fresh.id, minute, 2, '203.0.113.7', 'DE'));
+    await clickhouse.client.insert({ table: 'usage_events_raw', values: rows, format: 'JSONEachRow' });
+
+    expect(await evaluate(minute)).toMatchObject({ evaluated: true });
+    const alertsOf = async (id: string) =>
+      (await alerts.service.list({ keyId: id })).map((alert) => [alert.kind, alert.severity, alert.evidence]);
+    expect(await alertsOf(known.id)).toEqual(
+      expect.arrayContaining([
+        ['new_country', 'high', expect.objectContaining({ observed: 3, country: 'VN', knownCountries: 1 })],
+        ['new_source_network', 'high', expect.objectContaining({ network: '192.0.2.0/24', newCountries: 1 })],
+      ]),
+    );
+    // Its first country is learnt, not reported: the key's countries have a learning period of their own.
+    expect(await alertsOf(fresh.id)).toEqual([]);
+  });
+
   it('runs on its own schedule: each tick evaluates the minutes due', async () => {
     nowMs = (SPIKE_MINUTE + 200) * MINUTE + 20_000;
     const due = latestDueMinute(nowMs, 15_000);

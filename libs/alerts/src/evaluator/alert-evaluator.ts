@@ -105,8 +105,11 @@ export interface AlertEvaluatorOptions {
 
 function sourcesOf(sources: KeyMinuteSources | undefined): MinuteSources {
   if (sources === undefined) return NO_SOURCES;
-  // Countries are not recorded in ClickHouse, so `new_country` is not evaluated here.
-  return { networks: networksOf(sources.clientIps), countries: {}, routes: sources.routes };
+  return {
+    networks: networksOf(sources.clientIps),
+    countries: sources.countries ?? NO_SOURCES.countries,
+    routes: sources.routes,
+  };
 }
 
 /**

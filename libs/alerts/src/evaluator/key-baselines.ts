@@ -144,6 +144,7 @@ export class KeyBaselines {
       ...createKeyBaseline(keyId, this.config),
       networks: sources ? knownFrom(sources.clientIps, safeNetwork, maxKnown) : {},
       routes: sources ? knownFrom(sources.routes, (route) => route, maxKnown) : {},
+      countries: sources?.countries ? knownFrom(sources.countries, (country) => country, maxKnown) : {},
     };
     if (series === undefined) return baseline;
     const active = [...series.minutes.keys()].sort((a, b) => a - b);

@@ -1,5 +1,5 @@
 import type { ClickHouseHandle } from '@keymeter/clickhouse';
-import type { EpochMinute, MinuteCounts } from '@keymeter/domain';
+import type { EpochMinute, MinuteCounts, SourceCounts } from '@keymeter/domain';
 import type {
   KeyMinuteSeries,
   KeyMinuteSources,
@@ -28,7 +28,7 @@ interface MinuteRow {
 
 interface SourceRow {
   key_id: string;
-  dimension: 'ip' | 'route';
+  dimension: 'ip' | 'route' | 'country';
   value: string;
   calls: string;
   first_minute: number;
@@ -43,18 +43,20 @@ const MINUTE_COLUMNS = `
   toString(sum(rejected_scope)) AS c_scope_rejected, toString(sum(rate_limited)) AS c_rate_limited,
   toFloat64(sum(credits)) AS c_credits`;
 
-/** Raw-event sources per key: one grouped pass for client IPs, one for routes. */
+/** Raw-event sources per key: one grouped pass each for client IPs, routes and (known) countries. */
 function sourcesQuery(keyFilter: string): string {
-  const part = (dimension: string, column: string): string => `
-    SELECT key_id, '${dimension}' AS dimension, ${column} AS value, toString(count()) AS calls,
+  const part = (dimension: string, column: string, condition = ''): string => `
+    SELECT key_id, '${dimension}' AS dimension, toString(${column}) AS value, toString(count()) AS calls,
            toUInt32(intDiv(toUnixTimestamp(min(occurred_at)), 60)) AS first_minute,
            toUInt32(intDiv(toUnixTimestamp(max(occurred_at)), 60)) AS last_minute
     FROM usage_events_raw
     WHERE occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at < {to:DateTime64(3, 'UTC')}
-      AND key_id != '' ${keyFilter}
+      AND key_id != '' ${condition} ${keyFilter}
     GROUP BY key_id, ${column}`;
-  return `${part('ip', 'client_ip')} UNION ALL ${part('route', 'route')}`;
+  return `${part('ip', 'client_ip')} UNION ALL ${part('route', 'route')} UNION ALL ${part('country', 'country', "AND country != ''")}`;
 }
+
+type SourceSpans = Record<string, [number, number]>;
 
 /**
  * The keys' customers first: both usage tables are sorted by customer (then key), so the primary index narrows
@@ -164,20 +166,60 @@ export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
              toUInt32(0) AS first_minute, toUInt32(0) AS last_minute
       FROM key_activity_minute WHERE bucket = {minute:DateTime('UTC')}
       GROUP BY key_id, ${column}`;
-    const result = await this.clickhouse.client.query({
-      query: `${part('ip', 'client_ip')} UNION ALL ${part('route', 'route')}`,
-      query_params: { minute: minuteDate(minute) },
-      format: 'JSONEachRow',
-    });
+    const [result, countries] = await Promise.all([
+      this.clickhouse.client.query({
+        query: `${part('ip', 'client_ip')} UNION ALL ${part('route', 'route')}`,
+        query_params: { minute: minuteDate(minute) },
+        format: 'JSONEachRow',
+      }),
+      this.countriesOverRange(minute, minute),
+    ]);
     const rows = await result.json<SourceRow>();
-    const out = new Map<string, { clientIps: Record<string, number>; routes: Record<string, number> }>();
+    const byKey = countries.get(minute);
+    const out = new Map<
+      string,
+      { clientIps: Record<string, number>; routes: Record<string, number>; countries: SourceCounts }
+    >();
     for (const row of rows) {
       let entry = out.get(row.key_id);
       if (entry === undefined) {
-        entry = { clientIps: {}, routes: {} };
+        entry = { clientIps: {}, routes: {}, countries: byKey?.get(row.key_id) ?? {} };
         out.set(row.key_id, entry);
       }
       (row.dimension === 'ip' ? entry.clientIps : entry.routes)[row.value] = Number(row.calls);
+    }
+    return out;
+  }
+
+  /**
+   * Calls per country of each key and minute from `key_country_minute` (ClickHouse migration 0005, sorted by
+   * minute first, kept two days): a primary-key range. Calls without a country are not in it.
+   */
+  private async countriesOverRange(
+    fromMinute: EpochMinute,
+    toMinute: EpochMinute,
+  ): Promise<Map<EpochMinute, Map<string, SourceCounts>>> {
+    const result = await this.clickhouse.client.query({
+      query: `SELECT toUInt32(intDiv(toUnixTimestamp(bucket), 60)) AS minute, key_id,
+                     groupArray((toString(country), toUInt32(events)))
+              FROM (
+                SELECT bucket, key_id, country, sum(events) AS events FROM key_country_minute
+                WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')}
+                GROUP BY bucket, key_id, country
+              )
+              GROUP BY bucket, key_id`,
+      query_params: { from: minuteDate(fromMinute), to: minuteDate(toMinute) },
+      format: 'JSONCompactEachRow',
+    });
+    type Row = [number, string, [string, number][]];
+    const out = new Map<EpochMinute, Map<string, SourceCounts>>();
+    for (const [minute, keyId, pairs] of await result.json<Row>()) {
+      let byKey = out.get(minute);
+      if (byKey === undefined) {
+        byKey = new Map();
+        out.set(minute, byKey);
+      }
+      byKey.set(keyId, Object.fromEntries(pairs));
     }
     return out;
   }
@@ -201,15 +243,18 @@ export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
     fromMinute: EpochMinute,
     toMinute: EpochMinute,
   ): Promise<Map<EpochMinute, Map<string, KeyMinuteSources>>> {
-    const result = await this.clickhouse.client.query({
-      query: `SELECT toUInt32(intDiv(toUnixTimestamp(bucket), 60)) AS minute, key_id,
-                     groupArray((client_ip, toString(route), toUInt32(events)))
-              FROM key_activity_minute
-              WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')}
-              GROUP BY bucket, key_id`,
-      query_params: { from: minuteDate(fromMinute), to: minuteDate(toMinute) },
-      format: 'JSONCompactEachRow',
-    });
+    const [result, countries] = await Promise.all([
+      this.clickhouse.client.query({
+        query: `SELECT toUInt32(intDiv(toUnixTimestamp(bucket), 60)) AS minute, key_id,
+                       groupArray((client_ip, toString(route), toUInt32(events)))
+                FROM key_activity_minute
+                WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')}
+                GROUP BY bucket, key_id`,
+        query_params: { from: minuteDate(fromMinute), to: minuteDate(toMinute) },
+        format: 'JSONCompactEachRow',
+      }),
+      this.countriesOverRange(fromMinute, toMinute),
+    ]);
     type Row = [number, string, [string, string, number][]];
     const out = new Map<EpochMinute, Map<string, KeyMinuteSources>>();
     for (const [minute, keyId, triples] of await result.json<Row>()) {
@@ -224,7 +269,7 @@ export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
         byKey = new Map();
         out.set(minute, byKey);
       }
-      byKey.set(keyId, { clientIps, routes });
+      byKey.set(keyId, { clientIps, routes, countries: countries.get(minute)?.get(keyId) ?? {} });
     }
     return out;
   }
@@ -257,10 +302,7 @@ export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
     fromMinute: EpochMinute,
     toMinute: EpochMinute,
   ): Promise<Map<string, KeySourceHistory>> {
-    const out = new Map<
-      string,
-      { clientIps: Record<string, [number, number]>; routes: Record<string, [number, number]> }
-    >();
+    const out = new Map<string, { clientIps: SourceSpans; routes: SourceSpans; countries: SourceSpans }>();
     if (keys.length === 0) return out;
     const rows = await this.sourceRows(KEY_FILTER, fromMinute, toMinute, {
       ...keyParams(keys),
@@ -268,13 +310,12 @@ export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
     for (const row of rows) {
       let entry = out.get(row.key_id);
       if (entry === undefined) {
-        entry = { clientIps: {}, routes: {} };
+        entry = { clientIps: {}, routes: {}, countries: {} };
         out.set(row.key_id, entry);
       }
-      (row.dimension === 'ip' ? entry.clientIps : entry.routes)[row.value] = [
-        Number(row.first_minute),
-        Number(row.last_minute),
-      ];
+      const spans =
+        row.dimension === 'ip' ? entry.clientIps : row.dimension === 'route' ? entry.routes : entry.countries;
+      spans[row.value] = [Number(row.first_minute), Number(row.last_minute)];
     }
     return out;
   }

@@ -7,16 +7,19 @@ export interface KeyMinuteSeries {
   readonly minutes: ReadonlyMap<EpochMinute, MinuteCounts>;
 }
 
-/** Calls per client IP and per route of a key in one minute. */
+/** Calls per client IP, per route and per country (calls whose country is known) of a key in one minute. */
 export interface KeyMinuteSources {
   readonly clientIps: SourceCounts;
   readonly routes: SourceCounts;
+  /** Absent: the source knows no countries (then `new_country` is not evaluated). */
+  readonly countries?: SourceCounts;
 }
 
-/** When a key first and last used a client IP or route (epoch minutes) over a stretch of history. */
+/** When a key first and last used a client IP, route or country (epoch minutes) over a stretch of history. */
 export interface KeySourceHistory {
   readonly clientIps: Readonly<Record<string, readonly [EpochMinute, EpochMinute]>>;
   readonly routes: Readonly<Record<string, readonly [EpochMinute, EpochMinute]>>;
+  readonly countries?: Readonly<Record<string, readonly [EpochMinute, EpochMinute]>>;
 }
 
 /** A key and its customer: the usage tables are sorted by customer, then key. */
