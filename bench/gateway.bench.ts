@@ -1,14 +1,16 @@
 /**
  * Gateway throughput and latency against the same upstream, in one run, with the same load tool (autocannon):
- *   1. the upstream directly, 2. a bare Node reverse proxy (node:http, keep-alive agent, streaming),
- *   3. the gateway with auth + scopes + rate limit + quotas + usage events on.
+ *   1. the upstream directly, 2. a bare Node reverse proxy (node:http, keep-alive agent, streaming) — the issue's
+ *   baseline, 3. a bare proxy whose upstream leg is undici (the client the gateway uses; the strongest bare
+ *   proxy measured), 4. the gateway with auth + scopes + rate limit + quotas + usage events on.
  * Each target is measured at saturation, then all at one fixed rate: half of the bare proxy's saturation.
  *
  * Build and run: npm run bench:gateway
  * Environment: KAFKA_BROKERS (else the embedded event log in a temp dir), REDIS_URL (else in-process limits),
  * BENCH_DURATION_S (default 10), BENCH_CONNECTIONS (default 50), BENCH_SINK=none (drop events: isolates their cost),
  * BENCH_SINK=thread (the sink on the request thread, as before the worker-thread sink, for side-by-side runs),
- * BENCH_CPU_PROFILE=<dir> (V8 CPU profiles of the gateway and the bare proxy, in <dir>/gateway and <dir>/bare-proxy).
+ * BENCH_CPU_PROFILE=<dir> (V8 CPU profiles of the gateway and the bare proxies, in <dir>/gateway, <dir>/bare-proxy
+ * and <dir>/bare-undici-proxy).
  * The upstream, the bare proxy and the gateway each run in their own process; autocannon runs in this one.
  * Besides req/s and latency, each row reports the CPU time the measured process spent per answered request
  * (user + system, from process.cpuUsage, all threads) and the part of it spent by the main thread (the event loop
@@ -20,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Dispatcher } from 'undici';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -103,6 +106,64 @@ async function runBareProxy(upstreamUrl: string): Promise<Ready> {
       res.end();
     });
     req.pipe(upstream);
+  });
+  server.keepAliveTimeout = 60_000;
+  return { url: await listen(server) };
+}
+
+const BARE_HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'host',
+  'expect',
+  'upgrade',
+]);
+
+/**
+ * Child: the second baseline, a reverse proxy with nothing but streaming both ways, its upstream leg on an undici
+ * Pool (dispatch with the v7 handler callbacks, backpressure both ways), like the gateway's.
+ */
+async function runBareUndiciProxy(upstreamUrl: string): Promise<Ready> {
+  const { Pool } = await import('undici');
+  const pool = new Pool(new URL(upstreamUrl).origin, { connections: 256, pipelining: 1 });
+  const server = http.createServer((req, res) => {
+    const headers: string[] = [];
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      if (!BARE_HOP_BY_HOP.has(raw[i].toLowerCase())) headers.push(raw[i], raw[i + 1]);
+    }
+    const noBody =
+      req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
+    const handler: Dispatcher.DispatchHandler = {
+      // undici treats a handler without onRequestStart as one of the older callback style.
+      onRequestStart() {},
+      onResponseStart(controller, statusCode, responseHeaders) {
+        const out: http.OutgoingHttpHeaders = {};
+        for (const name in responseHeaders) {
+          if (!BARE_HOP_BY_HOP.has(name)) out[name] = responseHeaders[name];
+        }
+        res.writeHead(statusCode, out);
+        res.on('drain', () => controller.resume());
+      },
+      onResponseData(controller, chunk) {
+        if (!res.write(chunk)) controller.pause();
+      },
+      onResponseEnd() {
+        res.end();
+      },
+      onResponseError() {
+        if (res.headersSent) res.destroy();
+        else {
+          res.statusCode = 502;
+          res.end();
+        }
+      },
+    };
+    pool.dispatch(
+      { method: req.method ?? 'GET', path: req.url ?? '/', headers, body: noBody ? null : req },
+      handler,
+    );
   });
   server.keepAliveTimeout = 60_000;
   return { url: await listen(server) };
@@ -268,6 +329,8 @@ function load(url: string, headers: Record<string, string>, overallRate?: number
   });
 }
 
+const BARE_UNDICI = 'bare proxy on undici';
+
 interface Row {
   readonly target: string;
   readonly load: string;
@@ -303,12 +366,14 @@ async function measure(
 async function main(): Promise<void> {
   const upstream = await startChild('upstream');
   const bare = await startChild('bare-proxy', upstream.ready.url);
+  const bareUndici = await startChild('bare-undici-proxy', upstream.ready.url);
   const gateway = await startChild('gateway', upstream.ready.url);
-  const children = [gateway.child, bare.child, upstream.child];
+  const children = [gateway.child, bareUndici.child, bare.child, upstream.child];
   const key = gateway.ready.key as string;
   const targets: [string, ChildProcess, string, Record<string, string>][] = [
     ['upstream direct', upstream.child, upstream.ready.url, {}],
     ['bare Node proxy', bare.child, bare.ready.url, {}],
+    [BARE_UNDICI, bareUndici.child, bareUndici.ready.url, {}],
     ['keymeter gateway', gateway.child, gateway.ready.url, { 'x-api-key': key }],
   ];
   const rows: Row[] = [];
@@ -350,19 +415,21 @@ function print(rows: readonly Row[]): void {
   const bySaturation = (target: string): number =>
     rows.find((row) => row.target === target && row.load === 'saturation')?.result.requests.average ?? 0;
   const ratio = bySaturation('keymeter gateway') / bySaturation('bare Node proxy');
+  const undiciRatio = bySaturation('keymeter gateway') / bySaturation(BARE_UNDICI);
   const cpuBySaturation = (target: string): number =>
     rows.find((row) => row.target === target && row.load === 'saturation')?.cpuPerRequest ?? 0;
   const mainBySaturation = (target: string): number =>
     rows.find((row) => row.target === target && row.load === 'saturation')?.mainPerRequest ?? 0;
   const fixed = rows.filter((row) => row.load !== 'saturation');
-  const addedP99 =
-    (fixed.find((row) => row.target === 'keymeter gateway')?.result.latency.p99 ?? 0) -
-    (fixed.find((row) => row.target === 'bare Node proxy')?.result.latency.p99 ?? 0);
+  const fixedP99 = (target: string): number =>
+    fixed.find((row) => row.target === target)?.result.latency.p99 ?? 0;
+  const addedP99 = fixedP99('keymeter gateway') - fixedP99('bare Node proxy');
+  const addedP99Undici = fixedP99('keymeter gateway') - fixedP99(BARE_UNDICI);
   lines.push(
     '',
-    `gateway / bare proxy throughput at saturation: ${(ratio * 100).toFixed(1)} %`,
-    `gateway p99 minus bare proxy p99 at the fixed rate: ${addedP99} ms`,
-    `CPU per request at saturation: gateway ${Math.round(cpuBySaturation('keymeter gateway'))} µs, bare proxy ${Math.round(cpuBySaturation('bare Node proxy'))} µs (throughput bound from CPU alone: ${((100 * cpuBySaturation('bare Node proxy')) / Math.max(1, cpuBySaturation('keymeter gateway'))).toFixed(1)} %); main thread: gateway ${Math.round(mainBySaturation('keymeter gateway'))} µs, bare proxy ${Math.round(mainBySaturation('bare Node proxy'))} µs (event-loop bound: ${((100 * mainBySaturation('bare Node proxy')) / Math.max(1, mainBySaturation('keymeter gateway'))).toFixed(1)} %)`,
+    `gateway / bare proxy throughput at saturation: ${(ratio * 100).toFixed(1)} % (target ≥ 85 %); against the bare proxy on undici: ${(undiciRatio * 100).toFixed(1)} %`,
+    `gateway p99 minus bare proxy p99 at the fixed rate: ${addedP99} ms (target ≤ 1 ms); against the bare proxy on undici: ${addedP99Undici} ms`,
+    `CPU per request at saturation: gateway ${Math.round(cpuBySaturation('keymeter gateway'))} µs, bare proxy ${Math.round(cpuBySaturation('bare Node proxy'))} µs (throughput bound from CPU alone: ${((100 * cpuBySaturation('bare Node proxy')) / Math.max(1, cpuBySaturation('keymeter gateway'))).toFixed(1)} %); main thread: gateway ${Math.round(mainBySaturation('keymeter gateway'))} µs, bare proxy ${Math.round(mainBySaturation('bare Node proxy'))} µs, bare proxy on undici ${Math.round(mainBySaturation(BARE_UNDICI))} µs (event-loop bound against the node:http bare proxy: ${((100 * mainBySaturation('bare Node proxy')) / Math.max(1, mainBySaturation('keymeter gateway'))).toFixed(1)} %)`,
     `connections: ${CONNECTIONS}, duration: ${DURATION_S} s per measurement, event log: ${process.env.KAFKA_BROKERS ? `Kafka ${process.env.KAFKA_BROKERS}` : 'embedded'}, limits: ${process.env.REDIS_URL ? 'Redis' : 'in-process'}, events: ${process.env.BENCH_SINK === 'none' ? 'dropped' : process.env.BENCH_SINK === 'thread' ? 'produced on the request thread' : 'produced'}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -374,7 +441,9 @@ async function child(role: string, arg: string | undefined): Promise<void> {
       ? await runUpstream()
       : role === 'bare-proxy'
         ? await runBareProxy(arg as string)
-        : await runGateway(arg as string);
+        : role === 'bare-undici-proxy'
+          ? await runBareUndiciProxy(arg as string)
+          : await runGateway(arg as string);
   process.on('message', (message) => {
     if (message !== 'cpu') return;
     const usage = process.cpuUsage();
