@@ -1,6 +1,10 @@
+import { PIPELINE_MIX } from './pipeline-mix';
 import { DEFAULT_SCENARIO, type ScenarioOptions } from './traffic-model';
 
-/** Reads `--seed N --keys N --weeks N --learning-weeks N` over the defaults; other flags are returned as they are. */
+/**
+ * Reads `--seed N --keys N --weeks N --learning-weeks N --mix pipeline` over the defaults; other flags are
+ * returned as they are.
+ */
 export function parseScenarioArgs(argv: readonly string[]): {
   scenario: ScenarioOptions;
   flags: Map<string, string>;
@@ -37,7 +41,14 @@ export function parseScenarioArgs(argv: readonly string[]): {
       keys: whole('keys', DEFAULT_SCENARIO.keys),
       weeks: whole('weeks', DEFAULT_SCENARIO.weeks),
       learningWeeks: whole('learning-weeks', DEFAULT_SCENARIO.learningWeeks),
+      ...mixOf(flags.get('mix')),
     },
     flags,
   };
+}
+
+function mixOf(name: string | undefined): Pick<ScenarioOptions, 'mix'> {
+  if (name === undefined) return {};
+  if (name === PIPELINE_MIX.name) return { mix: PIPELINE_MIX };
+  throw new RangeError(`--mix: expected ${PIPELINE_MIX.name}, got ${JSON.stringify(name)}`);
 }

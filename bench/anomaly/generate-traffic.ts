@@ -1,6 +1,6 @@
 /**
  * Writes the labels of the generated anomaly scenario, and optionally one key's traffic.
- * Run: npm run build && node dist/bench/anomaly/generate-traffic.js [--seed N --keys N --weeks N]
+ * Run: npm run build && node dist/bench/anomaly/generate-traffic.js [--seed N --keys N --weeks N --mix pipeline]
  *        [--labels bench/anomaly/labels.json] [--key key_0042 --from 2026-06-15T00:00:00Z --minutes 60 --events]
  * With --key, prints that key's minutes as NDJSON (counts and sources per minute), or with --events the
  * UsageEvent v1 events of those minutes, ready for POST /v1/events.
@@ -21,6 +21,7 @@ function main(): void {
     keys: options.keys,
     weeks: options.weeks,
     learningWeeks: options.learningWeeks,
+    ...(options.mix === undefined ? {} : { mix: options.mix.name }),
     start: new Date(options.startMs).toISOString(),
     labels: scenario.labels.map(({ id, kind, key, network, start, end, details }) => ({
       id,

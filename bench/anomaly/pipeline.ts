@@ -20,31 +20,23 @@
  * Postgres through key management (revocations and rotations at their scenario times), and the weeks before
  * the evaluated days are ingested too, since the evaluator builds its baselines from ClickHouse history.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
 import { createAlerts } from '@keymeter/alerts';
 import { openClickHouse, runClickHouseMigrations } from '@keymeter/clickhouse';
 import { encodeUsageEvent } from '@keymeter/contracts';
 import { openDatabase, runDatabaseMigrations } from '@keymeter/database';
-import {
-  ANOMALY_SEVERITIES,
-  MINUTE_MS,
-  MINUTES_PER_DAY,
-  MINUTES_PER_WEEK,
-  type AnomalyKind,
-  type AnomalySeverity,
-} from '@keymeter/domain';
+import { MINUTE_MS, MINUTES_PER_DAY, MINUTES_PER_WEEK } from '@keymeter/domain';
 import { createEmbeddedEventLog, type LogRecord } from '@keymeter/event-log';
 import { ClickHouseIngestStore, prepareBatch } from '@keymeter/ingestion';
 import { createKeyManagement, type AuditActor } from '@keymeter/keys';
 import { createProgress } from '@keymeter/platform';
 import { parseScenarioArgs } from './cli-options';
+import { createBenchDatabase, loadAverage, printReport, readAlertEpisodes } from './pipeline-report';
 import { derivedRandom } from './random';
-import { DEFAULT_SCORING, scoreEpisodes, type Episode, type ScoreReport } from './scoring';
+import { DEFAULT_SCORING, scoreEpisodes } from './scoring';
 import {
   buildScenario,
   createKeyStream,
@@ -80,12 +72,6 @@ interface PipelineOptions {
   readonly maxEvents: number;
   readonly maxRate: number;
   readonly warmupDays: number;
-}
-
-function load(): string {
-  return `load average ${loadavg()
-    .map((value) => value.toFixed(1))
-    .join(' / ')} on ${cpus().length} cores`;
 }
 
 /** Calls a key makes over `minutes`, with a labelled anomaly's extra calls (estimates, for the budget). */
@@ -194,69 +180,6 @@ function evaluationStretch(
   return { from: best.from, to: best.from + length, shift: best.shift };
 }
 
-async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const adminUrl = process.env.KEYMETER_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const name = `km_bench_anomaly_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string): Promise<void> => {
-    const client = new Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE "${name}" TEMPLATE template0`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
-}
-
-interface AlertRow {
-  id: string;
-  key_id: string;
-  kind: string;
-  severity: string;
-  opened_at: Date;
-  last_seen_at: Date;
-}
-
-interface EventRow {
-  type: string;
-  payload: { data?: { id?: string; severity?: string }; timestamp?: string } & Record<string, unknown>;
-  created_at: Date;
-}
-
-const rank = (severity: string): number => ANOMALY_SEVERITIES.indexOf(severity as AnomalySeverity);
-
-function printReport(title: string, report: ScoreReport): void {
-  console.log(`\n### ${title}\n`);
-  console.log('| labelled kind | labels | detected | recall | delay median / p90 / max (min) |');
-  console.log('| --- | ---: | ---: | ---: | --- |');
-  for (const row of report.byLabel) {
-    const delay =
-      row.medianDelayMinutes === null
-        ? '–'
-        : `${row.medianDelayMinutes} / ${row.p90DelayMinutes} / ${row.maxDelayMinutes}`;
-    console.log(`| ${row.kind} | ${row.labels} | ${row.detected} | ${row.recall.toFixed(3)} | ${delay} |`);
-  }
-  console.log('\n| finding kind | alerts | explained by a label | precision |');
-  console.log('| --- | ---: | ---: | ---: |');
-  for (const row of report.byFinding) {
-    console.log(`| ${row.kind} | ${row.episodes} | ${row.truePositives} | ${row.precision.toFixed(3)} |`);
-  }
-  for (const label of report.missed) {
-    console.log(
-      `  missed ${label.id} ${label.kind} ${label.key ?? ''} ${label.start} ${JSON.stringify(label.details)}`,
-    );
-  }
-  for (const episode of report.falsePositives) {
-    console.log(
-      `  unexplained ${episode.kind} ${episode.key ?? ''} ${new Date(episode.startMinute * MINUTE_MS).toISOString()} ${episode.summary}`,
-    );
-  }
-}
-
 async function main(): Promise<void> {
   const { scenario: scenarioOptions, flags } = parseScenarioArgs(process.argv.slice(2));
   const number = (name: string, fallback: number): number => {
@@ -286,10 +209,10 @@ async function main(): Promise<void> {
       label.startMinute < evaluateTo,
   );
   console.log(
-    `Pipeline evaluation (timestamps moved ${shift / MINUTES_PER_WEEK} weeks forward): seed ${scenarioOptions.seed}, ${profiles.length} of ${scenarioOptions.keys} keys (≤ ${options.maxRate} calls/min, ≤ ${options.maxEvents.toLocaleString('en')} events), ${labels.length} labelled anomalies, evaluated ${new Date(evaluateFrom * MINUTE_MS).toISOString()} to ${new Date(evaluateTo * MINUTE_MS).toISOString()}; ${load()}.`,
+    `Pipeline evaluation (timestamps moved ${shift / MINUTES_PER_WEEK} weeks forward): seed ${scenarioOptions.seed}, ${profiles.length} of ${scenarioOptions.keys} keys (≤ ${options.maxRate} calls/min, ≤ ${options.maxEvents.toLocaleString('en')} events), ${labels.length} labelled anomalies, evaluated ${new Date(evaluateFrom * MINUTE_MS).toISOString()} to ${new Date(evaluateTo * MINUTE_MS).toISOString()}; ${loadAverage()}.`,
   );
 
-  const database = await createDatabase();
+  const database = await createBenchDatabase('km_bench_anomaly');
   const chDir = mkdtempSync(join(tmpdir(), 'km-bench-anomaly-'));
   const handle = await openDatabase({ url: database.url });
   const clickhouse = await openClickHouse({ chdbPath: join(chDir, 'chdb'), database: 'keymeter' });
@@ -404,7 +327,7 @@ async function main(): Promise<void> {
     ingestProgress.finish();
     const ingestSeconds = (performance.now() - ingestStart) / 1000;
     console.log(
-      `Ingested ${events.toLocaleString('en')} events in ${ingestSeconds.toFixed(0)} s (${Math.round(events / ingestSeconds).toLocaleString('en')} events/s, generation included); ${load()}.`,
+      `Ingested ${events.toLocaleString('en')} events in ${ingestSeconds.toFixed(0)} s (${Math.round(events / ingestSeconds).toLocaleString('en')} events/s, generation included); ${loadAverage()}.`,
     );
 
     // The billing app's evaluator, one minute after another, on the simulated clock.
@@ -443,49 +366,18 @@ async function main(): Promise<void> {
     evaluateProgress.finish();
     const wall = [...perMinute].sort((a, b) => a - b);
     console.log(
-      `Evaluated ${wall.length} minutes (${keyMinutes.toLocaleString('en')} key-minutes, ${findings} findings): wall time per minute median ${wall[Math.floor(wall.length / 2)].toFixed(0)} ms, p90 ${wall[Math.floor(wall.length * 0.9)].toFixed(0)} ms; the first minute, which warmed up ${profiles.length} baselines from ${options.warmupDays} days of ClickHouse history, ${perMinute[0].toFixed(0)} ms; ${load()}.`,
+      `Evaluated ${wall.length} minutes (${keyMinutes.toLocaleString('en')} key-minutes, ${findings} findings): wall time per minute median ${wall[Math.floor(wall.length / 2)].toFixed(0)} ms, p90 ${wall[Math.floor(wall.length * 0.9)].toFixed(0)} ms; the first minute, which warmed up ${profiles.length} baselines from ${options.warmupDays} days of ClickHouse history, ${perMinute[0].toFixed(0)} ms; ${loadAverage()}.`,
     );
 
     // Alerts back from Postgres: one episode per alert; at medium or above from when it reached that severity.
-    const byRealKey = new Map([...ids].map(([generated, real]) => [real.keyId, generated]));
-    const alertRows: AlertRow[] = await handle.dataSource.query(
-      'SELECT id, key_id, kind, severity, opened_at, last_seen_at FROM alerts ORDER BY opened_at',
+    const episodes = await readAlertEpisodes(
+      handle.dataSource,
+      new Map([...ids].map(([generated, real]) => [real.keyId, generated])),
+      shift,
     );
-    const eventRows: EventRow[] = await handle.dataSource.query(
-      `SELECT type, payload, created_at FROM webhook_events WHERE type IN ('alert.opened', 'alert.updated')`,
-    );
-    const reachedMedium = new Map<string, number>();
-    for (const row of eventRows) {
-      const data = (row.payload.data ?? row.payload) as {
-        id?: string;
-        severity?: string;
-        lastSeenAt?: string;
-      };
-      if (data.id === undefined || data.severity === undefined || rank(data.severity) < 1) continue;
-      const at = Date.parse(data.lastSeenAt ?? row.created_at.toISOString());
-      reachedMedium.set(data.id, Math.min(reachedMedium.get(data.id) ?? Number.POSITIVE_INFINITY, at));
-    }
-    const episodesOf = (minSeverity: 'low' | 'medium'): Episode[] =>
-      alertRows
-        .filter((row) => rank(row.severity) >= rank(minSeverity))
-        .map((row) => {
-          const startMs =
-            minSeverity === 'medium'
-              ? (reachedMedium.get(row.id) ?? new Date(row.opened_at).getTime())
-              : new Date(row.opened_at).getTime();
-          return {
-            key: byRealKey.get(row.key_id) ?? row.key_id,
-            network: null,
-            kind: row.kind as AnomalyKind,
-            // The alert's times are the end of the evaluated minute (moved by `shift`): minute = end − 1.
-            startMinute: Math.floor(startMs / MINUTE_MS) - 1 - shift,
-            endMinute: Math.floor(new Date(row.last_seen_at).getTime() / MINUTE_MS) - 1 - shift,
-            summary: `${row.severity} alert`,
-          };
-        });
-    console.log(`\nAlerts in Postgres: ${alertRows.length}.`);
-    printReport('All alerts', scoreEpisodes(labels, episodesOf('low')));
-    printReport('Alerts of severity medium or above', scoreEpisodes(labels, episodesOf('medium')));
+    console.log(`\nAlerts in Postgres: ${episodes.alerts}.`);
+    printReport('All alerts', scoreEpisodes(labels, episodes.all));
+    printReport('Alerts of severity medium or above', scoreEpisodes(labels, episodes.mediumOrAbove));
     await km.stop();
   } finally {
     await eventLog.close();

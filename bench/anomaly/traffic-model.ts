@@ -29,6 +29,32 @@ export interface ScenarioOptions {
   readonly learningWeeks: number;
   /** A Monday 00:00 UTC that is also the first of a month, so monthly quotas start with the data. */
   readonly startMs: number;
+  /** Another key population and label plan than the default one (see `TrafficMix`). */
+  readonly mix?: TrafficMix;
+}
+
+/** Labels of one kind per 1,000 keys, on keys whose mean rate lies in `[minRate, maxRate)`. */
+export interface MixLabelPlan {
+  readonly kind: LabelKind;
+  readonly count: number;
+  readonly minRate?: number;
+  readonly maxRate?: number;
+  /** Only keys with a daily request or monthly credit quota. */
+  readonly needsQuota?: boolean;
+}
+
+/**
+ * A key population other than the default log-uniform 0.02–600 calls/min, with its own label plan (e.g. the
+ * lighter traffic the real pipeline can carry for weeks): everything else (cycles, noise, batches, churn,
+ * how each kind of anomaly is made) is the default scenario's.
+ */
+export interface TrafficMix {
+  readonly name: string;
+  /** A key's mean calls per minute, drawn from the scenario's profile random. */
+  readonly meanRate: (random: Random, index: number) => number;
+  readonly labels: readonly MixLabelPlan[];
+  /** Credential-stuffing bursts without a key id per 1,000 keys. */
+  readonly keylessStuffing: number;
 }
 
 export const DEFAULT_SCENARIO: ScenarioOptions = {
@@ -212,7 +238,10 @@ function createProfiles(options: ScenarioOptions, startMinute: number): KeyProfi
   const random = derivedRandom(options.seed, SALT_PROFILES);
   const profiles: KeyProfile[] = [];
   for (let index = 0; index < options.keys; index++) {
-    const meanRate = Math.exp(uniform(random, Math.log(0.02), Math.log(600)));
+    const meanRate =
+      options.mix === undefined
+        ? Math.exp(uniform(random, Math.log(0.02), Math.log(600)))
+        : options.mix.meanRate(random, index);
     const shape = {
       dailyAmplitude: uniform(random, 0.3, 0.95),
       peakHourUtc: uniform(random, 0, 24),
@@ -309,7 +338,15 @@ function planAnomalies(
   const profiles = [...baseProfiles];
   const labels: AnomalyLabel[] = [];
   const matured = (profile: KeyProfile): boolean => profile.firstMinute === startMinute;
-  const plans: LabelPlan[] = [
+  const plans: LabelPlan[] = options.mix?.labels.map((plan) => ({
+    kind: plan.kind,
+    count: plan.count,
+    eligible: (p: KeyProfile) =>
+      matured(p) &&
+      p.meanRate >= (plan.minRate ?? 0) &&
+      p.meanRate < (plan.maxRate ?? Number.POSITIVE_INFINITY) &&
+      (plan.needsQuota !== true || p.requestsPerDay !== null || p.creditsPerMonth !== null),
+  })) ?? [
     { kind: 'spike', count: 60, eligible: (p) => matured(p) && p.meanRate >= 10 },
     { kind: 'spike', count: 10, eligible: (p) => matured(p) && p.meanRate < 1 },
     { kind: 'ramp', count: 30, eligible: (p) => matured(p) && p.meanRate >= 10 },
@@ -519,7 +556,7 @@ function planAnomalies(
     }
   }
   // Credential stuffing with keys nobody can identify: only the per-network detector can see it.
-  for (let n = 0; n < Math.max(1, Math.round(10 * scale)); n++) {
+  for (let n = 0; n < Math.max(1, Math.round((options.mix?.keylessStuffing ?? 10) * scale)); n++) {
     const start = randomStart(60);
     addLabel(
       'credential_stuffing',

@@ -14,7 +14,7 @@ import { createAlerts, type Alerts } from '@keymeter/alerts';
 /**
  * Catching up a range of minutes (`evaluateRange`, one read per chunk of minutes) gives the alerts that
  * evaluating the same minutes one after another (`evaluate`, the live path) gives, on the same data in chDB
- * and Postgres: spikes, a new network, a quota burn, a 429 burst, 5xx, a revoked and a rotated-out key, and
+ * and Postgres: spikes, a new network (from a new country, on a new route), a quota burn, a 429 burst, 5xx, a revoked and a rotated-out key, and
  * credential stuffing without a key, with alerts opening, escalating and resolving inside the range and the
  * range read in chunks that cut through them.
  */
@@ -40,6 +40,7 @@ interface Call {
   readonly status?: number;
   readonly ip?: string;
   readonly route?: string;
+  readonly country?: string;
 }
 
 function addCalls(keyId: string, customerId: string, minute: number, count: number, call: Call = {}): void {
@@ -65,6 +66,7 @@ function addCalls(keyId: string, customerId: string, minute: number, count: numb
       userAgent: 'range-test/1.0',
       outcome,
       billable: isBillable(outcome, status),
+      country: call.country ?? 'US',
     };
     rows.push(
       toRawEventRow(
@@ -163,7 +165,7 @@ beforeAll(async () => {
   usualTraffic(spiky, acme, 3);
   addCalls(spiky, acme, FROM + 40, 150);
   for (let minute = FROM + 100; minute < FROM + 110; minute++) {
-    addCalls(spiky, acme, minute, 20, { ip: '198.51.100.9', route: '/v1/orders' });
+    addCalls(spiky, acme, minute, 20, { ip: '198.51.100.9', route: '/v1/orders', country: 'RO' });
   }
   for (let minute = FROM + 150; minute < FROM + 156; minute++) {
     addCalls(spiky, acme, minute, 8, { outcome: 'upstream_error', status: 503 });
