@@ -284,6 +284,10 @@ export class KafkaLogConsumer implements LogConsumer {
         } catch (error) {
           this.redeliverLater(topic, partition, chunk, error);
           return;
+        } finally {
+          // While any AsyncLocalStorage is enabled, Node 20 runs async hooks for every promise and native
+          // request of the whole process (a few % of a gateway's request thread); enabled only during a batch.
+          this.insideHandler.disable();
         }
         resolveOffset(lastOffset);
         this.backoffs.delete(partitionKey(topic, partition));
