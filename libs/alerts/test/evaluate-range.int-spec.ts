@@ -238,6 +238,11 @@ describe('catching up a range of minutes', () => {
     expect(range).toMatchObject({ evaluated: TO - FROM + 1, skipped: 0 });
     expect(await outcome()).toEqual(minuteByMinute);
 
+    // Where the schedule resumes after a restart: the newest minute claimed up to the one it asks about.
+    expect(await caughtUp.evaluator.latestEvaluatedMinute(TO + 100)).toBe(TO);
+    expect(await caughtUp.evaluator.latestEvaluatedMinute(FROM + 9)).toBe(FROM + 9);
+    expect(await caughtUp.evaluator.latestEvaluatedMinute(FROM - 1)).toBeNull();
+
     // A range already evaluated is left alone.
     const again = await caughtUp.evaluator.evaluateRange(FROM, TO, { chunkMinutes: 50 });
     expect(again).toMatchObject({ evaluated: 0, skipped: TO - FROM + 1, opened: 0 });

@@ -161,6 +161,15 @@ export class AlertEvaluator {
     return { minute, evaluated: true, ...totals, elapsedMs: this.clock() - began };
   }
 
+  /** The newest minute at or before `atOrBefore` that was claimed for evaluation, or null (one query). */
+  async latestEvaluatedMinute(atOrBefore: EpochMinute): Promise<EpochMinute | null> {
+    const [row]: { minute: string | null }[] = await this.options.dataSource.query(
+      'SELECT max(minute) AS minute FROM alert_evaluations WHERE minute <= $1',
+      [atOrBefore],
+    );
+    return row?.minute === null || row?.minute === undefined ? null : Number(row.minute);
+  }
+
   /**
    * Evaluates every minute of `[fromMinute, toMinute]` not evaluated yet, oldest first: per chunk of minutes,
    * claims them in one statement, reads the keys' minute series, sources, auth failures, facts and quota

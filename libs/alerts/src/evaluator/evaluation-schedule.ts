@@ -14,9 +14,21 @@ export interface EvaluationScheduleOptions {
   readonly delayMs: number;
   readonly logger: EvaluationScheduleLogger;
   readonly clock?: () => number;
-  /** Minutes caught up after a pause at most (older ones are skipped). */
+  /**
+   * Minutes caught up after a pause or a restart at most (older ones are skipped). Default
+   * `DEFAULT_MAX_CATCH_UP_MINUTES`.
+   */
   readonly maxCatchUpMinutes?: number;
 }
+
+/**
+ * A day: the minute tables the evaluator reads keep two days (whole daily partitions are dropped once all
+ * their rows are older), so a day back is always still there, with room for a slow catch-up.
+ */
+export const DEFAULT_MAX_CATCH_UP_MINUTES = 1440;
+
+/** More minutes due than this are caught up as a range (one read per chunk) rather than one by one. */
+const RANGE_FROM_MINUTES = 3;
 
 /** The newest minute that may be evaluated at `nowMs`: it ended at least `delayMs` ago. */
 export function latestDueMinute(nowMs: number, delayMs: number): EpochMinute {
@@ -24,8 +36,11 @@ export function latestDueMinute(nowMs: number, delayMs: number): EpochMinute {
 }
 
 /**
- * Runs the evaluator on its own: every `intervalMs`, each minute due since the last one it evaluated (at most
- * `maxCatchUpMinutes` back), oldest first. One run at a time; a failed minute is logged and tried again on the
+ * Runs the evaluator on its own: every `intervalMs`, each minute due since the last one evaluated (at most
+ * `maxCatchUpMinutes` back), oldest first. After a start, "the last one evaluated" is the newest minute in
+ * `alert_evaluations`, so the minutes missed while the billing app was down are caught up; more than a few
+ * due minutes are evaluated as a range (`evaluateRange`: the same alerts as minute by minute, with a few
+ * grouped reads per chunk of minutes). One run at a time; a failed minute is logged and tried again on the
  * next tick only if it was not claimed (a claimed minute is not evaluated twice).
  */
 export class EvaluationSchedule {
@@ -59,15 +74,35 @@ export class EvaluationSchedule {
   }
 
   private async runDue(): Promise<void> {
+    const { evaluator, logger } = this.options;
     const due = latestDueMinute(this.clock(), this.options.delayMs);
-    const maxBack = this.options.maxCatchUpMinutes ?? 60;
-    const first = Math.max(this.lastMinute === undefined ? due : this.lastMinute + 1, due - maxBack + 1);
+    const maxBack = this.options.maxCatchUpMinutes ?? DEFAULT_MAX_CATCH_UP_MINUTES;
+    if (this.lastMinute === undefined) {
+      try {
+        this.lastMinute = (await evaluator.latestEvaluatedMinute(due)) ?? due - 1;
+      } catch (error) {
+        logger.error({ err: error }, 'alert evaluation: reading the last evaluated minute failed');
+        return;
+      }
+    }
+    const first = Math.max(this.lastMinute + 1, due - maxBack + 1);
+    if (due - first + 1 > RANGE_FROM_MINUTES) {
+      try {
+        const result = await evaluator.evaluateRange(first, due);
+        logger.info({ ...result }, 'alerts caught up');
+      } catch (error) {
+        logger.error({ fromMinute: first, toMinute: due, err: error }, 'alert evaluation failed');
+        return;
+      }
+      this.lastMinute = due;
+      return;
+    }
     for (let minute = first; minute <= due; minute++) {
       let result: MinuteEvaluation;
       try {
-        result = await this.options.evaluator.evaluate(minute);
+        result = await evaluator.evaluate(minute);
       } catch (error) {
-        this.options.logger.error({ minute, err: error }, 'alert evaluation failed');
+        logger.error({ minute, err: error }, 'alert evaluation failed');
         return;
       }
       this.lastMinute = minute;
@@ -75,7 +110,7 @@ export class EvaluationSchedule {
         result.evaluated &&
         (result.opened > 0 || result.resolved > 0 || result.actions > 0 || result.warmedUp > 0)
       ) {
-        this.options.logger.info({ ...result }, 'alerts evaluated');
+        logger.info({ ...result }, 'alerts evaluated');
       }
     }
   }
