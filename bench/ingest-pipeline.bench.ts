@@ -11,10 +11,16 @@
  *                delivery waits for its inserts (maxBufferedEvents 0), batches of 10 000;
  *   tsv-string - tsv with the body built as one string and encoded at the end (before the buffer body);
  *   tsv        - TabSeparated insert, id lookups of 20 000, deliveries overlap inserts, batches of 10 000;
- *   tsv-inline - tsv with insert bodies and id lists inside the SQL text (chdbBulkData 'inline', before);
- *   tsv-2s     - the same with two chDB sessions (partitions spread over them);
- *   tsv-50k    - tsv with batches of 50 000;
- *   tsv-50k-2s - tsv-2s with batches of 50 000.
+ *   tsv-inline - tsv with insert bodies and id lists inside the SQL text (chdbBulkData 'inline'): the
+ *                ingestor before the third pass;
+ *   tsv-2s     - tsv with two chDB sessions (partitions spread over them);
+ *   tsv-20k    - tsv with batches of 20 000 and one id lookup per batch (as the ingestor app on chDB);
+ *   tsv-50k    - tsv with batches of 50 000 (one id lookup per batch);
+ *   tsv-50k-2s - tsv-2s with batches of 50 000;
+ *   tsv-20k-bw - tsv-20k where a partial batch waits up to 4 × BENCH_WAIT_MS while the log holds more
+ *                records of its partition (the engine's default now, and the default batch size);
+ *   tsv-50k-bw - the same with batches of 50 000.
+ *   Only the -bw variants wait longer under a backlog; the others close a partial batch after BENCH_WAIT_MS.
  * Phase 1, throughput: BENCH_EVENTS events (default 200 000) are produced once to a backlog topic; each
  *   variant's ingestor (its own consumer group) starts on it; sustained events/s = events / time until the
  *   last batch is committed (after its insert was acknowledged, so queryable); then the total in
@@ -142,6 +148,8 @@ interface Variant {
   readonly sessions: number;
   /** How chDB gets insert bodies and id lists (default: through files, the adapter's default). */
   readonly bulkData?: 'file' | 'inline';
+  /** Partial batches wait longer while the log holds more records (the engine's default); off = before. */
+  readonly backlogWait?: boolean;
   readonly store: (handles: readonly ClickHouseHandle[]) => ClickHouseIngestStore;
   readonly maxBufferedEvents?: number;
 }
@@ -174,8 +182,32 @@ const VARIANTS: readonly Variant[] = [
     sessions: 2,
     store: (hs) => new ClickHouseIngestStore(hs.map((h) => h.client)),
   },
-  { name: 'tsv-20k', batch: 20_000, sessions: 1, store: ([h]) => new ClickHouseIngestStore(h.client) },
-  { name: 'tsv-50k', batch: 50_000, sessions: 1, store: ([h]) => new ClickHouseIngestStore(h.client) },
+  {
+    name: 'tsv-20k',
+    batch: 20_000,
+    sessions: 1,
+    store: ([h]) => new ClickHouseIngestStore(h.client, { idLookupChunk: 100_000 }),
+  },
+  {
+    name: 'tsv-50k',
+    batch: 50_000,
+    sessions: 1,
+    store: ([h]) => new ClickHouseIngestStore(h.client, { idLookupChunk: 100_000 }),
+  },
+  {
+    name: 'tsv-20k-bw',
+    batch: 20_000,
+    sessions: 1,
+    backlogWait: true,
+    store: ([h]) => new ClickHouseIngestStore(h.client, { idLookupChunk: 100_000 }),
+  },
+  {
+    name: 'tsv-50k-bw',
+    batch: 50_000,
+    sessions: 1,
+    backlogWait: true,
+    store: ([h]) => new ClickHouseIngestStore(h.client, { idLookupChunk: 100_000 }),
+  },
   {
     name: 'tsv-50k-2s',
     batch: 50_000,
@@ -192,6 +224,7 @@ function startEngine(
   groupId: string,
   onCommitted: (records: number) => void,
 ): IngestionEngine {
+  const waitMs = Number(process.env.BENCH_WAIT_MS ?? 200);
   return new IngestionEngine({
     eventLog: log,
     store,
@@ -200,7 +233,9 @@ function startEngine(
     onBatchCommitted: (batch) => onCommitted(batch.records),
     deadLetterTopic: `${topic}-dlq`,
     maxBatchEvents: variant.batch,
-    maxBatchWaitMs: Number(process.env.BENCH_WAIT_MS ?? 200),
+    maxBatchWaitMs: waitMs,
+    // Off: a partial batch closes after waitMs whatever the log holds (the ingestor before the backlog rule).
+    ...(variant.backlogWait === true ? {} : { maxBacklogWaitMs: waitMs }),
     lateGraceMs: 3_600_000,
     ...(variant.maxBufferedEvents === undefined ? {} : { maxBufferedEvents: variant.maxBufferedEvents }),
   });

@@ -16,6 +16,9 @@ import {
 } from '@keymeter/platform';
 import { IngestorModule } from './ingestor.module';
 
+/** Ids per lookup on chDB: at least the largest batch (INGEST_BATCH_MAX_EVENTS allows up to 100 000). */
+const CHDB_ID_LOOKUP_CHUNK = 100_000;
+
 function ingestionCheck(engine: IngestionEngine): DependencyCheck {
   return {
     name: 'ingestion',
@@ -44,7 +47,12 @@ export async function startIngestor(infra: Infrastructure): Promise<RunningHttpA
   const logger = infra.logger.child({ app: 'ingestor' });
   const engine = new IngestionEngine({
     eventLog,
-    store: new ClickHouseIngestStore(clickhouse.client),
+    // A server takes the ids in the URL (20 000 per query fit its default limit); chDB reads them from a
+    // file, so one query covers a whole batch.
+    store: new ClickHouseIngestStore(
+      clickhouse.client,
+      clickhouse.adapter === 'chdb' ? { idLookupChunk: CHDB_ID_LOOKUP_CHUNK } : {},
+    ),
     topic: topics.usageEvents.name,
     groupId: INGESTOR_GROUP_ID,
     deadLetterTopic: topics.usageEventsDeadLetter.name,

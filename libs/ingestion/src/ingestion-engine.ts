@@ -18,6 +18,11 @@ export interface IngestionEngineOptions {
   readonly deadLetterTopic: string;
   readonly maxBatchEvents: number;
   readonly maxBatchWaitMs: number;
+  /**
+   * How long a partial batch waits while the log already holds more of its partition's records (default
+   * 4 × maxBatchWaitMs): under a backlog batches fill up to maxBatchEvents instead of closing small.
+   */
+  readonly maxBacklogWaitMs?: number;
   /** Events that reached the log later than this after they occurred are stored with `late = 1`. */
   readonly lateGraceMs: number;
   readonly metrics?: IngestMetrics;
@@ -101,6 +106,12 @@ class PartitionState {
 const DEFAULT_RETRY_BASE_MS = 200;
 const DEFAULT_RETRY_MAX_MS = 10_000;
 const DEFAULT_LAG_REFRESH_MS = 5_000;
+/**
+ * Under a backlog a partial batch waits this many batch waits for records already in the log. Small
+ * batches cost the store far more per event (docs/benchmarks.md, "Third pass"); when the store falls
+ * behind, batches that close by time get smaller, which makes it fall further behind.
+ */
+const BACKLOG_WAIT_FACTOR = 4;
 
 /**
  * Consumes UsageEvents from the event log and writes them to ClickHouse so that each is counted once.
@@ -137,7 +148,14 @@ export class IngestionEngine {
     }
     this.metrics = options.metrics ?? new IngestMetrics();
     this.log = options.log ?? (() => undefined);
-    this.rules = { maxBatchEvents: options.maxBatchEvents, maxBatchWaitMs: options.maxBatchWaitMs };
+    this.rules = {
+      maxBatchEvents: options.maxBatchEvents,
+      maxBatchWaitMs: options.maxBatchWaitMs,
+      maxBacklogWaitMs: options.maxBacklogWaitMs ?? BACKLOG_WAIT_FACTOR * options.maxBatchWaitMs,
+    };
+    if (options.maxBacklogWaitMs !== undefined && !(options.maxBacklogWaitMs >= 0)) {
+      throw new RangeError(`maxBacklogWaitMs: must be >= 0, got ${options.maxBacklogWaitMs}`);
+    }
     this.maxBufferedEvents = options.maxBufferedEvents ?? 2 * options.maxBatchEvents;
     if (!Number.isInteger(this.maxBufferedEvents) || this.maxBufferedEvents < 0) {
       throw new RangeError(`maxBufferedEvents: must be a whole number, got ${options.maxBufferedEvents}`);
@@ -262,7 +280,8 @@ export class IngestionEngine {
       }
       if (part.nextOffset === undefined || first < part.nextOffset) part.reset();
     }
-    part.buffer.append(batch.records, Date.now());
+    const logEnd = /^\d+$/.test(batch.highWatermark) ? BigInt(batch.highWatermark) : undefined;
+    part.buffer.append(batch.records, Date.now(), logEnd);
     part.nextOffset = BigInt(batch.lastOffset) + 1n;
     const drained = this.queueDrain(part);
     // Backpressure: hold the consumer while this partition is too far behind.

@@ -17,6 +17,12 @@ export interface BatchCut {
 export interface CutRules {
   readonly maxBatchEvents: number;
   readonly maxBatchWaitMs: number;
+  /**
+   * While the log already holds more records of the partition than are buffered (a backlog: catching up
+   * after a restart or an outage, or the store slower than the producers), a partial batch waits up to
+   * this long instead of maxBatchWaitMs for them to fill it. Default: maxBatchWaitMs (no difference).
+   */
+  readonly maxBacklogWaitMs?: number;
 }
 
 /**
@@ -25,13 +31,16 @@ export interface CutRules {
  * - a range that was planned before (by this process before a crash, or another member before a
  *   rebalance) is re-formed exactly, so its re-insert carries the same deduplication token;
  * - otherwise a batch closes at `maxBatchEvents` records, or when its oldest record has waited
- *   `maxBatchWaitMs`, and never runs into the next planned range.
+ *   `maxBatchWaitMs` (`maxBacklogWaitMs` while the log holds more records than are buffered, so that
+ *   under a backlog batches fill up instead of closing small), and never runs into the next planned range.
  * Pure: time comes in as an argument.
  */
 export class PartitionBuffer {
   private records: LogRecord[] = [];
   private plans: PlannedRange[] = [];
   private oldestArrivalMs = 0;
+  /** Next offset to be written to the log, as of the latest delivery (undefined when not known). */
+  private logEndOffset: bigint | undefined;
 
   get size(): number {
     return this.records.length;
@@ -51,7 +60,9 @@ export class PartitionBuffer {
     this.setPlans([...this.plans, plan]);
   }
 
-  append(records: readonly LogRecord[], nowMs: number): void {
+  /** `logEndOffset`: the partition's high watermark when the records were fetched, if known. */
+  append(records: readonly LogRecord[], nowMs: number, logEndOffset?: bigint): void {
+    if (logEndOffset !== undefined) this.logEndOffset = logEndOffset;
     if (records.length === 0) return;
     if (this.records.length === 0) this.oldestArrivalMs = nowMs;
     for (const record of records) this.records.push(record);
@@ -60,11 +71,21 @@ export class PartitionBuffer {
   clear(): void {
     this.records = [];
     this.plans = [];
+    this.logEndOffset = undefined;
   }
 
   /** When the oldest buffered record is due by time, epoch ms (undefined when empty). */
   dueAtMs(rules: CutRules): number | undefined {
-    return this.records.length === 0 ? undefined : this.oldestArrivalMs + rules.maxBatchWaitMs;
+    return this.records.length === 0 ? undefined : this.oldestArrivalMs + this.waitMs(rules);
+  }
+
+  /** How long a partial batch waits: longer while more records are already in the log. */
+  private waitMs(rules: CutRules): number {
+    const backlog =
+      this.logEndOffset !== undefined &&
+      this.records.length > 0 &&
+      this.logEndOffset > this.lastBufferedOffset() + 1n;
+    return backlog ? Math.max(rules.maxBatchWaitMs, rules.maxBacklogWaitMs ?? 0) : rules.maxBatchWaitMs;
   }
 
   /** The next batch to insert, or undefined when none is complete yet. `force` closes a partial batch. */
@@ -86,7 +107,7 @@ export class PartitionBuffer {
     const limit = nextPlan === undefined ? this.records.length : this.countThrough(nextPlan.firstOffset - 1n);
     const full = limit >= rules.maxBatchEvents;
     const blocked = nextPlan !== undefined && limit < this.records.length;
-    const due = force || blocked || nowMs - this.oldestArrivalMs >= rules.maxBatchWaitMs;
+    const due = force || blocked || nowMs - this.oldestArrivalMs >= this.waitMs(rules);
     if (!full && !due) return undefined;
     const count = Math.min(limit, rules.maxBatchEvents);
     if (count === 0) return undefined;

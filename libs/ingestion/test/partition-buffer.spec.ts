@@ -30,6 +30,34 @@ describe('PartitionBuffer', () => {
     expect(range(buffer.nextCut(rules, 1050, true))).toBe('3-4');
   });
 
+  it('under a backlog, lets a partial batch wait for records already in the log, up to the backlog wait', () => {
+    const backlogRules = { ...rules, maxBacklogWaitMs: 400 };
+    const buffer = new PartitionBuffer();
+    // Offsets 0-1 delivered; the log already holds up to offset 9 (next offset to write: 10).
+    buffer.append(recordsAt(0, 1), 1000, 10n);
+    expect(buffer.dueAtMs(backlogRules)).toBe(1400);
+    expect(buffer.nextCut(backlogRules, 1150)).toBeUndefined();
+    buffer.append(recordsAt(2, 3), 1160, 10n);
+    expect(range(buffer.nextCut(backlogRules, 1160))).toBe('0-2');
+
+    const stalled = new PartitionBuffer();
+    stalled.append(recordsAt(0, 1), 1000, 10n);
+    expect(stalled.nextCut(backlogRules, 1399)).toBeUndefined();
+    expect(range(stalled.nextCut(backlogRules, 1400))).toBe('0-1');
+  });
+
+  it('closes a partial batch at the normal wait once everything in the log is buffered', () => {
+    const backlogRules = { ...rules, maxBacklogWaitMs: 400 };
+    const buffer = new PartitionBuffer();
+    buffer.append(recordsAt(0, 1), 1000, 2n);
+    expect(buffer.dueAtMs(backlogRules)).toBe(1100);
+    expect(range(buffer.nextCut(backlogRules, 1100))).toBe('0-1');
+    // Without the log's end, as before.
+    const unknown = new PartitionBuffer();
+    unknown.append(recordsAt(0, 1), 1000);
+    expect(range(unknown.nextCut(backlogRules, 1100))).toBe('0-1');
+  });
+
   it('re-forms a recorded plan exactly, waiting for all of its records, whatever the size rule says', () => {
     const buffer = new PartitionBuffer();
     buffer.setPlans([{ firstOffset: 10n, lastOffset: 14n }]);
