@@ -77,6 +77,7 @@ class Call implements Dispatcher.DispatchHandler {
   fromAuthorization = false;
   /** The request body goes upstream (so its bytes are counted once the upstream request starts). */
   streamsBody = false;
+  countingBody = false;
   /** The upstream exchange, once undici has put the request on a connection. */
   upstream: Dispatcher.DispatchController | undefined = undefined;
   finished = false;
@@ -91,14 +92,15 @@ class Call implements Dispatcher.DispatchHandler {
   ) {}
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
-    if (this.upstream !== undefined) return;
+    // Called again if undici retries the request on another connection: the newest controller is the live one.
     this.upstream = controller;
     if (this.finished) {
       // The client left while the request waited for a connection: nothing goes upstream.
       controller.abort(new Error(CLIENT_GONE));
       return;
     }
-    if (this.streamsBody) {
+    if (this.streamsBody && !this.countingBody) {
+      this.countingBody = true;
       // Attached in the same synchronous step as undici's own 'data' listener, so no chunk is missed.
       (this.req as WithCall<IncomingMessage>)[CALL] = this;
       this.req.on('data', onRequestData);
