@@ -9,21 +9,15 @@
  * above what a quiet key's 3× is), retired-key use, upstream outages and quota burns on keys of at least 3
  * calls a minute, floods on quiet keys, and credential stuffing, leaks and 429 floods on any key.
  */
-import { normal, uniform, type Random } from './random';
 import type { TrafficMix } from './traffic-model';
-
-const logUniform = (random: Random, low: number, high: number): number =>
-  Math.exp(uniform(random, Math.log(low), Math.log(high)));
 
 export const PIPELINE_MIX: TrafficMix = {
   name: 'pipeline',
-  meanRate: (random, index) => {
-    // Spread the classes over the customers (three keys each) instead of giving the busy ones the first.
-    const slot = (index * 7919) % 1000;
-    if (slot < 24) return logUniform(random, 10, 18);
-    if (slot < 54) return logUniform(random, 3, 7);
-    return Math.min(2, Math.exp(Math.log(0.03) + 1.4 * normal(random)));
-  },
+  rateClasses: [
+    { share: 0.024, min: 10, max: 18 },
+    { share: 0.03, min: 3, max: 7 },
+  ],
+  otherRates: { median: 0.03, sigma: 1.4, max: 2 },
   labels: [
     { kind: 'spike', count: 8, minRate: 10 },
     { kind: 'spike', count: 6, maxRate: 1 },

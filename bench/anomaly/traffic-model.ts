@@ -50,8 +50,14 @@ export interface MixLabelPlan {
  */
 export interface TrafficMix {
   readonly name: string;
-  /** A key's mean calls per minute, drawn from the scenario's profile random. */
-  readonly meanRate: (random: Random, index: number) => number;
+  /**
+   * Shares of the keys (in order, summing to less than 1) whose mean calls per minute are log-uniform over
+   * `[min, max]`; the keys are assigned by a fixed permutation of their index, so the classes are spread over
+   * the customers. Plain data, so the options pass to worker threads.
+   */
+  readonly rateClasses: readonly { readonly share: number; readonly min: number; readonly max: number }[];
+  /** The other keys: log-normal mean calls per minute (median, sigma of the log), capped at `max`. */
+  readonly otherRates: { readonly median: number; readonly sigma: number; readonly max: number };
   readonly labels: readonly MixLabelPlan[];
   /** Credential-stuffing bursts without a key id per 1,000 keys. */
   readonly keylessStuffing: number;
@@ -234,6 +240,21 @@ function meanShape(profile: Pick<KeyProfile, 'dailyAmplitude' | 'peakHourUtc' | 
   return total / (MINUTES_PER_WEEK / 15);
 }
 
+/** A key's mean calls per minute under a mix (see `TrafficMix`). */
+function mixMeanRate(mix: TrafficMix, random: Random, index: number, keys: number): number {
+  // 7919 is prime, so for up to 7,918 keys this visits every slot once.
+  const slot = ((index * 7919) % keys) / keys;
+  let from = 0;
+  for (const rateClass of mix.rateClasses) {
+    if (slot < from + rateClass.share) {
+      return Math.exp(uniform(random, Math.log(rateClass.min), Math.log(rateClass.max)));
+    }
+    from += rateClass.share;
+  }
+  const { median, sigma, max } = mix.otherRates;
+  return Math.min(max, Math.exp(Math.log(median) + sigma * normal(random)));
+}
+
 function createProfiles(options: ScenarioOptions, startMinute: number): KeyProfile[] {
   const random = derivedRandom(options.seed, SALT_PROFILES);
   const profiles: KeyProfile[] = [];
@@ -241,7 +262,7 @@ function createProfiles(options: ScenarioOptions, startMinute: number): KeyProfi
     const meanRate =
       options.mix === undefined
         ? Math.exp(uniform(random, Math.log(0.02), Math.log(600)))
-        : options.mix.meanRate(random, index);
+        : mixMeanRate(options.mix, random, index, options.keys);
     const shape = {
       dailyAmplitude: uniform(random, 0.3, 0.95),
       peakHourUtc: uniform(random, 0, 24),
