@@ -277,6 +277,12 @@ async function runGateway(upstreamUrl: string): Promise<Ready> {
   return { url: gateway.url, key: key.plaintext };
 }
 
+/** Every child started, so that a failed run still stops them all (none left serving or profiling). */
+const started: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const child of started) if (child.exitCode === null && !child.killed) child.kill('SIGTERM');
+});
+
 function startChild(role: string, arg?: string): Promise<{ child: ChildProcess; ready: Ready }> {
   // BENCH_CPU_PROFILE=dir writes V8 CPU profiles of the gateway and the bare proxy to dir/<role>/.
   const profileDir = process.env.BENCH_CPU_PROFILE;
@@ -285,6 +291,7 @@ function startChild(role: string, arg?: string): Promise<{ child: ChildProcess; 
     stdio: 'inherit',
     execArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, role)}`] : [],
   });
+  started.push(child);
   return new Promise((resolve, reject) => {
     child.once('message', (ready: Ready) => resolve({ child, ready }));
     child.once('exit', (code) =>
