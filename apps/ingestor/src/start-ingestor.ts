@@ -1,3 +1,4 @@
+import { chdbEngineUse } from '@keymeter/clickhouse';
 import {
   ClickHouseIngestStore,
   INGESTOR_GROUP_ID,
@@ -44,6 +45,7 @@ export async function startIngestor(infra: Infrastructure): Promise<RunningHttpA
   await eventLog.ensureTopics([topics.usageEvents, topics.usageEventsDeadLetter]);
 
   const metrics = new IngestMetrics();
+  if (clickhouse.adapter === 'chdb') metrics.watchEngine(chdbEngineUse);
   const logger = infra.logger.child({ app: 'ingestor' });
   const engine = new IngestionEngine({
     eventLog,

@@ -62,6 +62,31 @@ export class IngestMetrics {
 
   private readonly recent: Array<{ atMs: number; rows: number }> = [];
 
+  /**
+   * Exports how busy an embedded engine is (chDB runs every statement of the process through one queue):
+   * `keymeter_chdb_statements` and `keymeter_chdb_busy_seconds`, both since the process started, read from
+   * `read` at every scrape. `rate(keymeter_chdb_busy_seconds[1m])` near 1 means the queue is saturated: the
+   * ingestor cannot go faster on this engine, whatever the lag.
+   */
+  watchEngine(read: () => { readonly statements: number; readonly busyMs: number }): void {
+    new Gauge({
+      name: 'keymeter_chdb_statements',
+      help: 'Statements the process ran on its chDB engine since it started',
+      registers: [this.registry],
+      collect() {
+        this.set(read().statements);
+      },
+    });
+    new Gauge({
+      name: 'keymeter_chdb_busy_seconds',
+      help: 'Wall time the chDB engine spent running statements (one at a time) since the process started',
+      registers: [this.registry],
+      collect() {
+        this.set(read().busyMs / 1000);
+      },
+    });
+  }
+
   recordBatch(rows: number, seconds: number, records: number, nowMs: number): void {
     this.rows.inc(rows);
     this.batchSeconds.observe(seconds);
