@@ -58,8 +58,10 @@ export class RedisLimitStore implements LimitStore {
   static async open(options: RedisLimitStoreOptions): Promise<RedisLimitStore> {
     const redisOptions: RedisOptions = {
       lazyConnect: true,
-      // Commands issued in the same tick by concurrent calls go out in one write.
-      enableAutoPipelining: true,
+      // No auto-pipelining: admissions are already one script run per loop turn and settlements an explicit
+      // pipeline, so it only added a Pipeline object and a tick per command (ioredis 8.4-9.0 -> 8.0-8.2 % of
+      // the request thread in side-by-side profiles).
+      enableAutoPipelining: false,
       // Fail fast instead of queueing while disconnected: a call must never wait for Redis to return.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
