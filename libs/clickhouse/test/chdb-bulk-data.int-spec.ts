@@ -2,8 +2,11 @@ import { readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
-import { ClickHouseError } from '@clickhouse/client';
-import { openClickHouse, type ClickHouseHandle } from '../src';
+import { ClickHouseError, createClient } from '@clickhouse/client';
+import { openClickHouse, UNIFORM_CLICKHOUSE_SETTINGS, type ClickHouseHandle } from '../src';
+import { BulkDataFiles } from '../src/chdb/bulk-data-files';
+import { closeChdbSession, openChdbSession } from '../src/chdb/chdb-engine';
+import { ChdbSessionConnection } from '../src/chdb/chdb-session-connection';
 
 // chDB reads insert bodies and long IN lists from files (the default) or from the SQL text ('inline');
 // both must store and answer exactly the same.
@@ -131,6 +134,33 @@ describe('chDB bulk data through files', () => {
     expect(found.map((row) => row.id)).toEqual([...present].sort());
     expect(found).toEqual(await rows(inline, query, params));
     expect(leftoverFiles()).toEqual([]);
+  });
+
+  it('sends the data inside the SQL text when its file cannot be written', async () => {
+    const session = await openChdbSession(dir);
+    const connection = new ChdbSessionConnection(
+      session,
+      closeChdbSession,
+      new BulkDataFiles(join(dir, 'no-such-directory', 'below')),
+    );
+    const client = createClient({ connection, clickhouse_settings: UNIFORM_CLICKHOUSE_SETTINGS });
+    try {
+      await client.command({ query: 'USE via_file' });
+      await client.insert({
+        table: 'things',
+        values: [{ id: 900, label: 'inline fallback', amount: '9' }],
+        format: 'JSONEachRow',
+      });
+      const ids = Array.from({ length: 1200 }, (_, i) => `x${i}`);
+      const result = await client.query({
+        query: 'SELECT count() AS n FROM things WHERE label IN {ids:Array(String)} OR id = 900',
+        query_params: { ids },
+        format: 'JSONEachRow',
+      });
+      expect(await result.json()).toEqual([{ n: '1' }]);
+    } finally {
+      await client.close();
+    }
   });
 
   it('raises ClickHouseError for a malformed body and removes its file', async () => {

@@ -35,7 +35,12 @@ export class BulkDataFiles {
     this.#dir ??= mkdtempSync(join(this.baseDir, `keymeter-chdb-${process.pid}-`));
     this.#next += 1;
     const path = join(this.#dir, `${this.#next}.data`);
-    await writeFile(path, data);
+    try {
+      await writeFile(path, data);
+    } catch (error) {
+      await this.remove(path);
+      throw error;
+    }
     return path;
   }
 

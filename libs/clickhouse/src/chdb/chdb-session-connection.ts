@@ -72,16 +72,20 @@ export class ChdbSessionConnection implements ClientConnection {
     // Read the body before queueing so a slow producer never holds up other calls on the session.
     const body = await readBody(params.values);
     const fromFile = this.#files && !isBlank(body) ? insertFromFile(params.query) : null;
-    if (this.#files && fromFile) {
-      const files = this.#files;
-      const path = await files.write(body);
-      try {
-        const { values: _values, ...statement } = params;
-        const query = fromFile(path);
-        return await this.#serialize(() => this.#session.command(this.#isolate({ ...statement, query })));
-      } finally {
-        await files.remove(path);
-      }
+    const files = this.#files;
+    if (files && fromFile) {
+      const { values: _values, ...statement } = params;
+      return this.#serialize(async () => {
+        const path = await writeWhenPossible(files, body);
+        if (path === null) {
+          return this.#session.insert(this.#isolate({ ...params, values: body.toString('utf8') }));
+        }
+        try {
+          return await this.#session.command(this.#isolate({ ...statement, query: fromFile(path) }));
+        } finally {
+          await files.remove(path);
+        }
+      });
     }
     const values = body.toString('utf8');
     return this.#serialize(() => this.#session.insert(this.#isolate({ ...params, values })));
@@ -98,27 +102,28 @@ export class ChdbSessionConnection implements ClientConnection {
     );
   }
 
-  async #queryWithListsFromFiles(
+  #queryWithListsFromFiles(
     params: QueryParams,
     names: readonly string[],
     files: BulkDataFiles,
   ): ReturnType<ClientConnection['query']> {
-    const query_params: Record<string, unknown> = { ...params.query_params };
-    let query = params.query;
-    const paths: string[] = [];
-    try {
-      for (const name of names) {
-        const path = await files.write(listFileBody(query_params[name] as string[]));
-        paths.push(path);
-        query = withListFromFile(query, name, path);
-        delete query_params[name];
+    return this.#serialize(async () => {
+      const query_params: Record<string, unknown> = { ...params.query_params };
+      let query = params.query;
+      const paths: string[] = [];
+      try {
+        for (const name of names) {
+          const path = await writeWhenPossible(files, listFileBody(query_params[name] as string[]));
+          if (path === null) return await this.#session.query(this.#isolate(params));
+          paths.push(path);
+          query = withListFromFile(query, name, path);
+          delete query_params[name];
+        }
+        return await this.#session.query(this.#isolate({ ...params, query, query_params }));
+      } finally {
+        await Promise.all(paths.map((path) => files.remove(path)));
       }
-      return await this.#serialize(() =>
-        this.#session.query(this.#isolate({ ...params, query, query_params })),
-      );
-    } finally {
-      await Promise.all(paths.map((path) => files.remove(path)));
-    }
+    });
   }
 
   close(): Promise<void> {
@@ -214,6 +219,19 @@ async function readBody(values: string | Readable): Promise<Buffer> {
     else throw new Error(`insert values: unsupported stream chunk of type ${typeof chunk}`);
   }
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+/**
+ * Writes bulk data to its file when the statement's turn in the queue has come, so at most one body is on
+ * tmpfs at a time (a container's /dev/shm is often only 64 MB). Null when it cannot be written (full, not
+ * writable): the caller then sends the data inside the SQL text, as chdb's own connection does.
+ */
+async function writeWhenPossible(files: BulkDataFiles, data: Buffer | string): Promise<string | null> {
+  try {
+    return await files.write(data);
+  } catch {
+    return null;
+  }
 }
 
 /** True for a body of whitespace only: chdb answers such an insert as a no-op (the server does the same). */
