@@ -28,6 +28,14 @@ export interface TrafficDetectorConfig {
      * client that sends 20 calls at once, two batches landing in the same minute are chance, not a spike.
      */
     readonly minBatches: number;
+    /**
+     * The same check over the sum of the newest `persistentMinutes` minutes, with these two thresholds in place
+     * of `minRatio` and `minPeakRatio` (the latter for each minute): a minute above anything seen around this
+     * hour in past weeks is rare, several in a row are not chance (a busy key's 3× spike at its daily peak).
+     */
+    readonly persistentMinutes: number;
+    readonly persistentMinRatio: number;
+    readonly persistentMinPeakRatio: number;
   };
   /** Check over the last `minutes` minutes: catches slow ramps and moderate sustained rises. */
   readonly sustained: {
@@ -163,6 +171,9 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
       minPeakRatio: 1.5,
       minBurstinessMultiple: 2,
       minBatches: 3,
+      persistentMinutes: 2,
+      persistentMinRatio: 2,
+      persistentMinPeakRatio: 1,
     },
     sustained: { minutes: 30, minExcessPerMinute: 5, minRatio: 1.8, minZ: 6, minPeakRatio: 1.3 },
     drop: { minutes: 30, minExpectedPerMinute: 10, maxRatio: 0.25, minZ: 6, minLowRatio: 1.5 },
@@ -207,6 +218,7 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
 /** Minutes of history a `KeyTrafficWindow` must hold for these settings. */
 export function requiredWindowMinutes(config: AnomalyConfig = DEFAULT_ANOMALY_CONFIG): number {
   return Math.max(
+    config.traffic.spike.persistentMinutes,
     config.traffic.sustained.minutes,
     config.traffic.drop.minutes,
     config.quotaBurn.rateMinutes,

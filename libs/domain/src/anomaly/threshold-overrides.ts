@@ -20,7 +20,15 @@ type Only<T, K extends keyof T> = { readonly [P in K]?: T[P] };
 export interface ThresholdOverrides {
   readonly trafficSpike?: Only<
     TrafficDetectorConfig['spike'],
-    'minCalls' | 'minExcess' | 'minRatio' | 'minZ' | 'minPeakRatio' | 'minBurstinessMultiple' | 'minBatches'
+    | 'minCalls'
+    | 'minExcess'
+    | 'minRatio'
+    | 'minZ'
+    | 'minPeakRatio'
+    | 'minBurstinessMultiple'
+    | 'minBatches'
+    | 'persistentMinRatio'
+    | 'persistentMinPeakRatio'
   >;
   readonly trafficRamp?: Only<
     TrafficDetectorConfig['sustained'],
@@ -71,6 +79,8 @@ export const THRESHOLD_OVERRIDE_BOUNDS: {
     minPeakRatio: { min: 0, max: 100 },
     minBurstinessMultiple: { min: 0, max: 100 },
     minBatches: { min: 0, max: 1000 },
+    persistentMinRatio: { min: 1, max: 1000 },
+    persistentMinPeakRatio: { min: 0, max: 100 },
   },
   trafficRamp: {
     minExcessPerMinute: { min: 0, max: 1e9 },

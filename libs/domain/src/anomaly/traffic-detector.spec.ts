@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from './anomaly-config';
+import { seasonalExpectation } from './seasonal-baseline';
 import { detectTrafficDrop, detectTrafficSpike } from './traffic-detector';
 import { MINUTES_PER_DAY } from './types';
 import {
@@ -49,6 +50,26 @@ describe('traffic spike and drop against the seasonal baseline', () => {
     expect(['high', 'critical']).toContain(finding?.severity);
   });
 
+  it('reports a spike hidden by the daily peak in its second minute, when both minutes stand out (persistent)', () => {
+    const at = THIRD_WEEK + 14 * 60;
+    const replay = replayUntil(busy, at, (minute) => calls(dailyCycleCalls(minute)));
+    const now = seasonalExpectation(replay.baseline.seasonal, at + 0.5);
+    // Above every minute of past weeks around this hour and twice the expectation, but below 1.5 × that peak or
+    // 2.5 × the expectation: the one-minute check stays silent.
+    const level = Math.ceil(Math.max(2.1 * now.expected, 1.05 * now.pastPeak));
+    expect(level < 1.5 * now.pastPeak || level < 2.5 * now.expected).toBe(true);
+    expect(detectTrafficSpike(windowWith(replay, calls(level)), replay.baseline)).toBeNull();
+    const next = step(replay, calls(level));
+    const finding = detectTrafficSpike(windowWith(next, calls(level)), next.baseline);
+    expect(finding).toMatchObject({
+      kind: 'traffic_spike',
+      evidence: { check: 'persistent', observed: 2 * level, window: { startMinute: at, endMinute: at + 1 } },
+    });
+    // One such minute after an ordinary one is not enough.
+    const ordinary = step(replay, calls(dailyCycleCalls(at)));
+    expect(detectTrafficSpike(windowWith(ordinary, calls(level)), ordinary.baseline)).toBeNull();
+  });
+
   it('does not call the night level at noon a spike, but does call the noon level at night one', () => {
     const night = THIRD_WEEK + 3 * 60;
     const replay = replayUntil(busy, night, (minute) => calls(dailyCycleCalls(minute)));
@@ -60,19 +81,33 @@ describe('traffic spike and drop against the seasonal baseline', () => {
 
   it('catches a slow ramp that no single minute shows, through the 30-minute check', () => {
     const start = THIRD_WEEK + 9 * 60;
-    let replay = replayUntil(busy, start, (minute) => calls(dailyCycleCalls(minute)));
-    let firstFinding: ReturnType<typeof detectTrafficSpike> = null;
-    let firedAt = -1;
-    // Traffic grows from 1× to 4× of normal over four hours.
-    while (replay.next < start + 240 && firstFinding === null) {
-      const factor = 1 + (3 * (replay.next - start)) / 240;
-      const counts = calls(Math.round(dailyCycleCalls(replay.next) * factor));
-      firstFinding = detectTrafficSpike(windowWith(replay, counts), replay.baseline);
-      firedAt = replay.next;
-      replay = step(replay, counts);
-    }
-    expect(firstFinding?.evidence.check).toBe('sustained');
-    expect(firedAt - start).toBeLessThan(200);
+    const rampFrom = replayUntil(busy, start, (minute) => calls(dailyCycleCalls(minute)));
+    /** Traffic grows from 1× to 4× of normal over four hours: the first finding and its minute. */
+    const ramp = (config: AnomalyConfig) => {
+      let replay = rampFrom;
+      let firstFinding: ReturnType<typeof detectTrafficSpike> = null;
+      let firedAt = -1;
+      while (replay.next < start + 240 && firstFinding === null) {
+        const factor = 1 + (3 * (replay.next - start)) / 240;
+        const counts = calls(Math.round(dailyCycleCalls(replay.next) * factor));
+        firstFinding = detectTrafficSpike(windowWith(replay, counts), replay.baseline, config);
+        firedAt = replay.next;
+        replay = step(replay, counts);
+      }
+      return { check: firstFinding?.evidence.check, after: firedAt - start };
+    };
+    const withoutPersistent = {
+      ...DEFAULT_ANOMALY_CONFIG,
+      traffic: {
+        ...DEFAULT_ANOMALY_CONFIG.traffic,
+        spike: { ...DEFAULT_ANOMALY_CONFIG.traffic.spike, persistentMinutes: 0 },
+      },
+    };
+    const sustained = ramp(withoutPersistent);
+    expect(sustained.check).toBe('sustained');
+    expect(sustained.after).toBeLessThan(200);
+    // With every check, a steep enough ramp is reported no later (its minutes leave the past peaks behind).
+    expect(ramp(DEFAULT_ANOMALY_CONFIG).after).toBeLessThanOrEqual(sustained.after);
   });
 
   it('reports a busy key going silent for half an hour as a drop', () => {

@@ -1,13 +1,91 @@
 import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from './anomaly-config';
 import type { KeyBaseline } from './key-baseline';
-import { seasonalExpectation } from './seasonal-baseline';
+import { seasonalExpectation, type SeasonalExpectation } from './seasonal-baseline';
 import { type AnomalyFinding, type AnomalySeverity, type KeyTrafficWindow, windowEnding } from './types';
 import { formatCount, sumNewest } from './window-sums';
 
+/** Whether one minute's count passes the one-minute spike conditions at the given ratio and past-peak ratio. */
+function minuteStandsOut(
+  observed: number,
+  now: SeasonalExpectation,
+  config: AnomalyConfig,
+  minRatio: number,
+  minPeakRatio: number,
+): boolean {
+  const { traffic } = config;
+  const { spike } = traffic;
+  const expected = now.expected;
+  const spread = Math.max(now.minuteSpread, now.weeklySpread, traffic.relativeSpreadFloor * expected);
+  return (
+    observed >= spike.minCalls &&
+    observed - expected >= spike.minExcess &&
+    observed >= minRatio * expected &&
+    observed - expected >= spike.minZ * spread &&
+    observed >= minPeakRatio * now.pastPeak &&
+    observed - expected >= spike.minBurstinessMultiple * now.burstiness * Math.sqrt(Math.max(expected, 1)) &&
+    observed >= spike.minBatches * (Number.isFinite(now.dispersion) ? now.dispersion : 1)
+  );
+}
+
+/**
+ * The newest `persistentMinutes` minutes as one: each minute above `persistentMinPeakRatio` × the largest minute
+ * of past weeks around it (and the `minCalls` floor), and their sum passing the one-minute conditions scaled to
+ * the window: `persistentMinRatio` × the expected sum, `minZ` spreads (minute noise adds up as √minutes, a level
+ * error as minutes), `minBurstinessMultiple` × burstiness × √(minutes × expectation) (independent batches add
+ * up as √minutes) and `minBatches` batches. Returns the sums and the spread, or null.
+ */
+function persistentSpike(
+  window: KeyTrafficWindow,
+  baseline: KeyBaseline,
+  newest: SeasonalExpectation,
+  config: AnomalyConfig,
+): { readonly observed: number; readonly expected: number; readonly spread: number } | null {
+  const { spike, relativeSpreadFloor, minHistoryWeeks } = config.traffic;
+  const length = spike.persistentMinutes;
+  if (length < 2 || window.minutes.length < length) {
+    return null;
+  }
+  let observed = 0;
+  let expected = 0;
+  let minuteVariance = 0;
+  let levelSpread = 0;
+  for (let back = 0; back < length; back++) {
+    const now = back === 0 ? newest : seasonalExpectation(baseline.seasonal, window.endMinute - back + 0.5);
+    const count = window.minutes[window.minutes.length - 1 - back].requests;
+    if (
+      now.weeksOfHistory < minHistoryWeeks ||
+      count < spike.minCalls ||
+      count < spike.persistentMinPeakRatio * now.pastPeak
+    ) {
+      return null;
+    }
+    observed += count;
+    expected += now.expected;
+    minuteVariance += now.minuteSpread * now.minuteSpread;
+    levelSpread += Math.max(now.weeklySpread, relativeSpreadFloor * now.expected);
+  }
+  const spread = Math.max(Math.sqrt(minuteVariance), levelSpread);
+  const excess = observed - expected;
+  const dispersion = Number.isFinite(newest.dispersion) ? newest.dispersion : 1;
+  if (
+    excess >= length * spike.minExcess &&
+    observed >= spike.persistentMinRatio * expected &&
+    excess >= spike.minZ * spread &&
+    excess >= spike.minBurstinessMultiple * newest.burstiness * Math.sqrt(Math.max(expected, length)) &&
+    observed >= spike.minBatches * dispersion
+  ) {
+    return { observed, expected, spread };
+  }
+  return null;
+}
+
 /**
  * Traffic spike against the key's own seasonal baseline (same hour of week over past weeks, median/MAD).
- * Two checks, the first that fires wins:
+ * Three checks, the first that fires wins:
  * - the newest minute alone (sudden spikes, reported within the minute);
+ * - the newest `persistentMinutes` minutes, each above the key's past peak around this hour and `persistentMinRatio`
+ *   × its expectation (a spike a busy key's daily peak hides from the one-minute check, reported in its second
+ *   minute);
  * - the sum of the last `sustained.minutes` minutes (slow ramps and moderate sustained rises that no single
  *   minute shows), against the baseline at the window's midpoint.
  * Each needs the absolute floors (calls and excess), a ratio to the expectation and a z-score against the
@@ -30,15 +108,7 @@ export function detectTrafficSpike(
   const expected = now.expected;
   const spread = Math.max(now.minuteSpread, now.weeklySpread, traffic.relativeSpreadFloor * expected);
   const { spike } = traffic;
-  if (
-    observed >= spike.minCalls &&
-    observed - expected >= spike.minExcess &&
-    observed >= spike.minRatio * expected &&
-    observed - expected >= spike.minZ * spread &&
-    observed >= spike.minPeakRatio * now.pastPeak &&
-    observed - expected >= spike.minBurstinessMultiple * now.burstiness * Math.sqrt(Math.max(expected, 1)) &&
-    observed >= spike.minBatches * (Number.isFinite(now.dispersion) ? now.dispersion : 1)
-  ) {
+  if (minuteStandsOut(observed, now, config, spike.minRatio, spike.minPeakRatio)) {
     const finding = trafficFinding(
       'traffic_spike',
       'minute',
@@ -50,6 +120,19 @@ export function detectTrafficSpike(
     );
     const burstiness = Math.round(now.burstiness * 100) / 100;
     return { ...finding, evidence: { ...finding.evidence, pastPeak: now.pastPeak, burstiness } };
+  }
+  const persistent = persistentSpike(window, baseline, now, config);
+  if (persistent !== null) {
+    const finding = trafficFinding(
+      'traffic_spike',
+      'persistent',
+      persistent.observed,
+      persistent.expected,
+      persistent.spread,
+      windowEnding(minute, spike.persistentMinutes),
+      now.weeksOfHistory,
+    );
+    return { ...finding, evidence: { ...finding.evidence, pastPeak: now.pastPeak } };
   }
   const { sustained } = traffic;
   const length = sustained.minutes;
@@ -133,7 +216,7 @@ export function detectTrafficDrop(
 
 function trafficFinding(
   kind: 'traffic_spike' | 'traffic_drop',
-  check: 'minute' | 'sustained',
+  check: 'minute' | 'persistent' | 'sustained',
   observed: number,
   expected: number,
   spread: number,
