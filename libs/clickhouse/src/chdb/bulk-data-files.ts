@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +14,14 @@ import { join } from 'node:path';
  * 10 000-id lookup 46 → 26 ms (docs/benchmarks.md, "Insert formats").
  *
  * Names are a process-unique directory plus a counter, so concurrent calls never share a file. Each
- * file is removed once its statement settled; after a crash only the files of statements in flight
- * remain, in a directory named after the process id.
+ * file is removed once its statement settled, the directory when the engine is released or the process
+ * exits. A killed process leaves its directory (with the file of the statement it was running); the next
+ * process to create one removes the directories of processes that no longer run.
  */
 export class BulkDataFiles {
   #dir: string | null = null;
   #next = 0;
+  #removeAtExit: (() => void) | null = null;
 
   constructor(private readonly baseDir: string) {}
 
@@ -32,7 +34,13 @@ export class BulkDataFiles {
 
   /** Writes `data` to a fresh file and returns its path (plain characters only, safe inside '…'). */
   async write(data: Buffer | string): Promise<string> {
-    this.#dir ??= mkdtempSync(join(this.baseDir, `keymeter-chdb-${process.pid}-`));
+    if (this.#dir === null) {
+      removeDirectoriesOfEndedProcesses(this.baseDir);
+      const dir = mkdtempSync(join(this.baseDir, `${DIRECTORY_PREFIX}${process.pid}-`));
+      this.#removeAtExit = () => rmSync(dir, { recursive: true, force: true });
+      process.once('exit', this.#removeAtExit);
+      this.#dir = dir;
+    }
     this.#next += 1;
     const path = join(this.#dir, `${this.#next}.data`);
     try {
@@ -52,6 +60,37 @@ export class BulkDataFiles {
   dispose(): void {
     if (this.#dir === null) return;
     rmSync(this.#dir, { recursive: true, force: true });
+    if (this.#removeAtExit) process.removeListener('exit', this.#removeAtExit);
+    this.#removeAtExit = null;
     this.#dir = null;
+  }
+}
+
+const DIRECTORY_PREFIX = 'keymeter-chdb-';
+
+/** Directories `keymeter-chdb-<pid>-*` in `baseDir` whose process has ended (SIGKILL, OOM). Best effort. */
+function removeDirectoriesOfEndedProcesses(baseDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(baseDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = /^keymeter-chdb-(\d+)-/.exec(name);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || isRunning(pid)) continue;
+    rmSync(join(baseDir, name), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
