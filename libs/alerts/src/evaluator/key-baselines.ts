@@ -160,6 +160,33 @@ export class KeyBaselines {
         foldedThrough = current;
       }
     }
-    return baseline;
+    return { ...baseline, recentNew: this.recentNewFrom(baseline) };
+  }
+
+  /**
+   * The decaying counts of recently first-seen sources, as the folds would have kept them had they seen the
+   * sources: each source first seen a day or more after the key's first call (its home is not churn) counts
+   * 0.5^(age / half-life) at the baseline's last minute. The folds above carry no sources, so without this a
+   * key warmed up after a start would read as stable however often it changes networks.
+   */
+  private recentNewFrom(baseline: KeyBaseline): KeyBaseline['recentNew'] {
+    const { firstMinute, lastMinute } = baseline;
+    if (firstMinute === null || lastMinute === null) return baseline.recentNew;
+    const { homeMinutes, churnHalfLifeMinutes } = this.config.novelty;
+    const weight = (known: KnownSources): number => {
+      let total = 0;
+      for (const key in known) {
+        const first = known[key][0];
+        if (first - firstMinute >= homeMinutes && first <= lastMinute) {
+          total += Math.pow(0.5, (lastMinute - first) / churnHalfLifeMinutes);
+        }
+      }
+      return total;
+    };
+    return {
+      networks: weight(baseline.networks),
+      countries: weight(baseline.countries),
+      routes: weight(baseline.routes),
+    };
   }
 }
