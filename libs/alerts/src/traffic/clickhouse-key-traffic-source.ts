@@ -35,11 +35,15 @@ interface SourceRow {
   last_minute: number;
 }
 
-/** Minute rollup columns summed into the detectors' MinuteCounts (every call, whatever its outcome). */
+/**
+ * Minute rollup columns summed into the detectors' MinuteCounts (every call, whatever its outcome). 5xx by
+ * status class, as `key_activity_minute` counts them since ClickHouse migration 0006: an upstream's own 5xx
+ * answer is outcome `forwarded`, not `upstream_error`.
+ */
 const MINUTE_COLUMNS = `
   key_id, any(customer_id) AS c_customer_id, toUInt32(intDiv(toUnixTimestamp(bucket), 60)) AS c_minute,
   toString(sum(events)) AS c_requests, toString(sum(requests)) AS c_billable,
-  toString(sum(upstream_error)) AS c_server_errors, toString(sum(rejected_auth)) AS c_auth_rejected,
+  toString(sumIf(events, status_class = 5)) AS c_server_errors, toString(sum(rejected_auth)) AS c_auth_rejected,
   toString(sum(rejected_scope)) AS c_scope_rejected, toString(sum(rate_limited)) AS c_rate_limited,
   toFloat64(sum(credits)) AS c_credits`;
 
