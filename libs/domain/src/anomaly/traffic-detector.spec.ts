@@ -158,6 +158,9 @@ describe('traffic spike and drop against the seasonal baseline', () => {
     const batchAt = (minute: number): boolean => Math.abs(jitterless(minute)) < 0.017;
     const replay = replayUntil(startReplay(MONDAY), THIRD_WEEK, (minute) => calls(batchAt(minute) ? 20 : 0));
     expect(detectTrafficSpike(windowWith(replay, calls(40)), replay.baseline)).toBeNull();
+    // Nor are batches in two minutes in a row, each above the past peak: fewer than three batches a minute.
+    const first = step(replay, calls(35));
+    expect(detectTrafficSpike(windowWith(first, calls(35)), first.baseline)).toBeNull();
     // A flood of many batches a minute is a spike.
     expect(detectTrafficSpike(windowWith(replay, calls(400)), replay.baseline)?.kind).toBe('traffic_spike');
   });

@@ -29,7 +29,7 @@ function minuteStandsOut(
 
 /**
  * The newest `persistentMinutes` minutes as one: each minute above `persistentMinPeakRatio` × the largest minute
- * of past weeks around it (and the `minCalls` floor), and their sum passing the one-minute conditions scaled to
+ * of past weeks around it, the `minCalls` floor and `minBatches` of the key's usual batches, and their sum passing the one-minute conditions scaled to
  * the window: `persistentMinRatio` × the expected sum, `minZ` spreads (minute noise adds up as √minutes, a level
  * error as minutes), `minBurstinessMultiple` × burstiness × √(minutes × expectation) (independent batches add
  * up as √minutes) and `minBatches` batches. Returns the sums and the spread, or null.
@@ -55,7 +55,8 @@ function persistentSpike(
     if (
       now.weeksOfHistory < minHistoryWeeks ||
       count < spike.minCalls ||
-      count < spike.persistentMinPeakRatio * now.pastPeak
+      count < spike.persistentMinPeakRatio * now.pastPeak ||
+      count < spike.minBatches * (Number.isFinite(now.dispersion) ? now.dispersion : 1)
     ) {
       return null;
     }
