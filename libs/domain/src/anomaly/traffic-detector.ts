@@ -55,7 +55,8 @@ function persistentSpike(
     if (
       now.weeksOfHistory < minHistoryWeeks ||
       count < spike.minCalls ||
-      count < spike.persistentMinPeakRatio * now.pastPeak ||
+      // Strictly above: a minute repeating the past weeks' largest one (a weekly job) is their normal.
+      count <= spike.persistentMinPeakRatio * now.pastPeak ||
       count < spike.minBatches * (Number.isFinite(now.dispersion) ? now.dispersion : 1)
     ) {
       return null;
