@@ -6,7 +6,6 @@
  * Prints recall and detection delay per labelled kind, precision per finding kind, and the misses.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -16,29 +15,12 @@ import { parseScenarioArgs } from './cli-options';
 import type { DetectorWorkerInput, DetectorWorkerMessage, DetectorWorkerRequest } from './detector-worker';
 import type { CostMeasurement } from './measure-cost';
 import type { RecordedFinding } from './run-detectors';
+import { loadAverage, printScoreTables } from './report-tables';
 import { DEFAULT_SCORING, scoreFindings, type ScoreReport } from './scoring';
 import { buildScenario, type ScenarioOptions } from './traffic-model';
 
-function percent(value: number): string {
-  return value.toFixed(3);
-}
-
 function printReport(title: string, report: ScoreReport): void {
-  console.log(`\n### ${title}\n`);
-  console.log('| labelled kind | labels | detected | recall | delay median / p90 / max (min) |');
-  console.log('| --- | ---: | ---: | ---: | --- |');
-  for (const row of report.byLabel) {
-    const delay =
-      row.medianDelayMinutes === null
-        ? '–'
-        : `${row.medianDelayMinutes} / ${row.p90DelayMinutes} / ${row.maxDelayMinutes}`;
-    console.log(`| ${row.kind} | ${row.labels} | ${row.detected} | ${percent(row.recall)} | ${delay} |`);
-  }
-  console.log('\n| finding kind | alert episodes | explained by a label | precision |');
-  console.log('| --- | ---: | ---: | ---: |');
-  for (const row of report.byFinding) {
-    console.log(`| ${row.kind} | ${row.episodes} | ${row.truePositives} | ${percent(row.precision)} |`);
-  }
+  printScoreTables(title, report, 'alert episodes');
 }
 
 interface ShardResult {
@@ -105,12 +87,6 @@ async function runShards(
   return { results, cost };
 }
 
-function load(): string {
-  return `load average ${loadavg()
-    .map((value) => value.toFixed(1))
-    .join(' / ')} (1 / 5 / 15 min) on ${cpus().length} cores`;
-}
-
 async function main(): Promise<void> {
   const { scenario: options, flags } = parseScenarioArgs(process.argv.slice(2));
   const scenario = buildScenario(options);
@@ -118,7 +94,7 @@ async function main(): Promise<void> {
     `Scenario: seed ${options.seed}, ${options.keys} keys, ${options.weeks} weeks from ${new Date(options.startMs).toISOString()} (first ${options.learningWeeks} weeks learning only), ${scenario.labels.length} labelled anomalies.`,
   );
   const threads = Math.max(1, Number(flags.get('threads') ?? '2'));
-  console.log(`Start: ${load()}; ${threads} worker threads.`);
+  console.log(`Start: ${loadAverage()}; ${threads} worker threads.`);
   const began = performance.now();
   const { results, cost } = await runShards(
     options,
@@ -129,13 +105,13 @@ async function main(): Promise<void> {
   const findings = results.flatMap((result) => result.findings);
   const keyMinutes = results.reduce((sum, result) => sum + result.keyMinutes, 0);
   const detectorMs = results.reduce((sum, result) => sum + result.detectorMs, 0);
-  console.log(`End: ${load()}.`);
+  console.log(`End: ${loadAverage()}.`);
   console.log(
     `${keyMinutes.toLocaleString('en')} key-minutes in ${((performance.now() - began) / 1000).toFixed(1)} s wall time (generation included); detectors and baseline updates alone ${(detectorMs / 1000).toFixed(1)} s of thread time (${((detectorMs * 1e6) / keyMinutes).toFixed(0)} ns per key-minute).`,
   );
   if (cost !== null) {
     console.log(
-      `Cost at ${cost.keys.toLocaleString('en')} keys (copies of the run's keys with their weeks of history), ${cost.minutes} minutes: one minute's evaluation of every key takes median ${cost.medianMs.toFixed(0)} ms, p90 ${cost.p90Ms.toFixed(0)} ms, max ${cost.maxMs.toFixed(0)} ms (${load()}).`,
+      `Cost at ${cost.keys.toLocaleString('en')} keys (copies of the run's keys with their weeks of history), ${cost.minutes} minutes: one minute's evaluation of every key takes median ${cost.medianMs.toFixed(0)} ms, p90 ${cost.p90Ms.toFixed(0)} ms, max ${cost.maxMs.toFixed(0)} ms (${loadAverage()}).`,
     );
   }
   const all = scoreFindings(scenario.labels, findings, DEFAULT_SCORING);

@@ -1,19 +1,13 @@
 /**
  * What the pipeline evaluations (`pipeline.ts`, `pipeline-weeks.ts`) share: a Postgres database of their own,
- * the alerts read back from Postgres as episodes, and the report tables.
+ * the alerts read back from Postgres as episodes, and the report (tables and the misses).
  */
 import { randomBytes } from 'node:crypto';
-import { cpus, loadavg } from 'node:os';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { ANOMALY_SEVERITIES, MINUTE_MS, type AnomalyKind, type AnomalySeverity } from '@keymeter/domain';
+import { printScoreTables } from './report-tables';
 import type { Episode, ScoreReport } from './scoring';
-
-export function loadAverage(): string {
-  return `load average ${loadavg()
-    .map((value) => value.toFixed(1))
-    .join(' / ')} on ${cpus().length} cores`;
-}
 
 /** A fresh database on the machine's Postgres, dropped afterwards. */
 export async function createBenchDatabase(
@@ -106,21 +100,7 @@ export async function readAlertEpisodes(
 }
 
 export function printReport(title: string, report: ScoreReport): void {
-  console.log(`\n### ${title}\n`);
-  console.log('| labelled kind | labels | detected | recall | delay median / p90 / max (min) |');
-  console.log('| --- | ---: | ---: | ---: | --- |');
-  for (const row of report.byLabel) {
-    const delay =
-      row.medianDelayMinutes === null
-        ? '–'
-        : `${row.medianDelayMinutes} / ${row.p90DelayMinutes} / ${row.maxDelayMinutes}`;
-    console.log(`| ${row.kind} | ${row.labels} | ${row.detected} | ${row.recall.toFixed(3)} | ${delay} |`);
-  }
-  console.log('\n| finding kind | alerts | explained by a label | precision |');
-  console.log('| --- | ---: | ---: | ---: |');
-  for (const row of report.byFinding) {
-    console.log(`| ${row.kind} | ${row.episodes} | ${row.truePositives} | ${row.precision.toFixed(3)} |`);
-  }
+  printScoreTables(title, report, 'alerts');
   for (const label of report.missed) {
     console.log(
       `  missed ${label.id} ${label.kind} ${label.key ?? label.network ?? ''} ${label.start} ${JSON.stringify(label.details)}`,

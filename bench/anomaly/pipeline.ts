@@ -34,7 +34,8 @@ import { ClickHouseIngestStore, prepareBatch } from '@keymeter/ingestion';
 import { createKeyManagement, type AuditActor } from '@keymeter/keys';
 import { createProgress } from '@keymeter/platform';
 import { parseScenarioArgs } from './cli-options';
-import { createBenchDatabase, loadAverage, printReport, readAlertEpisodes } from './pipeline-report';
+import { createBenchDatabase, printReport, readAlertEpisodes } from './pipeline-report';
+import { loadAverage } from './report-tables';
 import { derivedRandom } from './random';
 import { DEFAULT_SCORING, scoreEpisodes } from './scoring';
 import {
