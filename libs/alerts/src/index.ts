@@ -5,6 +5,7 @@ export { toAlertView, type AlertActionView, type AlertView } from './alerts/aler
 export { ALERT_POLICY_ACTOR } from './alerts/key-actions';
 export {
   AlertEvaluator,
+  type EvaluationCounts,
   type MinuteEvaluation,
   type RangeEvaluation,
   type RangeEvaluationOptions,

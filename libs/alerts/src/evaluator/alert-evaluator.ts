@@ -29,11 +29,9 @@ import { NetworkBurstBaselines } from './network-bursts';
 import { readQuotaUsage } from './quota-usage';
 import { readRangeInputs } from './range-inputs';
 
-/** The outcome of evaluating one minute. */
-export interface MinuteEvaluation {
-  readonly minute: EpochMinute;
-  /** False when the minute had been evaluated before: nothing was done. */
-  readonly evaluated: boolean;
+/** What an evaluation did, counted over its minutes. */
+export interface EvaluationCounts {
+  /** Keys evaluated (key-minutes, over a range). */
   readonly keys: number;
   readonly findings: number;
   readonly opened: number;
@@ -42,25 +40,24 @@ export interface MinuteEvaluation {
   readonly actions: number;
   /** Keys whose baseline was built from ClickHouse history in this evaluation. */
   readonly warmedUp: number;
+}
+
+/** The outcome of evaluating one minute. */
+export interface MinuteEvaluation extends EvaluationCounts {
+  readonly minute: EpochMinute;
+  /** False when the minute had been evaluated before: nothing was done. */
+  readonly evaluated: boolean;
   readonly elapsedMs: number;
 }
 
 /** The outcome of evaluating a range of minutes (`evaluateRange`). */
-export interface RangeEvaluation {
+export interface RangeEvaluation extends EvaluationCounts {
   readonly fromMinute: EpochMinute;
   readonly toMinute: EpochMinute;
   /** Minutes claimed and evaluated. */
   readonly evaluated: number;
   /** Minutes evaluated before (claimed by someone else): left alone. */
   readonly skipped: number;
-  /** Key-minutes evaluated. */
-  readonly keys: number;
-  readonly findings: number;
-  readonly opened: number;
-  readonly escalated: number;
-  readonly resolved: number;
-  readonly actions: number;
-  readonly warmedUp: number;
   readonly elapsedMs: number;
 }
 
@@ -313,9 +310,7 @@ export class AlertEvaluator {
   }
 }
 
-type MinuteTotals = {
-  -readonly [K in Exclude<keyof MinuteEvaluation, 'minute' | 'evaluated' | 'elapsedMs'>]: number;
-};
+type MinuteTotals = { -readonly [K in keyof EvaluationCounts]: number };
 
 const NONE: Readonly<MinuteTotals> = {
   keys: 0,
