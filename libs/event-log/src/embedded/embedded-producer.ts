@@ -1,6 +1,6 @@
 /** Producer of the embedded log: validates messages, picks partitions by key, appends durably. */
 import type { LogProducer, OutgoingMessage } from '../event-log.port';
-import { partitionForKey } from './murmur2-partitioner';
+import { partitionForKey } from '../murmur2-partitioner';
 import type { RecordToAppend } from './record-codec';
 import type { TopicCatalog } from './topic-catalog';
 

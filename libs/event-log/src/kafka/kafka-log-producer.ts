@@ -1,6 +1,7 @@
-import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
 import type { LogProducer, OutgoingMessage } from '../event-log.port';
 import { errorMessage, type KafkaLogSink } from './kafka-logging';
+import { keyedMurmur2Partitioner } from './keyed-partitioner';
 import { toKafkaMessage } from './kafka-records';
 import { isList, requireTopicName } from './offsets';
 
@@ -89,7 +90,7 @@ export class KafkaLogProducer implements LogProducer {
         idempotent: true,
         maxInFlightRequests: 1,
         // The Java client's partitioner (murmur2), so keys land where other Kafka clients put them.
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: keyedMurmur2Partitioner,
         allowAutoTopicCreation: false,
       });
       const connecting = producer.connect().then(() => producer);
