@@ -35,8 +35,9 @@ export function toKafkaMessage(message: OutgoingMessage, index: number): Message
   if (typeof message.value !== 'string' && !Buffer.isBuffer(message.value)) {
     throw new TypeError(`messages[${index}].value must be a Buffer or a string`);
   }
+  if (message.headers === undefined) return { key: message.key, value: message.value };
   const headers: IHeaders = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
+  for (const [name, value] of Object.entries(message.headers)) {
     if (typeof value !== 'string') {
       throw new TypeError(`messages[${index}].headers.${name} must be a string`);
     }
