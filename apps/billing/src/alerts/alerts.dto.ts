@@ -65,7 +65,7 @@ export class AlertPolicyDto {
       'minLowRatio, minZ }, failureBursts { minCount, minRatio, minZ }, errorBursts { minCount, minShare, ' +
       'minShareRatio, falseAlarmProbability }, novelty { learningMinutes, minCalls, churnyAt, ' +
       'multipleWithinMinutes, additionZ }, quotaBurn { minLeadMinutes, minUsedFraction, rateLowerBoundZ }, ' +
-      'retiredKey { minAttempts, minZ, horizonMinutes }. Defaults, bounds and reasons: docs/anomaly-detection.md',
+      'retiredKey { minAttempts, minZ, falseAlarmProbability, horizonMinutes }. Defaults, bounds and reasons: docs/anomaly-detection.md',
     example: { trafficSpike: { minCalls: 100 } },
   })
   thresholds?: Record<string, Record<string, number>>;

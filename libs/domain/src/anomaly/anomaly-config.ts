@@ -137,12 +137,19 @@ export interface QuotaBurnDetectorConfig {
 }
 
 export interface RetiredKeyDetectorConfig {
-  /** Rejected calls are counted over this many recent minutes. */
-  readonly windowMinutes: number;
+  /**
+   * Rejected calls are counted over each of these recent windows (minutes, ascending, at most
+   * `requiredWindowMinutes`; only minutes after the retirement count); the shortest window that fires is reported.
+   */
+  readonly windowsMinutes: readonly number[];
   /** At least this many rejected calls carrying the key id after the grace period or revocation. */
   readonly minAttempts: number;
-  /** For a rotated key, also this many Poisson standard deviations above its usual 401 rate. */
+  /** For a rotated key, also this many Poisson standard deviations above its usual 401 count… */
   readonly minZ: number;
+  /** …and at least as improbable as this under Poisson(usual 401 share × the window's calls) (upper tail). */
+  readonly falseAlarmProbability: number;
+  /** The key's usual share of 401s per authenticated call is never assumed below this. */
+  readonly floorShare: number;
   /** Watched for this long after the grace period ended or the key was revoked. */
   readonly horizonMinutes: number;
 }
@@ -212,7 +219,14 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
     minLeadMinutes: 10,
     minUsedFraction: 0.02,
   },
-  retiredKey: { windowMinutes: 10, minAttempts: 3, minZ: 5, horizonMinutes: 30 * MINUTES_PER_DAY },
+  retiredKey: {
+    windowsMinutes: [10, 30],
+    minAttempts: 3,
+    minZ: 5,
+    falseAlarmProbability: 1e-7,
+    floorShare: 0.001,
+    horizonMinutes: 30 * MINUTES_PER_DAY,
+  },
 };
 
 /** Minutes of history a `KeyTrafficWindow` must hold for these settings. */
@@ -222,7 +236,7 @@ export function requiredWindowMinutes(config: AnomalyConfig = DEFAULT_ANOMALY_CO
     config.traffic.sustained.minutes,
     config.traffic.drop.minutes,
     config.quotaBurn.rateMinutes,
-    config.retiredKey.windowMinutes,
+    ...config.retiredKey.windowsMinutes,
     ...config.bursts.errors.windowsMinutes,
   );
 }

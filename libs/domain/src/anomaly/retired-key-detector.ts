@@ -1,5 +1,6 @@
 import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from './anomaly-config';
-import { authenticatedCalls, expectedFailures, type KeyBaseline } from './key-baseline';
+import { authenticatedCalls, type KeyBaseline } from './key-baseline';
+import { poissonUpperTailBound } from './poisson-tail';
 import { MINUTE_MS, type AnomalyFinding, type KeyTrafficWindow, windowEnding } from './types';
 
 /** When the key's secrets stopped being valid; null or absent when that has not happened. */
@@ -9,12 +10,22 @@ export interface KeyLifecycle {
   readonly revokedAtMs?: number | null;
 }
 
+interface WindowCount {
+  readonly minutes: number;
+  readonly attempts: number;
+  readonly expected: number;
+}
+
 /**
  * Use of a key after its revocation or after the grace period of its rotated-out secret, seen as
- * `rejected_auth` calls carrying the key id in minutes that started after that instant. After a revocation
- * no call is legitimate, so `minAttempts` in the window is enough. After a rotation the same key id also
- * collects ordinary wrong-secret failures, so the count must also stand `minZ` Poisson deviations above the
- * key's usual share of 401s per authenticated call times the window's authenticated calls. Watched for `horizonMinutes`.
+ * `rejected_auth` calls carrying the key id in minutes that started after that instant, counted over each of
+ * `windowsMinutes` (only minutes after the retirement). After a revocation no call is legitimate, so
+ * `minAttempts` in a window is enough. After a rotation the same key id also collects ordinary wrong-secret
+ * failures, so the count must also stand `minZ` Poisson deviations above the key's usual share of 401s per
+ * authenticated call times the window's authenticated calls, and its Poisson upper tail be at most
+ * `falseAlarmProbability`. The longer window lets a stale client of a few calls an hour add up (a fixed floor
+ * per minute made a client failing a few times every ten minutes wait for a chance cluster). The shortest
+ * window that fires is reported. Watched for `horizonMinutes`.
  */
 export function detectRetiredKeyUse(
   window: KeyTrafficWindow,
@@ -22,7 +33,7 @@ export function detectRetiredKeyUse(
   lifecycle: KeyLifecycle,
   config: AnomalyConfig = DEFAULT_ANOMALY_CONFIG,
 ): AnomalyFinding | null {
-  const { windowMinutes, minAttempts, minZ, horizonMinutes } = config.retiredKey;
+  const { horizonMinutes } = config.retiredKey;
   const revoked = lifecycle.revokedAtMs ?? null;
   const graceEnded = lifecycle.rotationGraceEndedAtMs ?? null;
   const cause = revoked !== null ? 'revoked' : graceEnded !== null ? 'rotated' : null;
@@ -35,31 +46,11 @@ export function detectRetiredKeyUse(
   if (minute < firstMinute || minute - firstMinute > horizonMinutes) {
     return null;
   }
-  const windowStart = minute - window.minutes.length + 1;
-  const from = Math.max(firstMinute, minute - windowMinutes + 1, windowStart);
-  let attempts = 0;
-  let authenticated = 0;
-  for (let current = from; current <= minute; current++) {
-    const counts = window.minutes[current - windowStart];
-    attempts += counts.authRejected;
-    authenticated += authenticatedCalls(counts);
-  }
-  const counted = minute - from + 1;
-  // After a rotation: the key's usual share of wrong-secret 401s per authenticated call, times the calls of
-  // the window (a busy hour has more of them), at least the floor per minute.
-  const expected =
-    cause === 'revoked'
-      ? 0
-      : Math.max(
-          expectedFailures(baseline.rates.authRejected, baseline.rates.calls, authenticated, config),
-          config.bursts.floorPerMinute * counted,
-        );
-  if (
-    attempts < minAttempts ||
-    (cause === 'rotated' && attempts - expected < minZ * Math.sqrt(Math.max(expected, 1)))
-  ) {
+  const fired = firingWindow(window, baseline, cause, firstMinute, config);
+  if (fired === null) {
     return null;
   }
+  const { attempts, expected, minutes } = fired;
   const minutesSince = Math.floor((minute * MINUTE_MS - sinceMs) / MINUTE_MS);
   return {
     kind: 'retired_key_use',
@@ -67,14 +58,64 @@ export function detectRetiredKeyUse(
     evidence: {
       observed: attempts,
       expected: Math.round(expected * 100) / 100,
-      window: windowEnding(minute, counted),
+      window: windowEnding(minute, minutes),
       cause,
       retiredAt: new Date(sinceMs).toISOString(),
       minutesSinceRetired: Math.max(0, minutesSince),
     },
     summary:
       cause === 'revoked'
-        ? `Revoked key still in use: ${attempts} rejected calls in the last ${counted} min.`
-        : `Rotated-out secret still in use after its grace period: ${attempts} rejected calls in the last ${counted} min.`,
+        ? `Revoked key still in use: ${attempts} rejected calls in the last ${minutes} min.`
+        : `Rotated-out secret still in use after its grace period: ${attempts} rejected calls in the last ${minutes} min.`,
   };
+}
+
+/**
+ * The shortest of the windows (newest minutes, none before `firstMinute`) whose rejected calls pass the tests,
+ * or null. After a rotation the expectation is the key's usual share of 401s per authenticated call (at least
+ * `floorShare`) times the window's authenticated calls: a busy hour has proportionally more mistyped secrets.
+ */
+function firingWindow(
+  window: KeyTrafficWindow,
+  baseline: KeyBaseline,
+  cause: 'revoked' | 'rotated',
+  firstMinute: number,
+  config: AnomalyConfig,
+): WindowCount | null {
+  const { windowsMinutes, minAttempts, minZ, falseAlarmProbability, floorShare } = config.retiredKey;
+  const { authRejected: rejectedRate, calls: callRate } = baseline.rates;
+  const usualShare = Math.max(floorShare, callRate > 0 ? rejectedRate / callRate : 0);
+  const { minutes } = window;
+  const available = Math.min(minutes.length, window.endMinute - firstMinute + 1);
+  let attempts = 0;
+  let authenticated = 0;
+  let length = 0;
+  for (const size of windowsMinutes) {
+    const previous = length;
+    while (length < size && length < available) {
+      const counts = minutes[minutes.length - 1 - length];
+      attempts += counts.authRejected;
+      authenticated += authenticatedCalls(counts);
+      length += 1;
+    }
+    if (length === previous && previous > 0) {
+      break; // the retirement is more recent than this window: the same minutes as the shorter one
+    }
+    if (attempts < minAttempts) {
+      continue;
+    }
+    if (cause === 'revoked') {
+      return { minutes: length, attempts, expected: 0 };
+    }
+    // Without calls to scale by, the key's usual 401s per minute.
+    const expected =
+      callRate > 0 ? usualShare * authenticated : Math.max(rejectedRate * length, floorShare * authenticated);
+    if (
+      attempts - expected >= minZ * Math.sqrt(Math.max(expected, 1)) &&
+      poissonUpperTailBound(attempts, expected) <= falseAlarmProbability
+    ) {
+      return { minutes: length, attempts, expected };
+    }
+  }
+  return null;
 }

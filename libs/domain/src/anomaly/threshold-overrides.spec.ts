@@ -49,7 +49,7 @@ describe('withThresholdOverrides', () => {
       errorBursts: { ...config.bursts.errors } as unknown as Record<string, number>,
       novelty: { ...config.novelty },
       quotaBurn: { ...config.quotaBurn },
-      retiredKey: { ...config.retiredKey },
+      retiredKey: { ...config.retiredKey } as unknown as Record<string, number>,
     };
     for (const [group, bounds] of Object.entries(THRESHOLD_OVERRIDE_BOUNDS)) {
       for (const [name, bound] of Object.entries(bounds as Record<string, { min: number; max: number }>)) {

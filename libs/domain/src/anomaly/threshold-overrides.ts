@@ -51,7 +51,10 @@ export interface ThresholdOverrides {
     QuotaBurnDetectorConfig,
     'minLeadMinutes' | 'minUsedFraction' | 'rateLowerBoundZ'
   >;
-  readonly retiredKey?: Only<RetiredKeyDetectorConfig, 'minAttempts' | 'minZ' | 'horizonMinutes'>;
+  readonly retiredKey?: Only<
+    RetiredKeyDetectorConfig,
+    'minAttempts' | 'minZ' | 'falseAlarmProbability' | 'horizonMinutes'
+  >;
 }
 
 export interface ThresholdBound {
@@ -120,6 +123,7 @@ export const THRESHOLD_OVERRIDE_BOUNDS: {
   retiredKey: {
     minAttempts: { min: 1, max: 1e9 },
     minZ: { min: 0, max: 100 },
+    falseAlarmProbability: { min: 1e-15, max: 0.01 },
     horizonMinutes: { min: 1, max: 365 * DAY },
   },
 };
