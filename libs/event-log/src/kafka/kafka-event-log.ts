@@ -14,6 +14,7 @@ import {
   KafkaLogConsumer,
   type KafkaConsumerSettings,
 } from './kafka-log-consumer';
+import { registerKafkaGzipCodec } from './gzip-codec';
 import { KafkaLogProducer } from './kafka-log-producer';
 import { errorMessage, kafkaLogCreator, writeKafkaLogToStderr, type KafkaLogSink } from './kafka-logging';
 import { byPartition, isList, requireTopicName } from './offsets';
@@ -55,6 +56,7 @@ export class KafkaEventLog implements EventLog {
 
   constructor(private readonly options: KafkaEventLogOptions) {
     validateOptions(options);
+    registerKafkaGzipCodec();
     this.log = options.logSink ?? writeKafkaLogToStderr;
     this.consumerSettings = { ...DEFAULT_CONSUMER_SETTINGS, ...options.consumer };
     this.kafka = new Kafka({
