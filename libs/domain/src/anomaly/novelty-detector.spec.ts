@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { createKeyBaseline, updateKeyBaseline, type KeyBaseline } from './key-baseline';
 import { detectNewCountry, detectNewRoute, detectNewSourceNetwork } from './novelty-detector';
 import type { MinuteSources } from './types';
-import { MONDAY, WEEK, calls, replayUntil, startReplay, windowWith } from './test/series';
+import { MONDAY, WEEK, calls, replayUntil, startReplay, step, windowWith } from './test/series';
 
 const HOME: MinuteSources = {
   networks: { '203.0.113.0/24': 50, '2001:db8:1::/48': 10 },
@@ -203,5 +204,83 @@ describe('a new network whose calls come on top of the usual traffic', () => {
     // A few extra calls are within the key's noise: not evidence either way.
     const few = windowWith(replay, calls(22), sourcesWith(20, 2));
     expect(detectNewSourceNetwork(few, replay.baseline)?.severity).toBe('low');
+  });
+});
+
+describe('a network first seen minutes ago whose calls become a traffic spike', () => {
+  const HOME_NET = '203.0.113.0/24';
+  const NEW_NET = '192.0.2.0/24';
+  const dayNetwork = (minute: number) => `10.0.${Math.floor((minute - MONDAY) / 1440)}.0/24`;
+  const usual = (minute: number) => ({
+    networks: { [HOME_NET]: 1, [dayNetwork(minute)]: 1 },
+    countries: { DE: 2 },
+    routes: { 'GET /v1/news': 2 },
+  });
+  // Two weeks of a quiet key (2 calls a minute) that shows up from a new network every day (a churny key), and
+  // two hours of the next day, so that its network of the day is not part of the episode.
+  const churny = replayUntil(startReplay(MONDAY), MONDAY + 2 * WEEK + 120, () => calls(2), usual);
+  const withNew = (minute: number, added: number, spread = false) => {
+    const base = usual(minute);
+    const batch = spread ? Math.round(added / 3) : 0;
+    return {
+      ...base,
+      networks: spread
+        ? { [HOME_NET]: 1 + batch, [dayNetwork(minute)]: 1 + batch, [NEW_NET]: added - 2 * batch }
+        : { ...base.networks, [NEW_NET]: added },
+    };
+  };
+  const firstSight = windowWith(churny, calls(2 + 3), withNew(churny.next, 3));
+  const afterFirst = step(churny, calls(2 + 3), withNew(churny.next, 3));
+  const later = (replay: typeof churny, minutes: number) =>
+    replayUntil(replay, replay.next + minutes, () => calls(2), usual);
+
+  it('reports the first sight on a churny key as low, and raises it when the new network carries a spike', () => {
+    expect(churny.baseline.recentNew.networks).toBeGreaterThan(1.5);
+    expect(detectNewSourceNetwork(firstSight, churny.baseline)?.severity).toBe('low');
+    const replay = later(afterFirst, 2);
+    const leak = windowWith(replay, calls(2 + 40), withNew(replay.next, 40));
+    expect(detectNewSourceNetwork(leak, replay.baseline)).toMatchObject({
+      severity: 'medium',
+      evidence: { observed: 40, network: NEW_NET, newNetworks: 0, carriesSpike: 1 },
+    });
+  });
+
+  it('says nothing in a later minute when the spike is spread over old and new networks alike (a batch)', () => {
+    const replay = later(afterFirst, 2);
+    const batch = windowWith(replay, calls(2 + 40), withNew(replay.next, 40, true));
+    expect(detectNewSourceNetwork(batch, replay.baseline)).toBeNull();
+  });
+
+  it('says nothing in a later minute without a spike, nor once the episode is over', () => {
+    const replay = later(afterFirst, 2);
+    expect(
+      detectNewSourceNetwork(windowWith(replay, calls(5), withNew(replay.next, 3)), replay.baseline),
+    ).toBeNull();
+    const hourLater = later(afterFirst, 61);
+    const leak = windowWith(hourLater, calls(2 + 40), withNew(hourLater.next, 40));
+    expect(detectNewSourceNetwork(leak, hourLater.baseline)).toBeNull();
+  });
+
+  it('never reports a later minute of the episode as low, and never without 20 calls in it (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 59 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.integer({ min: 0, max: 60 }),
+        (after, added, others) => {
+          const replay = later(afterFirst, after - 1);
+          const sources = {
+            ...usual(replay.next),
+            networks: { [HOME_NET]: others, [NEW_NET]: added },
+          };
+          const finding = detectNewSourceNetwork(
+            windowWith(replay, calls(added + others), sources),
+            replay.baseline,
+          );
+          return finding === null || (finding.severity !== 'low' && added + others >= 20);
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 });

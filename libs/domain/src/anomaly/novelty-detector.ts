@@ -1,6 +1,7 @@
 import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from './anomaly-config';
 import { unknownSources, type KeyBaseline } from './key-baseline';
 import { seasonalExpectation } from './seasonal-baseline';
+import { detectTrafficSpike } from './traffic-detector';
 import {
   severityAt,
   type AnomalyFinding,
@@ -69,6 +70,65 @@ function networksFirstSeenWithin(
 }
 
 /**
+ * The newest minute's calls from known networks first seen in the last `minutes` minutes after the key's home
+ * period: the networks of the episode being judged, which were new a few minutes ago.
+ */
+function episodeNetworkCalls(
+  window: KeyTrafficWindow,
+  baseline: KeyBaseline,
+  minutes: number,
+  config: AnomalyConfig,
+): { readonly networks: readonly string[]; readonly calls: number } {
+  const minute = window.endMinute;
+  const homeUntil = (baseline.firstMinute ?? minute) + config.novelty.homeMinutes;
+  const seen = window.sources.networks;
+  const networks: string[] = [];
+  let calls = 0;
+  for (const network in seen) {
+    const span = Object.prototype.hasOwnProperty.call(baseline.networks, network)
+      ? baseline.networks[network]
+      : undefined;
+    if (span !== undefined && seen[network] > 0 && span[0] > minute - minutes && span[0] >= homeUntil) {
+      networks.push(network);
+      calls += seen[network];
+    }
+  }
+  return { networks: networks.sort((a, b) => seen[b] - seen[a]), calls };
+}
+
+/**
+ * Whether the minute is a traffic spike (the spike detector's one-minute or two-minute check) that the new
+ * networks carry: without their calls the minute would be within the key's usual traffic (at most `additionZ`
+ * spreads above its expectation). A client that moved or scaled out spreads the key's calls, a batch included,
+ * over old and new networks alike; a stranger's burst of calls comes only from the stranger's networks.
+ */
+function carriesTrafficSpike(
+  window: KeyTrafficWindow,
+  baseline: KeyBaseline,
+  newCalls: number,
+  config: AnomalyConfig,
+): boolean {
+  if (newCalls <= 0) {
+    return false;
+  }
+  const spike = detectTrafficSpike(window, baseline, config);
+  const check = spike?.evidence.check;
+  if (spike === null || (check !== 'minute' && check !== 'persistent')) {
+    return false;
+  }
+  const now = seasonalExpectation(baseline.seasonal, window.endMinute + 0.5);
+  const total = window.minutes[window.minutes.length - 1]?.requests ?? 0;
+  const spread = Math.max(
+    1,
+    Math.sqrt(now.expected),
+    now.minuteSpread,
+    now.weeklySpread,
+    config.traffic.relativeSpreadFloor * now.expected,
+  );
+  return total - newCalls - now.expected < config.novelty.additionZ * spread;
+}
+
+/**
  * Whether the calls from the new networks come on top of the key's usual traffic (a leaked key: someone
  * else's calls) rather than in place of part of it (a client that moved or scaled out: the same calls from
  * more places). Under "in place", the minute's total stays at the seasonal expectation μ; under "on top", it
@@ -109,9 +169,14 @@ function addsToUsualTraffic(
  * is low severity: servers move, scale out and change providers. It rises one step for each other sign of a
  * leaked key (a new country or a new route in the same minute, several new networks within
  * `multipleWithinMinutes`, calls that come on top of the key's usual traffic rather than in place of part of
- * it) and one more when the key's set of networks is stable (fewer than `churnyAt` recent new networks),
- * capped at high. On a churny key the signs that are themselves churn (several new networks, more traffic
- * than usual) do not count.
+ * it, a traffic spike the new networks carry) and one more when the key's set of networks is stable (fewer
+ * than `churnyAt` recent new networks), capped at high. On a churny key the signs that are themselves churn
+ * (several new networks, more traffic than usual) do not count; a spike carried by the new networks does.
+ *
+ * For `multipleWithinMinutes` after a network is first seen, its calls are judged again each minute: a leak
+ * often starts with a few calls and reaches its rate minutes later, when the traffic it adds becomes a spike.
+ * Such a later minute is reported only when it raises the episode above low (the low was reported when the
+ * network was first seen).
  */
 export function detectNewSourceNetwork(
   window: KeyTrafficWindow,
@@ -123,7 +188,9 @@ export function detectNewSourceNetwork(
   }
   const { minCalls, churnyAt, multipleWithinMinutes } = config.novelty;
   const networks = novelty(baseline.networks, window.sources.networks, minCalls);
-  if (networks.unknown.length === 0) {
+  const episode = episodeNetworkCalls(window, baseline, multipleWithinMinutes, config);
+  const firstSeen = networks.unknown.length > 0;
+  if (!firstSeen && episode.calls === 0) {
     return null;
   }
   const justSeen = networksFirstSeenWithin(baseline, window.endMinute, multipleWithinMinutes, config);
@@ -134,37 +201,71 @@ export function detectNewSourceNetwork(
     recentNew(baseline, baseline.recentNew.networks, window.endMinute, config) - justSeen,
   );
   const stable = churn < churnyAt;
-  const newCountries = isLearningCountries(window, baseline, config)
+  const carried = networks.calls + episode.calls;
+  const spikeCarried = carriesTrafficSpike(window, baseline, carried, config);
+  const level = firstSeen
+    ? firstSightLevel(window, baseline, networks, justSeen, stable, spikeCarried, config)
+    : // A later minute of the episode: only the traffic it carries is new evidence.
+      spikeCarried
+      ? 1 + (stable ? 1 : 0)
+      : 0;
+  if (!firstSeen && level === 0) {
+    return null;
+  }
+  const named = firstSeen ? networks.unknown : episode.networks;
+  const addition = addsToUsualTraffic(window, baseline, carried, config);
+  return {
+    kind: 'new_source_network',
+    severity: severityAt(Math.min(level, 2)),
+    evidence: {
+      observed: firstSeen ? networks.calls : episode.calls,
+      expected: 0,
+      window: windowEnding(window.endMinute, 1),
+      network: named[0],
+      newNetworks: networks.unknown.length,
+      recentNewNetworks: networks.unknown.length + justSeen,
+      knownNetworks: Object.keys(baseline.networks).length,
+      networkChurn: Math.round(churn * 100) / 100,
+      newCountries: firstSeen ? newCountriesOf(window, baseline, config).length : 0,
+      newRoutes: firstSeen ? unknownSources(baseline.routes, window.sources.routes, minCalls).length : 0,
+      expectedCalls: Math.round(addition.expected * 100) / 100,
+      excessCalls: Math.round(addition.excess * 100) / 100,
+      carriedCalls: carried,
+      carriesSpike: spikeCarried ? 1 : 0,
+    },
+    summary: firstSeen
+      ? `Key used from ${networks.unknown.length === 1 ? 'a new network' : `${networks.unknown.length} new networks`} (${networks.unknown.slice(0, 3).join(', ')}): ${networks.calls} calls in one minute.`
+      : `Traffic spike from networks first seen in the last ${multipleWithinMinutes} min (${episode.networks.slice(0, 3).join(', ')}): ${episode.calls} calls in one minute.`,
+  };
+}
+
+function newCountriesOf(window: KeyTrafficWindow, baseline: KeyBaseline, config: AnomalyConfig): string[] {
+  return isLearningCountries(window, baseline, config)
     ? []
-    : unknownSources(baseline.countries, window.sources.countries, minCalls);
-  const newRoutes = unknownSources(baseline.routes, window.sources.routes, minCalls);
+    : unknownSources(baseline.countries, window.sources.countries, config.novelty.minCalls);
+}
+
+/** The severity step (0 low, 1 medium, 2 high) of the minute a network is first seen. */
+function firstSightLevel(
+  window: KeyTrafficWindow,
+  baseline: KeyBaseline,
+  networks: Novelty,
+  justSeen: number,
+  stable: boolean,
+  spikeCarried: boolean,
+  config: AnomalyConfig,
+): number {
+  const newCountries = newCountriesOf(window, baseline, config);
+  const newRoutes = unknownSources(baseline.routes, window.sources.routes, config.novelty.minCalls);
   const recentNetworks = networks.unknown.length + justSeen;
   const addition = addsToUsualTraffic(window, baseline, networks.calls, config);
   const signs =
     (newCountries.length > 0 ? 1 : 0) +
     (newRoutes.length > 0 ? 1 : 0) +
     (stable && recentNetworks >= 2 ? 1 : 0) +
-    (stable && addition.adds ? 1 : 0);
-  const level = Math.min(signs, 1) + (signs > 0 && stable ? 1 : 0) + (signs > 1 ? 1 : 0);
-  return {
-    kind: 'new_source_network',
-    severity: severityAt(Math.min(level, 2)),
-    evidence: {
-      observed: networks.calls,
-      expected: 0,
-      window: windowEnding(window.endMinute, 1),
-      network: networks.unknown[0],
-      newNetworks: networks.unknown.length,
-      recentNewNetworks: recentNetworks,
-      knownNetworks: Object.keys(baseline.networks).length,
-      networkChurn: Math.round(churn * 100) / 100,
-      newCountries: newCountries.length,
-      newRoutes: newRoutes.length,
-      expectedCalls: Math.round(addition.expected * 100) / 100,
-      excessCalls: Math.round(addition.excess * 100) / 100,
-    },
-    summary: `Key used from ${networks.unknown.length === 1 ? 'a new network' : `${networks.unknown.length} new networks`} (${networks.unknown.slice(0, 3).join(', ')}): ${networks.calls} calls in one minute.`,
-  };
+    // More traffic than usual: on a churny key only as a spike the new networks carry.
+    ((stable && addition.adds) || spikeCarried ? 1 : 0);
+  return Math.min(signs, 1) + (signs > 0 && stable ? 1 : 0) + (signs > 1 ? 1 : 0);
 }
 
 /**
