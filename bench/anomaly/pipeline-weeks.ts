@@ -314,7 +314,10 @@ async function main(): Promise<void> {
         evaluationIntervalMs: 0,
         evaluationDelayMs: 15_000,
         autoResolveAfterMinutes: DEFAULT_SCORING.mergeGapMinutes,
-        baselineWarmupDays: Math.ceil((evaluateFrom - scenario.startMinute) / MINUTES_PER_DAY),
+        // Back to the scenario's start for every key, whenever in the evaluated week it is first seen: a warm-up
+        // of exactly the week before would start a quiet key's history (and its 7-day learning period) at its
+        // first call after that point, so a key first seen late in the week was still learning.
+        baselineWarmupDays: Math.ceil((evaluateTo + 1 - scenario.startMinute) / MINUTES_PER_DAY),
       },
       logger: { info: () => undefined, error: (fields, message) => console.error(message, fields) },
       clock: () => nowMs,
