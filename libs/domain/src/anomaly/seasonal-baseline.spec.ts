@@ -68,6 +68,22 @@ describe('seasonal baseline', () => {
     expect(seasonalExpectation(restored, at)).toEqual(seasonalExpectation(baseline, at));
   });
 
+  it('leaves hours with a single call out of the dispersion: a quiet batch client stays a batch client', () => {
+    // 20 calls at once every 7 hours, and one stray call (a mistyped secret) in two hours of every three:
+    // most hours with calls hold a single call, most calls come in batches.
+    const quietBatches = (minute: number): number =>
+      (minute % 420 === 17 ? 20 : 0) + (minute % 60 === 31 && minute % 180 !== 31 ? 1 : 0);
+    const batchClient = seasonalExpectation(foldWeeks(1, quietBatches), MONDAY + WEEK + 600);
+    expect(batchClient.dispersion).toBeGreaterThan(15);
+    // Independent calls with a daily cron job (60 calls a minute for 3 minutes on top of 5 a minute) stay near
+    // 1: the cron's hour is one of 24.
+    const withCron = (minute: number): number =>
+      (minute % 7 === 0 ? 8 : 4) +
+      (minute % 3 === 0 ? 1 : 0) +
+      (minute % 1440 >= 540 && minute % 1440 < 543 ? 60 : 0);
+    expect(seasonalExpectation(foldWeeks(1, withCron), MONDAY + WEEK + 600).dispersion).toBeLessThan(2);
+  });
+
   it('refuses a ring of no weeks', () => {
     expect(() => createSeasonalBaseline(0)).toThrow(/^weeks: /);
   });

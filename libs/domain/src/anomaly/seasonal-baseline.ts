@@ -110,12 +110,16 @@ export interface SeasonalExpectation {
   readonly burstiness: number;
   /**
    * How many times more the key's minute counts vary than independent calls would: the median over past
-   * hours with calls of (variance of the hour's minute counts) / (its mean), at least 1. About 1 for
-   * independent calls, about the batch size for clients that send batches. A rate measured over a few minutes
-   * is uncertain by √(calls × dispersion), not √calls.
+   * hours with at least two calls of (variance of the hour's minute counts) / (its mean), at least 1. About 1
+   * for independent calls, about the batch size for clients that send batches (an hour with one call is about
+   * 1 whatever the client, so those hours are left out: a quiet batch client has more of them than of hours
+   * with its batches). A rate measured over a few minutes is uncertain by √(calls × dispersion), not √calls.
    */
   readonly dispersion: number;
 }
+
+/** Hours with fewer calls are left out of the key's dispersion (see `SeasonalExpectation.dispersion`). */
+const MIN_CALLS_FOR_DISPERSION = 2;
 
 /** "No window seen": larger than any count, and JSON-safe (unlike Infinity). */
 export const NO_LOW = Number.MAX_SAFE_INTEGER;
@@ -283,6 +287,11 @@ function buildCache(baseline: SeasonalBaseline, hour: number): SeasonalCache {
       count += 1;
       if (baseline.peaks[index] > 0) {
         standardisedPeaks.push((baseline.peaks[index] - mean) / Math.sqrt(Math.max(mean, 1)));
+      }
+      // An hour with a single call says nothing about how the key's calls cluster (its variance-to-mean ratio
+      // is about 1 whatever the client): a quiet batch client has more such hours (a mistyped secret now and
+      // then) than hours with its batches.
+      if (Math.round(mean * MINUTES_PER_HOUR) >= MIN_CALLS_FOR_DISPERSION) {
         dispersions.push((baseline.sds[index] * baseline.sds[index]) / mean);
       }
     }
