@@ -123,8 +123,13 @@ export interface NoveltyDetectorConfig {
 }
 
 export interface QuotaBurnDetectorConfig {
-  /** The current rate is the average of this many recent minutes. */
+  /** The current rate is measured over this many recent minutes… */
   readonly rateMinutes: number;
+  /**
+   * …split into this many equal parts, each of which must carry it (the rate is the quietest part's): a batch
+   * shorter than a part, such as a key's daily cron job, cannot raise them all, wherever it falls.
+   */
+  readonly rateParts: number;
   /** The rate is taken at `calls − z·√calls` (its lower Poisson bound), so a few calls project no burn. */
   readonly rateLowerBoundZ: number;
   /** The rate is deseasonalised by expected-now vs weekly-average, clamped to this range. */
@@ -213,6 +218,7 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
   },
   quotaBurn: {
     rateMinutes: 30,
+    rateParts: 3,
     rateLowerBoundZ: 3,
     minSeasonalFactor: 0.1,
     maxSeasonalFactor: 1,

@@ -1,14 +1,17 @@
+import fc from 'fast-check';
 import { createKeyBaseline } from './key-baseline';
 import { seasonalExpectation } from './seasonal-baseline';
 import { detectQuotaBurn } from './quota-burn-detector';
-import { MINUTE_MS, NO_SOURCES } from './types';
+import { MINUTE_MS, MINUTES_PER_DAY, NO_SOURCES } from './types';
 import {
   MONDAY,
   WEEK,
   calls,
   dailyCycleCalls,
+  jitter,
   replayUntil,
   startReplay,
+  step,
   windowWith,
   type Replay,
 } from './test/series';
@@ -125,23 +128,124 @@ describe('quota burn', () => {
     ).not.toBeNull();
   });
 
-  it('does not take two batches of a batch-sending client for a burn rate, but still sees a real one', () => {
-    // A quiet client that sends 20 calls at once every hour or so: two batches in the last 30 minutes.
+  it('does not take three batches of a batch-sending client for a burn rate, but still sees a real one', () => {
+    // A quiet client that sends 20 calls at once every hour or so: three batches in the last 30 minutes, one in
+    // each third of the window.
     const batchAt = (minute: number): number => (minute % 67 === 0 ? 20 : 0);
     const replay = replayUntil(startReplay(MONDAY), MONDAY + WEEK + 10 * 60, (minute) =>
       calls(batchAt(minute)),
     );
     expect(seasonalDispersion(replay)).toBeGreaterThan(10);
-    const minutes = Array.from({ length: 30 }, (_, index) => calls(index === 3 || index === 20 ? 20 : 0));
+    const minutes = Array.from({ length: 30 }, (_, index) =>
+      calls(index === 3 || index === 13 || index === 24 ? 20 : 0),
+    );
     const window = { keyId: 'key_test', endMinute: replay.next, minutes, sources: NO_SOURCES };
     const today = { startMs: (MONDAY + WEEK) * MINUTE_MS, endMs: (MONDAY + WEEK) * MINUTE_MS + DAY_MS };
     const clock = (replay.next + 1) * MINUTE_MS;
     const quotas = { requestsPerDay: { limit: 500, used: 240, window: today } };
     expect(detectQuotaBurn(window, replay.baseline, quotas, clock)).toBeNull();
-    // The same two batches from a client that sends independent calls would be a projected burn…
+    // The same three batches from a client that sends independent calls would be a projected burn…
     expect(detectQuotaBurn(window, createKeyBaseline('key_test'), quotas, clock)).not.toBeNull();
     // …and a sustained 20 calls a minute from the batch client is one.
     const sustained = { ...window, minutes: Array.from({ length: 30 }, () => calls(20)) };
     expect(detectQuotaBurn(sustained, replay.baseline, quotas, clock)?.kind).toBe('quota_burn');
+  });
+
+  describe('a quiet key with a daily cron batch and a small daily quota', () => {
+    // A few calls a day, plus 25 calls a minute for 3 minutes at 09:00 every day; the quota covers a day with
+    // headroom (about 75 + 60 calls a day against 300).
+    const CRON_AT = 9 * 60;
+    const background = (minute: number): number => (jitter(minute, 3) > 0.92 ? 1 : 0);
+    const cronKey = (minute: number): number => {
+      const ofDay = minute % MINUTES_PER_DAY;
+      return background(minute) + (ofDay >= CRON_AT && ofDay < CRON_AT + 3 ? 25 : 0);
+    };
+    const limit = 300;
+    const dayStart = MONDAY + WEEK;
+    const today = { startMs: dayStart * MINUTE_MS, endMs: (dayStart + MINUTES_PER_DAY) * MINUTE_MS };
+
+    /** Evaluates every minute from `from` to `until` (exclusive) of a key replayed with `countsAt`. */
+    const findingsBetween = (
+      history: Replay,
+      countsAt: (minute: number) => number,
+      until: number,
+    ): { minute: number; minutesToExhaustion: unknown }[] => {
+      let replay = history;
+      let used = 0;
+      for (let minute = dayStart; minute < replay.next; minute++) {
+        used += countsAt(minute);
+      }
+      const found: { minute: number; minutesToExhaustion: unknown }[] = [];
+      while (replay.next < until) {
+        const counts = calls(countsAt(replay.next));
+        used += counts.billable;
+        const quotas = { requestsPerDay: { limit, used, window: today } };
+        const finding = detectQuotaBurn(
+          windowWith(replay, counts),
+          replay.baseline,
+          quotas,
+          (replay.next + 1) * MINUTE_MS,
+        );
+        if (finding !== null) {
+          found.push({ minute: replay.next, minutesToExhaustion: finding.evidence.minutesToExhaustion });
+        }
+        replay = step(replay, counts);
+      }
+      return found;
+    };
+
+    let history: Replay;
+    beforeAll(() => {
+      history = replayUntil(startReplay(MONDAY), dayStart + CRON_AT - 40, (minute) => calls(cronKey(minute)));
+    });
+
+    it('stays silent through its cron batch and the half hour after it', () => {
+      expect(findingsBetween(history, cronKey, dayStart + CRON_AT + 40)).toEqual([]);
+      // The batch alone, read as a rate over the last 30 minutes, would use the rest of the quota by noon.
+      expect(75 / 30).toBeGreaterThan((limit - 75) / (3 * 60));
+    });
+
+    it('still reports a sustained burn of the same key, within about 25 minutes', () => {
+      const burnFrom = dayStart + 11 * 60;
+      const burning = (minute: number): number => cronKey(minute) + (minute >= burnFrom ? 2 : 0);
+      const replay = replayUntil(history, burnFrom, (minute) => calls(burning(minute)));
+      const found = findingsBetween(replay, burning, burnFrom + 60);
+      expect(found.length).toBeGreaterThan(0);
+      expect(found[0].minute - burnFrom).toBeGreaterThanOrEqual(20);
+      expect(found[0].minute - burnFrom).toBeLessThan(26);
+    });
+  });
+
+  it('never projects a burn from one batch shorter than a third of the window, wherever it falls', () => {
+    const quotas = { requestsPerDay: { limit: 50_000, used: 20_000, window: day } };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 0, max: 29 }),
+        fc.integer({ min: 1, max: 5_000 }),
+        fc.integer({ min: 0, max: 2 }),
+        (length, start, perMinute, background) => {
+          const minutes = Array.from({ length: 30 }, (_, index) =>
+            calls(background + (index >= start && index < start + length ? perMinute : 0)),
+          );
+          const window = { keyId: 'key_test', endMinute: now, minutes, sources: NO_SOURCES };
+          expect(detectQuotaBurn(window, noHistory, quotas, nowMs)).toBeNull();
+        },
+      ),
+    );
+  });
+
+  it('projects a steady rate over the whole window whatever its level, when the quota cannot last', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 100, max: 10_000 }), (perMinute) => {
+        // 839 minutes left in the day: a quota with less than half of that at this rate left runs out.
+        const quotas = {
+          requestsPerDay: { limit: 800 * perMinute, used: 400 * perMinute, window: day },
+        };
+        const finding = detectQuotaBurn(windowAt(perMinute), noHistory, quotas, nowMs);
+        expect(finding?.kind).toBe('quota_burn');
+        expect(Number(finding?.evidence.minutesToExhaustion)).toBeGreaterThanOrEqual(400);
+      }),
+    );
   });
 });

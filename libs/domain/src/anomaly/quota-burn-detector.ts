@@ -27,12 +27,13 @@ export interface KeyQuotaUsage {
 }
 
 /**
- * Quota burn: at the current rate the key exhausts a quota before its window ends. The current rate is the
- * average of the last `rateMinutes` minutes, taken at its lower bound (calls − z·√(calls × dispersion), the
- * key's own overdispersion from its seasonal baseline: batches make a rate less certain), deseasonalised: multiplied by (the key's weekly average rate ÷
- * the rate its baseline expects now), clamped, so a key at its usual daily peak is projected at its usual
- * average (no alarm every morning) while a key running at 5× its norm is projected at 5× its average. Reports
- * the quota that runs out first, with the projected exhaustion time.
+ * Quota burn: at the current rate the key exhausts a quota before its window ends. The current rate is that of
+ * the quietest of `rateParts` equal parts of the last `rateMinutes` minutes (a batch shorter than a part, such as
+ * a daily cron, cannot raise every part), taken at its lower bound (calls − z·√(calls × dispersion), the key's
+ * own overdispersion from its seasonal baseline: batches make a rate less certain), deseasonalised: multiplied
+ * by (the key's weekly average rate ÷ the rate its baseline expects now), clamped, so a key at its usual daily
+ * peak is projected at its usual average (no alarm every morning) while a key running at 5× its norm is
+ * projected at 5× its average. Reports the quota that runs out first, with the projected exhaustion time.
  */
 export function detectQuotaBurn(
   window: KeyTrafficWindow,
@@ -43,6 +44,7 @@ export function detectQuotaBurn(
 ): AnomalyFinding | null {
   const {
     rateMinutes,
+    rateParts,
     rateLowerBoundZ,
     minSeasonalFactor,
     maxSeasonalFactor,
@@ -58,13 +60,19 @@ export function detectQuotaBurn(
       ? clamp(now.weeklyMeanRate / Math.max(now.expected, 1e-9), minSeasonalFactor, maxSeasonalFactor)
       : 1;
   const minutes = Math.min(rateMinutes, window.minutes.length);
-  // Both halves of the window must burn: a batch job shorter than half the window is not a burn rate.
-  const half = Math.max(1, Math.floor(minutes / 2));
-  const recentHalf = sumNewest(window, half, 'billable');
-  const earlierHalf = sumNewest(window, 2 * half, 'billable') - recentHalf;
-  const calls = 2 * Math.min(recentHalf, earlierHalf);
-  const creditsPerCall =
-    (sumNewest(window, 2 * half, 'credits') || 0) / Math.max(1, recentHalf + earlierHalf);
+  // Every part of the window must burn: a batch (a daily cron, a client's burst) shorter than a part cannot raise
+  // all of them, however it falls across their boundaries. The rate is the quietest part's.
+  const parts = Math.max(1, Math.min(rateParts, minutes));
+  const partLength = Math.floor(minutes / parts);
+  const spanned = parts * partLength;
+  let quietestPart = Number.POSITIVE_INFINITY;
+  for (let part = 0; part < parts; part++) {
+    const newer = sumNewest(window, part * partLength, 'billable');
+    quietestPart = Math.min(quietestPart, sumNewest(window, (part + 1) * partLength, 'billable') - newer);
+  }
+  const spannedCalls = sumNewest(window, spanned, 'billable');
+  const calls = parts * quietestPart;
+  const creditsPerCall = (sumNewest(window, spanned, 'credits') || 0) / Math.max(1, spannedCalls);
   // The lower bound of the recent calls: a handful of calls is not a burn rate. Calls that come in batches
   // vary `dispersion` times more than independent ones, so two batches are not a rate either.
   const dispersion =
@@ -74,11 +82,11 @@ export function detectQuotaBurn(
   const confidence =
     calls > 0 ? Math.max(0, calls - rateLowerBoundZ * Math.sqrt(calls * dispersion)) / calls : 0;
   const candidates = [
-    { name: 'requestsPerDay', usage: quotas.requestsPerDay, rate: (calls * confidence) / (2 * half) },
+    { name: 'requestsPerDay', usage: quotas.requestsPerDay, rate: (calls * confidence) / spanned },
     {
       name: 'creditsPerMonth',
       usage: quotas.creditsPerMonth,
-      rate: (calls * creditsPerCall * confidence) / (2 * half),
+      rate: (calls * creditsPerCall * confidence) / spanned,
     },
   ];
   let worst: AnomalyFinding | null = null;
@@ -106,7 +114,7 @@ export function detectQuotaBurn(
       evidence: {
         observed: round3(projectedRate),
         expected: round3(sustainableRate),
-        window: windowEnding(window.endMinute, minutes),
+        window: windowEnding(window.endMinute, spanned),
         quota: name,
         limit: usage.limit,
         used: round3(usage.used),
