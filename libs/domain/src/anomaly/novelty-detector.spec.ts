@@ -284,3 +284,34 @@ describe('a network first seen minutes ago whose calls become a traffic spike', 
     );
   });
 });
+
+describe('a new network in the minute of a batch client', () => {
+  const HOME_NET = '203.0.113.0/24';
+  const NEW_NET = '192.0.2.0/24';
+  // Two weeks of a client that sends 20 calls at once, once an hour in the first half of each UTC day.
+  const batchAt = (minute: number) => (minute % 1440 < 720 && minute % 60 === 30 ? 20 : 0);
+  const replay = replayUntil(
+    startReplay(MONDAY),
+    MONDAY + 2 * WEEK + 18 * 60,
+    (minute) => calls(batchAt(minute)),
+    (minute) =>
+      batchAt(minute) > 0
+        ? { networks: { [HOME_NET]: 20 }, countries: { DE: 20 }, routes: { 'GET /v1/news': 20 } }
+        : { networks: {}, countries: {}, routes: {} },
+  );
+  const sources = (home: number, added: number) => ({
+    networks: { [HOME_NET]: home, [NEW_NET]: added },
+    countries: { DE: home + added },
+    routes: { 'GET /v1/news': home + added },
+  });
+
+  it('keeps it low when the minute is one of the key usual batches, at an hour it sent none before', () => {
+    const window = windowWith(replay, calls(20), sources(10, 10));
+    expect(detectNewSourceNetwork(window, replay.baseline)?.severity).toBe('low');
+  });
+
+  it('raises it when the new network adds several batches worth of calls', () => {
+    const window = windowWith(replay, calls(70), sources(0, 70));
+    expect(detectNewSourceNetwork(window, replay.baseline)?.severity).toBe('high');
+  });
+});

@@ -133,8 +133,8 @@ function carriesTrafficSpike(
  * else's calls) rather than in place of part of it (a client that moved or scaled out: the same calls from
  * more places). Under "in place", the minute's total stays at the seasonal expectation μ; under "on top", it
  * is μ plus the new networks' calls. Decided only when the test has power: the total exceeds μ by
- * `additionZ` spreads and the largest minute of past weeks around this hour, and the new networks carry at
- * least that excess.
+ * `additionZ` spreads and the largest minute of past weeks around this hour, holds at least `minBatches` of
+ * the key's usual batches, and the new networks carry at least that excess.
  */
 function addsToUsualTraffic(
   window: KeyTrafficWindow,
@@ -156,9 +156,15 @@ function addsToUsualTraffic(
   );
   const excess = total - now.expected;
   const margin = config.novelty.additionZ * spread;
-  // Above the busiest minute of past weeks around this hour too: a batch or a cron minute is not a stranger.
+  // Above the busiest minute of past weeks around this hour too, and at least `minBatches` of the key's usual
+  // batches (as the spike check asks): a batch or a cron minute is not a stranger, nor is one batch of a client
+  // that sends 20 calls at once at an hour it sent none in past weeks.
   return {
-    adds: excess >= margin && newCalls >= margin && total > now.pastPeak,
+    adds:
+      excess >= margin &&
+      newCalls >= margin &&
+      total > now.pastPeak &&
+      total >= config.traffic.spike.minBatches * now.dispersion,
     expected: now.expected,
     excess,
   };
