@@ -36,6 +36,12 @@ export interface TrafficDetectorConfig {
     readonly persistentMinutes: number;
     readonly persistentMinRatio: number;
     readonly persistentMinPeakRatio: number;
+    /**
+     * And each minute above that past peak by at least this many of its counting deviations
+     * (√(peak × dispersion)): a quiet key's daily cron of about 20 calls a minute beats the few runs of it seen
+     * in the past weeks by a few calls now and then, which is not a spike.
+     */
+    readonly persistentPeakMarginZ: number;
   };
   /** Check over the last `minutes` minutes: catches slow ramps and moderate sustained rises. */
   readonly sustained: {
@@ -186,6 +192,7 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
       persistentMinutes: 2,
       persistentMinRatio: 2,
       persistentMinPeakRatio: 1,
+      persistentPeakMarginZ: 1,
     },
     sustained: { minutes: 30, minExcessPerMinute: 5, minRatio: 1.8, minZ: 6, minPeakRatio: 1.3 },
     drop: { minutes: 30, minExpectedPerMinute: 10, maxRatio: 0.25, minZ: 6, minLowRatio: 1.5 },

@@ -29,6 +29,7 @@ export interface ThresholdOverrides {
     | 'minBatches'
     | 'persistentMinRatio'
     | 'persistentMinPeakRatio'
+    | 'persistentPeakMarginZ'
   >;
   readonly trafficRamp?: Only<
     TrafficDetectorConfig['sustained'],
@@ -84,6 +85,7 @@ export const THRESHOLD_OVERRIDE_BOUNDS: {
     minBatches: { min: 0, max: 1000 },
     persistentMinRatio: { min: 1, max: 1000 },
     persistentMinPeakRatio: { min: 0, max: 100 },
+    persistentPeakMarginZ: { min: 0, max: 100 },
   },
   trafficRamp: {
     minExcessPerMinute: { min: 0, max: 1e9 },

@@ -8,6 +8,7 @@ import {
   WEEK,
   calls,
   dailyCycleCalls,
+  jitter,
   replayUntil,
   startReplay,
   step,
@@ -163,6 +164,40 @@ describe('traffic spike and drop against the seasonal baseline', () => {
     expect(detectTrafficSpike(windowWith(first, calls(35)), first.baseline)).toBeNull();
     // A flood of many batches a minute is a spike.
     expect(detectTrafficSpike(windowWith(replay, calls(400)), replay.baseline)?.kind).toBe('traffic_spike');
+  });
+
+  it('does not flag a quiet key’s daily cron beating its past runs by a few calls, but does flag a burst', () => {
+    // A call every seven minutes, plus a daily cron at 09:00 of 18–24 calls a minute for three minutes.
+    const CRON_AT = 9 * 60;
+    const cronCalls = (minute: number): number => 21 + Math.round(3 * jitter(minute, 5));
+    const cronKey = (minute: number): number => {
+      const ofDay = minute % MINUTES_PER_DAY;
+      return (ofDay >= CRON_AT && ofDay < CRON_AT + 3 ? cronCalls(minute) : 0) + (minute % 7 === 0 ? 1 : 0);
+    };
+    const today = THIRD_WEEK + CRON_AT;
+    const replay = replayUntil(startReplay(MONDAY), today, (minute) => calls(cronKey(minute)));
+    const now = seasonalExpectation(replay.baseline.seasonal, today + 1.5);
+    expect(now.pastPeak).toBeLessThanOrEqual(24);
+    // Today's run is two calls above the largest minute of past runs, two minutes in a row.
+    const first = step(replay, calls(now.pastPeak + 2));
+    expect(detectTrafficSpike(windowWith(first, calls(now.pastPeak + 2)), first.baseline)).toBeNull();
+    // Without the margin, the two-minute check would report it.
+    const noMargin: AnomalyConfig = {
+      ...DEFAULT_ANOMALY_CONFIG,
+      traffic: {
+        ...DEFAULT_ANOMALY_CONFIG.traffic,
+        spike: { ...DEFAULT_ANOMALY_CONFIG.traffic.spike, persistentPeakMarginZ: 0 },
+      },
+    };
+    expect(
+      detectTrafficSpike(windowWith(first, calls(now.pastPeak + 2)), first.baseline, noMargin)?.evidence
+        .check,
+    ).toBe('persistent');
+    // Twice the cron's usual minute, two minutes in a row, is a spike.
+    const burst = step(replay, calls(2 * now.pastPeak));
+    expect(detectTrafficSpike(windowWith(burst, calls(2 * now.pastPeak)), burst.baseline)?.kind).toBe(
+      'traffic_spike',
+    );
   });
 });
 

@@ -29,7 +29,7 @@ function minuteStandsOut(
 
 /**
  * The newest `persistentMinutes` minutes as one: each minute above `persistentMinPeakRatio` × the largest minute
- * of past weeks around it, the `minCalls` floor and `minBatches` of the key's usual batches, and their sum passing the one-minute conditions scaled to
+ * of past weeks around it plus `persistentPeakMarginZ` × √(that peak × dispersion), the `minCalls` floor and `minBatches` of the key's usual batches, and their sum passing the one-minute conditions scaled to
  * the window: `persistentMinRatio` × the expected sum, `minZ` spreads (minute noise adds up as √minutes, a level
  * error as minutes), `minBurstinessMultiple` × burstiness × √(minutes × expectation) (independent batches add
  * up as √minutes) and `minBatches` batches. Returns the sums and the spread, or null.
@@ -52,12 +52,17 @@ function persistentSpike(
   for (let back = 0; back < length; back++) {
     const now = back === 0 ? newest : seasonalExpectation(baseline.seasonal, window.endMinute - back + 0.5);
     const count = window.minutes[window.minutes.length - 1 - back].requests;
+    const minuteDispersion = Number.isFinite(now.dispersion) ? now.dispersion : 1;
     if (
       now.weeksOfHistory < minHistoryWeeks ||
       count < spike.minCalls ||
-      // Strictly above: a minute repeating the past weeks' largest one (a weekly job) is their normal.
-      count <= spike.persistentMinPeakRatio * now.pastPeak ||
-      count < spike.minBatches * (Number.isFinite(now.dispersion) ? now.dispersion : 1)
+      // Above the past weeks' largest minute by more than the counting noise of a minute that size: a daily
+      // job repeating its count, give or take its noise, is their normal (its next run beats the few runs seen
+      // before by a few calls about as often as not).
+      count <=
+        spike.persistentMinPeakRatio * now.pastPeak +
+          spike.persistentPeakMarginZ * Math.sqrt(now.pastPeak * minuteDispersion) ||
+      count < spike.minBatches * minuteDispersion
     ) {
       return null;
     }
