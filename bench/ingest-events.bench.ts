@@ -3,6 +3,8 @@
  * the codec on that path (JSON.parse of the body, parseUsageEvent, encodeUsageEvent).
  * Side by side in one run: the sink on the request thread (`createUsageEventSink`) and the threaded sink
  * the gateway uses on Kafka (`createThreadedUsageEventSink`: producer and spool on a worker thread).
+ * The ingestion endpoint runs in a child process, the load client (pre-built bodies, `fetch`) in this one, so
+ * the CPU figures are the endpoint's own, as a separate load tool measures a server.
  * Build and run: npm run bench:ingest
  * Environment: KAFKA_BROKERS (default 127.0.0.1:29092), BENCH_SECONDS (default 15 per variant),
  * BENCH_CONCURRENCY (requests in flight, default 4), BENCH_BATCH (events per request, default 1000),
@@ -10,6 +12,7 @@
  * produce request, default 5000).
  */
 import 'reflect-metadata';
+import { fork } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -30,7 +33,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:29092').split(',');
-const TOKEN = `bench-${randomBytes(8).toString('hex')}`;
+/** The ingest token; the endpoint's child process gets the parent's through the environment. */
+const TOKEN = process.env.BENCH_INGEST_TOKEN ?? `bench-${randomBytes(8).toString('hex')}`;
 const SINK_BATCH = Number(process.env.BENCH_SINK_BATCH ?? 5000);
 const SINKS = (process.env.BENCH_SINKS ?? 'thread,worker').split(',');
 
@@ -99,7 +103,7 @@ async function main(): Promise<void> {
       `POST /v1/events, sink ${variant === 'worker' ? 'on a worker thread' : 'on the request thread'}, batches of ${BATCH}, ${CONCURRENCY} requests in flight, ${result.elapsedS.toFixed(1)} s, Kafka ${BROKERS.join(',')}, load average ${load} -> ${loadAverage()}`,
       `  accepted (durable): ${result.sent} events = ${result.perSecond} events/s (${result.failures} failed requests)`,
       `  produced ${result.produced}, spooled ${result.spooled}, producer errors ${result.producerErrors}`,
-      `  CPU per accepted event: ${result.cpuPerEvent.toFixed(1)} us (process, the load client included), ${result.mainPerEvent.toFixed(1)} us on the main thread`,
+      `  CPU per accepted event: ${result.cpuPerEvent.toFixed(1)} us (the endpoint's process; the load client runs in another), ${result.mainPerEvent.toFixed(1)} us on its main thread`,
     );
   }
   lines.push(
@@ -132,13 +136,29 @@ interface VariantResult {
   readonly produced: number;
   readonly spooled: number;
   readonly producerErrors: number;
-  /** CPU µs of this process (all threads, the load client included) per accepted event. */
+  /** CPU µs of the endpoint's process (all threads) per accepted event. */
   readonly cpuPerEvent: number;
-  /** The part of it on the main thread (HTTP, parsing, validation, the client). */
+  /** The part of it on the main thread (HTTP, parsing, validation, encoding). */
   readonly mainPerEvent: number;
 }
 
-async function runVariant(variant: string, bodies: readonly string[]): Promise<VariantResult> {
+interface SinkStats {
+  readonly produced: number;
+  readonly spooled: number;
+  readonly producerErrors: number;
+}
+
+/** What the child running the endpoint reports: its CPU so far, or at the end also its sink's counts. */
+type ServerMessage =
+  | { readonly type: 'ready'; readonly url: string }
+  | { readonly type: 'cpu'; readonly cpuMicros: number; readonly mainMicros: number }
+  | { readonly type: 'closed'; readonly stats: SinkStats };
+
+/** The endpoint of one variant in this (child) process; answers 'cpu' and 'close' from the parent. */
+async function serveVariant(variant: string): Promise<void> {
+  const send = (message: ServerMessage): void => {
+    process.send?.(message);
+  };
   const topic = `bench-ingest-${variant}-${Date.now()}`;
   const log = createKafkaEventLog({ brokers: BROKERS, clientId: 'bench-ingest', logSink: () => undefined });
   await log.ensureTopics([{ name: topic, partitions: 6 }]);
@@ -179,16 +199,79 @@ async function runVariant(variant: string, bodies: readonly string[]): Promise<V
     port: 0,
     logger: createLogger('warn'),
   });
+  process.on('message', (request: string) => {
+    if (request === 'cpu') {
+      const cpu = process.cpuUsage();
+      send({ type: 'cpu', cpuMicros: cpu.user + cpu.system, mainMicros: mainThreadMicros() });
+      return;
+    }
+    void (async (): Promise<void> => {
+      await sink.flush();
+      const stats = sink.stats();
+      await app.close();
+      await sink.close();
+      await log.close();
+      rmSync(spoolDir, { recursive: true, force: true });
+      send({
+        type: 'closed',
+        stats: {
+          produced: stats.produced,
+          spooled: stats.spooledEvents,
+          producerErrors: stats.producerErrors,
+        },
+      });
+      process.disconnect?.();
+    })();
+  });
+  send({ type: 'ready', url: app.url });
+}
 
+/** Starts the endpoint of `variant` in a child process and returns a way to ask it things. */
+async function startServer(variant: string): Promise<{
+  readonly url: string;
+  ask<T extends ServerMessage['type']>(
+    request: 'cpu' | 'close',
+    type: T,
+  ): Promise<Extract<ServerMessage, { type: T }>>;
+}> {
+  const child = fork(__filename, ['serve', variant], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_INGEST_TOKEN: TOKEN },
+  });
+  const next = <T extends ServerMessage['type']>(type: T): Promise<Extract<ServerMessage, { type: T }>> =>
+    new Promise((resolve, reject) => {
+      const onMessage = (message: ServerMessage): void => {
+        if (message.type !== type) return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolve(message as Extract<ServerMessage, { type: T }>);
+      };
+      const onExit = (code: number | null): void =>
+        reject(new Error(`ingestion endpoint process exited with code ${String(code)}`));
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  const ready = await next('ready');
+  return {
+    url: ready.url,
+    ask: (request, type) => {
+      const answer = next(type);
+      child.send(request);
+      return answer;
+    },
+  };
+}
+
+async function runVariant(variant: string, bodies: readonly string[]): Promise<VariantResult> {
+  const server = await startServer(variant);
   let sent = 0;
   let failures = 0;
-  const cpuBefore = process.cpuUsage();
-  const mainBefore = mainThreadMicros();
+  const cpuBefore = await server.ask('cpu', 'cpu');
   const deadline = Date.now() + SECONDS * 1000;
   const started = process.hrtime.bigint();
-  const worker = async (offset: number): Promise<void> => {
+  const client = async (offset: number): Promise<void> => {
     for (let n = offset; Date.now() < deadline; n += CONCURRENCY) {
-      const response = await fetch(`${app.url}/v1/events`, {
+      const response = await fetch(`${server.url}/v1/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
         body: bodies[n % bodies.length],
@@ -198,31 +281,23 @@ async function runVariant(variant: string, bodies: readonly string[]): Promise<V
       else failures++;
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, (_, index) => worker(index)));
+  await Promise.all(Array.from({ length: CONCURRENCY }, (_, index) => client(index)));
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpu = process.cpuUsage(cpuBefore);
-  const mainMicros = mainThreadMicros() - mainBefore;
-  await sink.flush();
-  const stats = sink.stats();
-  await app.close();
-  await sink.close();
-  await log.close();
-  rmSync(spoolDir, { recursive: true, force: true });
+  const cpuAfter = await server.ask('cpu', 'cpu');
+  const { stats } = await server.ask('close', 'closed');
 
   return {
     elapsedS,
     sent,
     perSecond: Math.round(sent / elapsedS),
-    cpuPerEvent: (cpu.user + cpu.system) / Math.max(1, sent),
-    mainPerEvent: mainMicros / Math.max(1, sent),
+    cpuPerEvent: (cpuAfter.cpuMicros - cpuBefore.cpuMicros) / Math.max(1, sent),
+    mainPerEvent: (cpuAfter.mainMicros - cpuBefore.mainMicros) / Math.max(1, sent),
     failures,
-    produced: stats.produced,
-    spooled: stats.spooledEvents,
-    producerErrors: stats.producerErrors,
+    ...stats,
   };
 }
 
-main().catch((error: unknown) => {
+(process.argv[2] === 'serve' ? serveVariant(process.argv[3]) : main()).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });
