@@ -294,7 +294,7 @@ describe('a new network in the minute of a batch client', () => {
     startReplay(MONDAY),
     MONDAY + 2 * WEEK + 18 * 60,
     (minute) => calls(batchAt(minute)),
-    (minute) =>
+    (minute): MinuteSources =>
       batchAt(minute) > 0
         ? { networks: { [HOME_NET]: 20 }, countries: { DE: 20 }, routes: { 'GET /v1/news': 20 } }
         : { networks: {}, countries: {}, routes: {} },
