@@ -1,6 +1,6 @@
 import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from './anomaly-config';
 import { unknownSources, type KeyBaseline } from './key-baseline';
-import { seasonalExpectation } from './seasonal-baseline';
+import { seasonalExpectation, type SeasonalExpectation } from './seasonal-baseline';
 import { detectTrafficSpike } from './traffic-detector';
 import {
   severityAt,
@@ -116,6 +116,16 @@ function carriesTrafficSpike(
   if (spike === null || (check !== 'minute' && check !== 'persistent')) {
     return false;
   }
+  const { now, total, spread } = newestMinute(window, baseline, config);
+  return total - newCalls - now.expected < config.novelty.additionZ * spread;
+}
+
+/** The newest minute's calls, the key's seasonal expectation for it, and the spread the novelty tests use. */
+function newestMinute(
+  window: KeyTrafficWindow,
+  baseline: KeyBaseline,
+  config: AnomalyConfig,
+): { readonly now: SeasonalExpectation; readonly total: number; readonly spread: number } {
   const now = seasonalExpectation(baseline.seasonal, window.endMinute + 0.5);
   const total = window.minutes[window.minutes.length - 1]?.requests ?? 0;
   const spread = Math.max(
@@ -125,7 +135,7 @@ function carriesTrafficSpike(
     now.weeklySpread,
     config.traffic.relativeSpreadFloor * now.expected,
   );
-  return total - newCalls - now.expected < config.novelty.additionZ * spread;
+  return { now, total, spread };
 }
 
 /**
@@ -142,18 +152,10 @@ function addsToUsualTraffic(
   newCalls: number,
   config: AnomalyConfig,
 ): { readonly adds: boolean; readonly expected: number; readonly excess: number } {
-  const now = seasonalExpectation(baseline.seasonal, window.endMinute + 0.5);
+  const { now, total, spread } = newestMinute(window, baseline, config);
   if (now.weeksOfHistory < config.traffic.minHistoryWeeks) {
     return { adds: false, expected: now.expected, excess: 0 };
   }
-  const total = window.minutes[window.minutes.length - 1]?.requests ?? 0;
-  const spread = Math.max(
-    1,
-    Math.sqrt(now.expected),
-    now.minuteSpread,
-    now.weeklySpread,
-    config.traffic.relativeSpreadFloor * now.expected,
-  );
   const excess = total - now.expected;
   const margin = config.novelty.additionZ * spread;
   // Above the busiest minute of past weeks around this hour too, and at least `minBatches` of the key's usual
