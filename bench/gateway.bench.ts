@@ -2,16 +2,22 @@
  * Gateway throughput and latency against the same upstream, in one run, with the same load tool (autocannon):
  *   1. the upstream directly, 2. a bare Node reverse proxy (node:http, keep-alive agent, streaming) — the issue's
  *   baseline, 3. a bare proxy whose upstream leg is undici (the client the gateway uses; the strongest bare
- *   proxy measured), 4. the gateway with auth + scopes + rate limit + quotas + usage events on.
- * Each target is measured at saturation, then all at one fixed rate: half of the bare proxy's saturation.
+ *   proxy measured), 4. the gateway with auth + scopes + rate limit + quotas + usage events on, and optionally
+ *   5. the gateway of another build (BENCH_BASELINE_DIST), for before/after figures side by side.
+ * The targets are measured in several short alternating rounds (BENCH_ROUNDS, each target BENCH_DURATION_S per
+ * round, even rounds in reverse order) at saturation, then the same rounds at one fixed rate: half of the bare
+ * proxy's median saturation. Ratios are taken within a round and reported as the median over rounds with their
+ * range, so drift of the shared machine between measurements does not decide the figure.
  *
  * Build and run: npm run bench:gateway
  * Environment: KAFKA_BROKERS (else the embedded event log in a temp dir), REDIS_URL (else in-process limits),
- * BENCH_DURATION_S (default 10), BENCH_CONNECTIONS (default 50), BENCH_SINK=none (drop events: isolates their cost),
- * BENCH_SINK=thread (the sink on the request thread, as before the worker-thread sink, for side-by-side runs),
- * BENCH_CPU_PROFILE=<dir> (V8 CPU profiles of the gateway and the bare proxies, in <dir>/gateway, <dir>/bare-proxy
- * and <dir>/bare-undici-proxy).
- * The upstream, the bare proxy and the gateway each run in their own process; autocannon runs in this one.
+ * BENCH_ROUNDS (default 3), BENCH_DURATION_S (seconds per measurement, default 5), BENCH_CONNECTIONS (default 50),
+ * BENCH_SINK=none (drop events: isolates their cost), BENCH_SINK=thread (the sink on the request thread, as before
+ * the worker-thread sink, for side-by-side runs), BENCH_BASELINE_DIST=<dir> (another build's dist/ directory, e.g.
+ * a copy of the build before a change, with node_modules reachable from it: its gateway is measured in the same
+ * rounds), BENCH_CPU_PROFILE=<dir> (V8 CPU profiles of the gateway and the bare proxies, in <dir>/gateway,
+ * <dir>/gateway-baseline, <dir>/bare-proxy and <dir>/bare-undici-proxy).
+ * The upstream, the bare proxies and the gateways each run in their own process; autocannon runs in this one.
  * Besides req/s and latency, each row reports the CPU time the measured process spent per answered request
  * (user + system, from process.cpuUsage, all threads) and the part of it spent by the main thread (the event loop
  * every call passes through; from /proc/self/task/<pid>/stat): on a shared machine these vary far less than
@@ -26,7 +32,8 @@ import type { Dispatcher } from 'undici';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? '10');
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? '5');
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? '3'));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? '50');
 const UPSTREAM_BODY = JSON.stringify({
   symbol: 'AAPL',
@@ -283,13 +290,22 @@ process.on('exit', () => {
   for (const child of started) if (child.exitCode === null && !child.killed) child.kill('SIGTERM');
 });
 
-function startChild(role: string, arg?: string): Promise<{ child: ChildProcess; ready: Ready }> {
+/**
+ * Forks a child in `role`. `script` is this file unless a baseline build's benchmark file is given (its child
+ * roles answer the same messages); `profileName` names the CPU-profile directory.
+ */
+function startChild(
+  role: string,
+  arg?: string,
+  script: string = __filename,
+  profileName: string = role,
+): Promise<{ child: ChildProcess; ready: Ready }> {
   // BENCH_CPU_PROFILE=dir writes V8 CPU profiles of the gateway and the bare proxy to dir/<role>/.
   const profileDir = process.env.BENCH_CPU_PROFILE;
   const profile = role !== 'upstream' && profileDir !== undefined;
-  const child = fork(__filename, [role, ...(arg === undefined ? [] : [arg])], {
+  const child = fork(script, [role, ...(arg === undefined ? [] : [arg])], {
     stdio: 'inherit',
-    execArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, role)}`] : [],
+    execArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, profileName)}`] : [],
   });
   started.push(child);
   return new Promise((resolve, reject) => {
@@ -321,14 +337,19 @@ function cpuOf(child: ChildProcess): Promise<CpuReading> {
   });
 }
 
-function load(url: string, headers: Record<string, string>, overallRate?: number): Promise<AutocannonResult> {
+function load(
+  url: string,
+  headers: Record<string, string>,
+  durationS: number,
+  overallRate?: number,
+): Promise<AutocannonResult> {
   return new Promise((resolve, reject) => {
     autocannon(
       {
         url: `${url}/v1/quotes/AAPL`,
         headers,
         connections: CONNECTIONS,
-        duration: DURATION_S,
+        duration: durationS,
         ...(overallRate === undefined ? {} : { overallRate }),
       },
       (error, result) => (error ? reject(error) : resolve(result)),
@@ -336,9 +357,21 @@ function load(url: string, headers: Record<string, string>, overallRate?: number
   });
 }
 
+const UPSTREAM = 'upstream direct';
+const BARE = 'bare Node proxy';
 const BARE_UNDICI = 'bare proxy on undici';
+const GATEWAY = 'keymeter gateway';
+const BASELINE = 'keymeter gateway, baseline build';
+
+interface Target {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+}
 
 interface Row {
+  readonly round: number;
   readonly target: string;
   readonly load: string;
   readonly result: AutocannonResult;
@@ -349,20 +382,14 @@ interface Row {
 }
 
 /** One measurement, with the CPU time the target process used during it. */
-async function measure(
-  target: string,
-  kind: string,
-  child: ChildProcess,
-  url: string,
-  headers: Record<string, string>,
-  overallRate?: number,
-): Promise<Row> {
-  const before = await cpuOf(child);
-  const result = await load(url, headers, overallRate);
-  const after = await cpuOf(child);
+async function measure(round: number, target: Target, kind: string, overallRate?: number): Promise<Row> {
+  const before = await cpuOf(target.child);
+  const result = await load(target.url, target.headers, DURATION_S, overallRate);
+  const after = await cpuOf(target.child);
   const requests = Math.max(1, result.requests.total);
   return {
-    target,
+    round,
+    target: target.name,
     load: kind,
     result,
     cpuPerRequest: (after.cpuMicros - before.cpuMicros) / requests,
@@ -370,74 +397,179 @@ async function measure(
   };
 }
 
+/**
+ * Short alternating rounds instead of one long measurement per target: drift of the machine (other work, CPU
+ * frequency, the host's neighbours) then lands on every target alike, and each round's ratio compares
+ * measurements taken seconds apart. Even rounds run the targets in reverse order (ABBA), so a steady drift does
+ * not favour whichever target comes first. The upstream alone is measured in the first round only.
+ */
+async function runRounds(
+  targets: readonly Target[],
+  kind: string,
+  rows: Row[],
+  overallRate?: number,
+): Promise<void> {
+  for (let round = 1; round <= ROUNDS; round++) {
+    const order = round % 2 === 1 ? targets : [...targets].reverse();
+    for (const target of order) {
+      if (target.name === UPSTREAM && round > 1) continue;
+      rows.push(await measure(round, target, kind, overallRate));
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const upstream = await startChild('upstream');
   const bare = await startChild('bare-proxy', upstream.ready.url);
   const bareUndici = await startChild('bare-undici-proxy', upstream.ready.url);
   const gateway = await startChild('gateway', upstream.ready.url);
-  const children = [gateway.child, bareUndici.child, bare.child, upstream.child];
-  const key = gateway.ready.key as string;
-  const targets: [string, ChildProcess, string, Record<string, string>][] = [
-    ['upstream direct', upstream.child, upstream.ready.url, {}],
-    ['bare Node proxy', bare.child, bare.ready.url, {}],
-    [BARE_UNDICI, bareUndici.child, bareUndici.ready.url, {}],
-    ['keymeter gateway', gateway.child, gateway.ready.url, { 'x-api-key': key }],
+  // BENCH_BASELINE_DIST=<dir>: a second gateway from another build's dist/ (its own bench file starts it), measured
+  // in the same rounds, for before/after figures side by side.
+  const baselineDist = process.env.BENCH_BASELINE_DIST;
+  const baseline =
+    baselineDist === undefined
+      ? undefined
+      : await startChild(
+          'gateway',
+          upstream.ready.url,
+          join(baselineDist, 'bench', 'gateway.bench.js'),
+          'gateway-baseline',
+        );
+  const targets: Target[] = [
+    { name: UPSTREAM, child: upstream.child, url: upstream.ready.url, headers: {} },
+    { name: BARE, child: bare.child, url: bare.ready.url, headers: {} },
+    {
+      name: GATEWAY,
+      child: gateway.child,
+      url: gateway.ready.url,
+      headers: { 'x-api-key': gateway.ready.key as string },
+    },
+    { name: BARE_UNDICI, child: bareUndici.child, url: bareUndici.ready.url, headers: {} },
   ];
+  if (baseline !== undefined) {
+    targets.push({
+      name: BASELINE,
+      child: baseline.child,
+      url: baseline.ready.url,
+      headers: { 'x-api-key': baseline.ready.key as string },
+    });
+  }
   const rows: Row[] = [];
+  let halfRate = 0;
   try {
     // Warm-up: connections, JIT, the registry and limit paths.
-    for (const [, , url, headers] of targets) await loadShort(url, headers);
-    for (const [target, child, url, headers] of targets) {
-      rows.push(await measure(target, 'saturation', child, url, headers));
-    }
-    const bareSaturation = rows[1].result.requests.average;
-    const halfRate = Math.floor(bareSaturation / 2);
-    for (const [target, child, url, headers] of targets) {
-      rows.push(await measure(target, `fixed ${halfRate} req/s`, child, url, headers, halfRate));
-    }
+    for (const target of targets) await load(target.url, target.headers, 2);
+    await runRounds(targets, 'saturation', rows);
+    halfRate = Math.floor(
+      median(valuesOf(rows, BARE, 'saturation', (row) => row.result.requests.average)) / 2,
+    );
+    await runRounds(targets, `fixed ${halfRate} req/s`, rows, halfRate);
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    for (const target of targets) target.child.kill('SIGTERM');
   }
-  print(rows);
+  print(rows, halfRate, baseline !== undefined);
 }
 
-function loadShort(url: string, headers: Record<string, string>): Promise<AutocannonResult> {
-  return new Promise((resolve, reject) =>
-    autocannon(
-      { url: `${url}/v1/quotes/AAPL`, headers, connections: CONNECTIONS, duration: 2 },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    ),
-  );
+function valuesOf(
+  rows: readonly Row[],
+  target: string,
+  kind: 'saturation' | 'fixed',
+  value: (row: Row) => number,
+): number[] {
+  return rows
+    .filter((row) => row.target === target && (kind === 'saturation') === (row.load === 'saturation'))
+    .map(value);
 }
 
-function print(rows: readonly Row[]): void {
+/** Per round, `value(a) / value(b)` (or minus) for the rounds both were measured in. */
+function perRound(
+  rows: readonly Row[],
+  a: string,
+  b: string,
+  kind: 'saturation' | 'fixed',
+  combine: (a: Row, b: Row) => number,
+): number[] {
+  const out: number[] = [];
+  for (const row of rows) {
+    if (row.target !== a || (kind === 'saturation') !== (row.load === 'saturation')) continue;
+    const other = rows.find(
+      (candidate) => candidate.target === b && candidate.round === row.round && candidate.load === row.load,
+    );
+    if (other !== undefined) out.push(combine(row, other));
+  }
+  return out;
+}
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** `median (min–max)` with a formatter. */
+function spread(values: readonly number[], format: (value: number) => string): string {
+  if (values.length === 0) return 'n/a';
+  return `${format(median(values))} (${format(Math.min(...values))} to ${format(Math.max(...values))})`;
+}
+
+const percent = (value: number): string => `${(value * 100).toFixed(1)} %`;
+const micros = (value: number): string => `${Math.round(value)} µs`;
+const signedMs = (value: number): string => `${value > 0 ? '+' : ''}${Math.round(value * 10) / 10} ms`;
+
+function print(rows: readonly Row[], halfRate: number, withBaseline: boolean): void {
   const lines = [
-    `| target | load | req/s | p50 ms | p99 ms | CPU µs/req | main thread µs/req | non-2xx | errors |`,
-    `| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+    `| round | target | load | req/s | p50 ms | p99 ms | CPU µs/req | main thread µs/req | non-2xx | errors |`,
+    `| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
     ...rows.map(
-      ({ target, load: kind, result, cpuPerRequest, mainPerRequest }) =>
-        `| ${target} | ${kind} | ${Math.round(result.requests.average)} | ${result.latency.p50} | ${result.latency.p99} | ${Math.round(cpuPerRequest)} | ${Math.round(mainPerRequest)} | ${result.non2xx} | ${result.errors + result.timeouts} |`,
+      ({ round, target, load: kind, result, cpuPerRequest, mainPerRequest }) =>
+        `| ${round} | ${target} | ${kind} | ${Math.round(result.requests.average)} | ${result.latency.p50} | ${result.latency.p99} | ${Math.round(cpuPerRequest)} | ${Math.round(mainPerRequest)} | ${result.non2xx} | ${result.errors + result.timeouts} |`,
     ),
   ];
-  const bySaturation = (target: string): number =>
-    rows.find((row) => row.target === target && row.load === 'saturation')?.result.requests.average ?? 0;
-  const ratio = bySaturation('keymeter gateway') / bySaturation('bare Node proxy');
-  const undiciRatio = bySaturation('keymeter gateway') / bySaturation(BARE_UNDICI);
-  const cpuBySaturation = (target: string): number =>
-    rows.find((row) => row.target === target && row.load === 'saturation')?.cpuPerRequest ?? 0;
-  const mainBySaturation = (target: string): number =>
-    rows.find((row) => row.target === target && row.load === 'saturation')?.mainPerRequest ?? 0;
-  const fixed = rows.filter((row) => row.load !== 'saturation');
-  const fixedP99 = (target: string): number =>
-    fixed.find((row) => row.target === target)?.result.latency.p99 ?? 0;
-  const addedP99 = fixedP99('keymeter gateway') - fixedP99('bare Node proxy');
-  const addedP99Undici = fixedP99('keymeter gateway') - fixedP99(BARE_UNDICI);
+  const throughput = (row: Row): number => row.result.requests.average;
+  const ratio = (a: Row, b: Row): number => throughput(a) / Math.max(1, throughput(b));
+  const cpuBound = (a: Row, b: Row): number => b.cpuPerRequest / Math.max(1, a.cpuPerRequest);
+  const mainBound = (a: Row, b: Row): number => b.mainPerRequest / Math.max(1, a.mainPerRequest);
+  const addedP99 = (a: Row, b: Row): number => a.result.latency.p99 - b.result.latency.p99;
+  const cpu = (target: string, value: (row: Row) => number): string =>
+    spread(valuesOf(rows, target, 'saturation', value), micros);
+  const summary = (gateway: string, label: string): string[] => [
+    `${label} / bare proxy throughput at saturation, median of ${ROUNDS} rounds (range): ${spread(perRound(rows, gateway, BARE, 'saturation', ratio), percent)} (target ≥ 85 %); against the bare proxy on undici: ${spread(perRound(rows, gateway, BARE_UNDICI, 'saturation', ratio), percent)}`,
+    `${label} p99 minus bare proxy p99 at the fixed rate (${halfRate} req/s), median (range): ${spread(perRound(rows, gateway, BARE, 'fixed', addedP99), signedMs)} (target ≤ 1 ms); against the bare proxy on undici: ${spread(perRound(rows, gateway, BARE_UNDICI, 'fixed', addedP99), signedMs)}`,
+    `${label} CPU-bound ratio at saturation (bare proxy CPU per request / ${label}'s, per round): all threads ${spread(perRound(rows, gateway, BARE, 'saturation', cpuBound), percent)}; main thread ${spread(perRound(rows, gateway, BARE, 'saturation', mainBound), percent)}; main thread against the bare proxy on undici ${spread(perRound(rows, gateway, BARE_UNDICI, 'saturation', mainBound), percent)}`,
+    `${label} CPU per request at saturation: all threads ${cpu(gateway, (row) => row.cpuPerRequest)}, main thread ${cpu(gateway, (row) => row.mainPerRequest)}`,
+  ];
   lines.push(
     '',
-    `gateway / bare proxy throughput at saturation: ${(ratio * 100).toFixed(1)} % (target ≥ 85 %); against the bare proxy on undici: ${(undiciRatio * 100).toFixed(1)} %`,
-    `gateway p99 minus bare proxy p99 at the fixed rate: ${addedP99} ms (target ≤ 1 ms); against the bare proxy on undici: ${addedP99Undici} ms`,
-    `CPU per request at saturation: gateway ${Math.round(cpuBySaturation('keymeter gateway'))} µs, bare proxy ${Math.round(cpuBySaturation('bare Node proxy'))} µs (throughput bound from CPU alone: ${((100 * cpuBySaturation('bare Node proxy')) / Math.max(1, cpuBySaturation('keymeter gateway'))).toFixed(1)} %); main thread: gateway ${Math.round(mainBySaturation('keymeter gateway'))} µs, bare proxy ${Math.round(mainBySaturation('bare Node proxy'))} µs, bare proxy on undici ${Math.round(mainBySaturation(BARE_UNDICI))} µs (event-loop bound against the node:http bare proxy: ${((100 * mainBySaturation('bare Node proxy')) / Math.max(1, mainBySaturation('keymeter gateway'))).toFixed(1)} %)`,
-    `connections: ${CONNECTIONS}, duration: ${DURATION_S} s per measurement, event log: ${process.env.KAFKA_BROKERS ? `Kafka ${process.env.KAFKA_BROKERS}` : 'embedded'}, limits: ${process.env.REDIS_URL ? 'Redis' : 'in-process'}, events: ${process.env.BENCH_SINK === 'none' ? 'dropped' : process.env.BENCH_SINK === 'thread' ? 'produced on the request thread' : 'produced'}`,
+    ...summary(GATEWAY, 'gateway'),
+    `bare proxy CPU per request at saturation: all threads ${cpu(BARE, (row) => row.cpuPerRequest)}, main thread ${cpu(BARE, (row) => row.mainPerRequest)}; bare proxy on undici: all threads ${cpu(BARE_UNDICI, (row) => row.cpuPerRequest)}, main thread ${cpu(BARE_UNDICI, (row) => row.mainPerRequest)}`,
+  );
+  if (withBaseline) {
+    lines.push(
+      ...summary(BASELINE, 'baseline gateway'),
+      `gateway / baseline gateway, per round: throughput at saturation ${spread(perRound(rows, GATEWAY, BASELINE, 'saturation', ratio), percent)}; CPU per request, all threads ${spread(
+        perRound(
+          rows,
+          GATEWAY,
+          BASELINE,
+          'saturation',
+          (a, b) => a.cpuPerRequest / Math.max(1, b.cpuPerRequest),
+        ),
+        percent,
+      )}, main thread ${spread(
+        perRound(
+          rows,
+          GATEWAY,
+          BASELINE,
+          'saturation',
+          (a, b) => a.mainPerRequest / Math.max(1, b.mainPerRequest),
+        ),
+        percent,
+      )}`,
+    );
+  }
+  lines.push(
+    `rounds: ${ROUNDS} (alternating, even rounds in reverse order), connections: ${CONNECTIONS}, duration: ${DURATION_S} s per measurement, event log: ${process.env.KAFKA_BROKERS ? `Kafka ${process.env.KAFKA_BROKERS}` : 'embedded'}, limits: ${process.env.REDIS_URL ? 'Redis' : 'in-process'}, events: ${process.env.BENCH_SINK === 'none' ? 'dropped' : process.env.BENCH_SINK === 'thread' ? 'produced on the request thread' : 'produced'}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
