@@ -1,8 +1,9 @@
 import { encodeUsageEvent, type UsageEventV1 } from '@keymeter/contracts';
 import type { EventLog, LogProducer } from '@keymeter/event-log';
+import { batchMessages } from './encoded-batch';
 import { DiskSpool, SpoolFullError } from './spool/disk-spool';
 import type { SpooledMessage } from './spool/spool-frame';
-import type { UsageEventSink, UsageEventSinkStats } from './usage-event-sink';
+import type { EncodedUsageEventBatch, UsageEventSink, UsageEventSinkStats } from './usage-event-sink';
 
 /**
  * The sink with entry points for events already encoded (key + compact payload): what the worker thread
@@ -210,6 +211,19 @@ class SpoolingUsageEventSink implements EncodedUsageEventSink {
     return this.emitEncodedDurably(
       events.map((event) => ({ key: usageEventKey(event), value: encodeUsageEvent(event) })),
     );
+  }
+
+  emitBatchDurably(batch: EncodedUsageEventBatch): Promise<void> {
+    if (this.state === 'closed') {
+      return Promise.reject(new Error('emitDurably: the usage event sink is closed'));
+    }
+    let messages: SpooledMessage[];
+    try {
+      messages = batchMessages(batch);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return this.emitEncodedDurably(messages);
   }
 
   emitEncodedDurably(messages: readonly SpooledMessage[]): Promise<void> {

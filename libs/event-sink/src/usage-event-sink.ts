@@ -14,6 +14,18 @@ export interface UsageEventSinkStats {
 }
 
 /**
+ * Events already validated and encoded, as the ingestion endpoint hands them over: `count` compact payloads
+ * (the UTF-8 of `encodeUsageEventJson`) each followed by a newline, which a payload cannot contain, and
+ * their partitioning keys (`usageEventKey`) likewise. The sink may keep views of both buffers until the events
+ * are produced: the caller must not change them afterwards.
+ */
+export interface EncodedUsageEventBatch {
+  readonly count: number;
+  readonly keys: Uint8Array;
+  readonly payloads: Uint8Array;
+}
+
+/**
  * Where the gateway hands its usage events. `emit` never waits on the event log: events are batched
  * and produced in the background; while the log is unreachable they spill to a bounded on-disk spool
  * and are replayed in order when it returns.
@@ -26,6 +38,11 @@ export interface UsageEventSink {
    * neither produced nor spooled; the caller then answers 503 and the client retries.
    */
   emitDurably(events: readonly UsageEventV1[]): Promise<void>;
+  /**
+   * `emitDurably` for events the caller encoded itself (same guarantees). Optional: a sink without it is
+   * given `UsageEventV1` objects through `emitDurably`.
+   */
+  emitBatchDurably?(batch: EncodedUsageEventBatch): Promise<void>;
   /** Resolves when everything emitted so far is produced (or durably spooled, if the log is down). */
   flush(): Promise<void>;
   stats(): UsageEventSinkStats;

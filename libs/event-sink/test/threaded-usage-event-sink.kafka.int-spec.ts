@@ -5,13 +5,27 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKafkaEventLog, type EventLog } from '@keymeter/event-log';
-import type { UsageEventV1 } from '@keymeter/contracts';
-import { createThreadedUsageEventSink, type UsageEventSink } from '../src';
+import { encodeUsageEventJson, type UsageEventV1 } from '@keymeter/contracts';
+import {
+  createThreadedUsageEventSink,
+  usageEventKey,
+  type EncodedUsageEventBatch,
+  type UsageEventSink,
+} from '../src';
 import { expectExactlyOnceInKeyOrder, readWholeTopic, testEvent } from './sink-test-events';
 
 jest.setTimeout(120_000);
 
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+
+/** Events encoded as the ingestion endpoint hands them over (`emitBatchDurably`). */
+function encodedBatch(events: readonly UsageEventV1[]): EncodedUsageEventBatch {
+  return {
+    count: events.length,
+    keys: Buffer.from(events.map((event) => `${usageEventKey(event)}\n`).join('')),
+    payloads: Buffer.from(events.map((event) => `${encodeUsageEventJson(event)}\n`).join('')),
+  };
+}
 
 describe('threaded usage event sink on Kafka', () => {
   const spoolDir = mkdtempSync(join(tmpdir(), 'keymeter-threaded-sink-'));
@@ -52,6 +66,8 @@ describe('threaded usage event sink on Kafka', () => {
       for (let index = 0; index < 40; index++) sink.emit(next(`key-${index % 5}`));
       // Ingestion's path, interleaved with emits of the same keys: order per key must hold across both.
       await sink.emitDurably([next('key-1'), next('key-durable'), next('key-2')]);
+      // The endpoint's encoded batches travel the same channel.
+      await sink.emitBatchDurably!(encodedBatch([next('key-3'), next('key-batch'), next('key-3')]));
     }
     await sink.flush();
     expect(sink.stats()).toMatchObject({
@@ -66,6 +82,7 @@ describe('threaded usage event sink on Kafka', () => {
     await sink.close();
     expect(() => sink!.emit(testEvent('key-late', 1))).toThrow(/closed/);
     await expect(sink.emitDurably([testEvent('key-late', 2)])).rejects.toThrow(/closed/);
+    await expect(sink.emitBatchDurably!(encodedBatch([testEvent('key-late', 3)]))).rejects.toThrow(/closed/);
 
     const records = await readWholeTopic(log, topic);
     expect(records).toHaveLength(emitted.length);

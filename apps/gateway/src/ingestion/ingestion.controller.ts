@@ -4,7 +4,7 @@ import { ApiError } from '@keymeter/platform';
 import type { IngestionResult } from './ingestion-result';
 import { IngestionService } from './ingestion.service';
 import type { RequestWithRawBody } from './raw-body.middleware';
-import { mediaType, parseJsonBody, parseNdjsonBody, type BodyItem } from './request-body';
+import { mediaType, parseJsonBody, type BodyItem } from './request-body';
 
 @ApiTags('ingestion')
 @ApiBearerAuth()
@@ -24,15 +24,13 @@ export class IngestionController {
     this.ingestion.authenticate(authorization);
     const type = mediaType(req.headers['content-type']);
     const body = requireBody(req);
-    let items: BodyItem[];
     if (type === 'application/x-ndjson' || type === 'application/jsonl' || type === 'application/json-seq') {
-      items = parseNdjsonBody(body);
-    } else if (type === 'application/json' || type === '') {
-      items = parseJsonBody(body, false);
-    } else {
-      throw unsupportedMediaType(type, ['application/json', 'application/x-ndjson']);
+      return this.ingestion.ingestUsageEvents(body, 'ndjson');
     }
-    return this.ingestion.ingest(items, 'usage-event');
+    if (type === 'application/json' || type === '') {
+      return this.ingestion.ingestUsageEvents(body, 'json-array');
+    }
+    throw unsupportedMediaType(type, ['application/json', 'application/x-ndjson']);
   }
 
   @Post('api/v1/events')

@@ -1,6 +1,7 @@
 export { isBillable } from './billable';
 export { eventIdTimeMs, isEventId, newEventId, normalizeEventId } from './event-id';
 export { isIpAddress } from './ip-address';
+export { ByteWriter, scanUsageEvent, skipWhitespace, type ScannedUsageEvent } from './usage-event.fast-path';
 export { parseUsageEvent, type ParseUsageEventOptions } from './parse-usage-event';
 export { microsToUnits, normalizeUnits, unitsToMicros } from './units';
 export {

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createKafkaEventLog } from '@keymeter/event-log';
 import { openSpoolingUsageEventSink, type SinkLogger } from '../create-usage-event-sink';
+import { batchMessages } from '../encoded-batch';
 import { SpoolFullError } from '../spool/disk-spool';
 import type { SpooledMessage } from '../spool/spool-frame';
 import type {
@@ -101,11 +102,12 @@ async function main(): Promise<void> {
           logger.error({ err: error, events: message.count }, 'usage event sink refused events');
         }
         return;
-      case 'durable': {
+      case 'durable':
+      case 'durable-batch': {
         received += message.count;
         let messages: SpooledMessage[];
         try {
-          messages = messagesOf(message);
+          messages = message.type === 'durable' ? messagesOf(message) : batchMessages(message);
         } catch (error) {
           done(message.id, failureOf(error));
           return;

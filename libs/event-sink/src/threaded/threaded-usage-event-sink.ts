@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { encodeUsageEventJson, type UsageEventV1 } from '@keymeter/contracts';
 import { usageEventKey, type SinkLogger, type UsageEventSinkOptions } from '../create-usage-event-sink';
 import { SpoolFullError } from '../spool/disk-spool';
-import type { UsageEventSink, UsageEventSinkStats } from '../usage-event-sink';
+import type { EncodedUsageEventBatch, UsageEventSink, UsageEventSinkStats } from '../usage-event-sink';
 import { workerEntry } from './worker-entry';
 import type {
   EncodedEvents,
@@ -117,6 +117,18 @@ class ThreadedUsageEventSink implements UsageEventSink {
     }
     this.posted += events.length;
     return this.request((id) => ({ type: 'durable', id, ...encoded(keys, values) }));
+  }
+
+  emitBatchDurably(batch: EncodedUsageEventBatch): Promise<void> {
+    if (this.state === 'closed') {
+      return Promise.reject(new Error('emitDurably: the usage event sink is closed'));
+    }
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (batch.count === 0) return Promise.resolve();
+    this.post();
+    this.posted += batch.count;
+    const { count, keys, payloads } = batch;
+    return this.request((id) => ({ type: 'durable-batch', id, count, keys, payloads }));
   }
 
   flush(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { UsageEventSinkStats } from '../usage-event-sink';
+import type { EncodedUsageEventBatch, UsageEventSinkStats } from '../usage-event-sink';
 
 /** What the worker needs to open its own Kafka client and the spooling sink (all structured-cloneable). */
 export interface SinkWorkerSetup {
@@ -31,6 +31,8 @@ export interface EncodedEvents {
 export type ToSinkWorker =
   | ({ readonly type: 'events' } & EncodedEvents)
   | ({ readonly type: 'durable'; readonly id: number } & EncodedEvents)
+  /** `emitBatchDurably`: the batch's bytes as the caller encoded them (cloned with the message). */
+  | ({ readonly type: 'durable-batch'; readonly id: number } & EncodedUsageEventBatch)
   | { readonly type: 'flush'; readonly id: number }
   | { readonly type: 'close'; readonly id: number };
 
