@@ -1,6 +1,6 @@
 import type { BatchRange, BatchWatermark, IngestStore, PlannedRange, RawEventRow } from '@keymeter/ingestion';
 
-type Step = 'loadPlans' | 'recordPlan' | 'idLookup' | 'insert' | 'watermark';
+type Step = 'loadPlans' | 'idLookup' | 'insert' | 'watermark';
 
 /**
  * Wraps an ingest store and adds up the wall time of each step, to show where a batch's time goes.
@@ -9,7 +9,6 @@ type Step = 'loadPlans' | 'recordPlan' | 'idLookup' | 'insert' | 'watermark';
 export class TimedIngestStore implements IngestStore {
   readonly millis: Record<Step, number> = {
     loadPlans: 0,
-    recordPlan: 0,
     idLookup: 0,
     insert: 0,
     watermark: 0,
@@ -32,10 +31,6 @@ export class TimedIngestStore implements IngestStore {
     return this.timed('loadPlans', () => this.inner.loadPlans(topic, partition, fromOffset));
   }
 
-  recordPlan(range: BatchRange): Promise<void> {
-    return this.timed('recordPlan', () => this.inner.recordPlan(range));
-  }
-
   findIdsStoredElsewhere(eventIds: readonly string[], range: BatchRange): Promise<Set<string>> {
     return this.timed('idLookup', () => this.inner.findIdsStoredElsewhere(eventIds, range));
   }
@@ -46,8 +41,8 @@ export class TimedIngestStore implements IngestStore {
     return this.timed('insert', () => this.inner.insertEvents(rows, range));
   }
 
-  recordWatermark(watermark: BatchWatermark): Promise<void> {
-    return this.timed('watermark', () => this.inner.recordWatermark(watermark));
+  recordWatermarks(watermarks: readonly BatchWatermark[]): Promise<void> {
+    return this.timed('watermark', () => this.inner.recordWatermarks(watermarks));
   }
 
   /** One line: inserts, mean rows per insert, summed wall time per step. */

@@ -62,6 +62,11 @@ export interface TopicPartitionOffset {
   readonly partition: number;
   /** The next offset to read (Kafka commit semantics: last processed + 1). */
   readonly offset: string;
+  /**
+   * Text stored with a commit (Kafka offset-commit metadata; keep it short, brokers allow 4 KB by default)
+   * and returned with it by `committedOffsets`. A commit without it stores none; '' counts as none.
+   */
+  readonly metadata?: string;
 }
 
 export interface ConsumerHandlers {
@@ -103,7 +108,10 @@ export interface EventLog {
   producer(): Promise<LogProducer>;
   consumer(options: ConsumerOptions): Promise<LogConsumer>;
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;
-  /** Committed offsets of a group per partition ('-1' when none), for lag and reconciliation. */
+  /**
+   * Committed offsets of a group per partition ('-1' when none), for lag and reconciliation, each with the
+   * metadata of its latest commit when that commit had some.
+   */
   committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]>;
   /** First offset per partition whose timestamp is >= the given time (for replays from a timestamp). */
   offsetsForTime(topic: string, epochMs: number): Promise<TopicPartitionOffset[]>;

@@ -112,7 +112,7 @@ describe('embedded event log', () => {
     // Commit the first two records of each partition.
     const consumer = await log.consumer({ groupId, topics: [topic] });
     await consumer.commit([
-      { topic, partition: 0, offset: '2' },
+      { topic, partition: 0, offset: '2', metadata: 'plan 2-3' },
       { topic, partition: 1, offset: '2' },
     ]);
     await scope.close();
@@ -122,6 +122,10 @@ describe('embedded event log', () => {
     scope = new ContractScope(log);
     expect(await log.topicOffsets(topic)).toEqual(offsetsBefore);
     expect(byPartition(await log.committedOffsets(groupId, topic)).map((c) => c.offset)).toEqual(['2', '2']);
+    expect(byPartition(await log.committedOffsets(groupId, topic)).map((c) => c.metadata)).toEqual([
+      'plan 2-3',
+      undefined,
+    ]);
     const after = await readAll(scope, topic);
     expect(
       after.map((r) => [r.partition, r.offset, r.key, r.value.toString(), r.headers, r.timestamp]),

@@ -418,6 +418,30 @@ export function describeEventLogContract(name: string, makeLog: MakeEventLog): v
       expect(byPartition(await scope.log.committedOffsets(groupId, topic))).toEqual(expected);
     });
 
+    test('committedOffsets returns the metadata of the latest commit; a commit without metadata clears it', async () => {
+      const topic = uniqueName('commit-metadata');
+      const groupId = uniqueName('g-metadata');
+      await scope.log.ensureTopics([{ name: topic, partitions: 1 }]);
+      await scope.send(topic, messages(keyRange('k', 4), 0));
+      const running = await scope.consume({ groupId, topics: [topic], fromBeginning: true }, commitNothing);
+      await waitFor('every record delivered', () => running.recorder.hasSeenRange(topic, 0, 0, 4));
+
+      await running.consumer.commit([{ topic, partition: 0, offset: '2', metadata: 'plan 2-3' }]);
+      expect(await scope.log.committedOffsets(groupId, topic)).toEqual<TopicPartitionOffset[]>([
+        { topic, partition: 0, offset: '2', metadata: 'plan 2-3' },
+      ]);
+      await running.consumer.commit([{ topic, partition: 0, offset: '4' }]);
+      expect(await scope.log.committedOffsets(groupId, topic)).toEqual<TopicPartitionOffset[]>([
+        { topic, partition: 0, offset: '4' },
+      ]);
+      await running.consumer.commit([{ topic, partition: 0, offset: '4', metadata: 'plan none' }]);
+      await running.stop();
+      // Kept after the member left the group.
+      expect(await scope.log.committedOffsets(groupId, topic)).toEqual<TopicPartitionOffset[]>([
+        { topic, partition: 0, offset: '4', metadata: 'plan none' },
+      ]);
+    });
+
     test('nothing is committed automatically; a stopped consumer’s uncommitted records are redelivered', async () => {
       const topic = uniqueName('redeliver-stop');
       const groupId = uniqueName('g-redeliver');

@@ -79,6 +79,10 @@ export class ClickHouseIngestStore implements IngestStore {
     }));
   }
 
+  /**
+   * Records a plan in `ingest_batches`, as ingestors did before plans moved into the offset commits; kept
+   * to test the upgrade from that layout (`loadPlans`).
+   */
   async recordPlan(range: BatchRange): Promise<void> {
     await this.client(range.partition).insert({
       table: 'ingest_batches',
@@ -134,19 +138,19 @@ export class ClickHouseIngestStore implements IngestStore {
     });
   }
 
-  async recordWatermark(watermark: BatchWatermark): Promise<void> {
-    await this.client(watermark.partition).insert({
+  async recordWatermarks(watermarks: readonly BatchWatermark[]): Promise<void> {
+    if (watermarks.length === 0) return;
+    const updatedAt = clickHouseTime(Date.now());
+    await this.client(watermarks[0].partition).insert({
       table: 'ingest_watermarks',
-      values: [
-        {
-          topic: watermark.topic,
-          partition: watermark.partition,
-          last_offset: watermark.lastOffset.toString(),
-          last_log_time: clickHouseTime(watermark.lastLogTimeMs),
-          max_occurred_at: clickHouseTime(watermark.maxOccurredAtMs ?? 0),
-          updated_at: clickHouseTime(Date.now()),
-        },
-      ],
+      values: watermarks.map((watermark) => ({
+        topic: watermark.topic,
+        partition: watermark.partition,
+        last_offset: watermark.lastOffset.toString(),
+        last_log_time: clickHouseTime(watermark.lastLogTimeMs),
+        max_occurred_at: clickHouseTime(watermark.maxOccurredAtMs ?? 0),
+        updated_at: updatedAt,
+      })),
       format: 'JSONEachRow',
       clickhouse_settings: { async_insert: 0 },
     });

@@ -10,6 +10,7 @@ export {
 export { prepareBatch, type DeadLetter, type PreparedBatch } from './prepare-batch';
 export { PartitionBuffer, type BatchCut, type CutRules, type PlannedRange } from './partition-buffer';
 export type { BatchWatermark, IngestStore } from './ingest-store';
+export { parsePlanMetadata, planMetadata, type CommittedPlan } from './plan-metadata';
 export {
   ClickHouseIngestStore,
   clickHouseTime,

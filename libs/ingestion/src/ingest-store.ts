@@ -14,9 +14,12 @@ export interface BatchWatermark {
 
 /** Where the ingestor keeps events and its bookkeeping. Every method may throw while the store is down. */
 export interface IngestStore {
-  /** Plans recorded for `topic[partition]` starting at or after `fromOffset`, in recording order. */
+  /**
+   * Plans recorded in the store for `topic[partition]` starting at or after `fromOffset`, in recording
+   * order. Plans now travel in the offset commits (docs/ingestor.md); the engine reads these only for a
+   * partition whose committed offset came from an ingestor that recorded its plans in the store (upgrade).
+   */
   loadPlans(topic: string, partition: number, fromOffset: bigint): Promise<PlannedRange[]>;
-  recordPlan(range: BatchRange): Promise<void>;
   /**
    * Which of `eventIds` are already stored by a batch other than `range` (rows stored from `range` itself
    * are an earlier attempt of this very batch, so they do not count).
@@ -24,5 +27,6 @@ export interface IngestStore {
   findIdsStoredElsewhere(eventIds: readonly string[], range: BatchRange): Promise<Set<string>>;
   /** Inserts the batch's rows with its deduplication token; resolves once ClickHouse acknowledged them. */
   insertEvents(rows: readonly RawEventRow[], range: BatchRange): Promise<void>;
-  recordWatermark(watermark: BatchWatermark): Promise<void>;
+  /** Records the watermarks (at most one per partition) in one write. */
+  recordWatermarks(watermarks: readonly BatchWatermark[]): Promise<void>;
 }

@@ -1,8 +1,9 @@
 import type { EventLog, LogBatch, LogConsumer, LogProducer, OutgoingMessage } from '@keymeter/event-log';
 import { describeRange, type BatchRange } from './batch-range';
-import type { IngestStore } from './ingest-store';
+import type { BatchWatermark, IngestStore } from './ingest-store';
 import { IngestMetrics } from './ingest-metrics';
-import { PartitionBuffer, type BatchCut, type CutRules } from './partition-buffer';
+import { PartitionBuffer, type BatchCut, type CutRules, type PlannedRange } from './partition-buffer';
+import { parsePlanMetadata, planMetadata } from './plan-metadata';
 import { prepareBatch, type DeadLetter } from './prepare-batch';
 
 export type IngestLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -39,6 +40,12 @@ export interface IngestionEngineOptions {
   readonly maxBufferedEvents?: number;
   /** How often lag per partition is refreshed. Default 5 s. */
   readonly lagRefreshMs?: number;
+  /**
+   * The watermarks of committed batches are written together (one insert for every partition) at most
+   * this often, and at stop. Default 1 s. A watermark is never ahead of what ClickHouse holds; it may be
+   * behind the commits by about this long plus one insert (docs/ingestor.md, "Watermark").
+   */
+  readonly watermarkIntervalMs?: number;
   /** Called after each batch is committed (for tests and benchmarks). */
   readonly onBatchCommitted?: (batch: CommittedBatch) => void;
 }
@@ -106,6 +113,7 @@ class PartitionState {
 const DEFAULT_RETRY_BASE_MS = 200;
 const DEFAULT_RETRY_MAX_MS = 10_000;
 const DEFAULT_LAG_REFRESH_MS = 5_000;
+const DEFAULT_WATERMARK_INTERVAL_MS = 1_000;
 /**
  * Under a backlog a partial batch waits this many batch waits for records already in the log. Small
  * batches cost the store far more per event (docs/benchmarks.md, "Third pass"); when the store falls
@@ -135,6 +143,11 @@ export class IngestionEngine {
   private readonly maxBufferedEvents: number;
   private lagTimer: NodeJS.Timeout | null = null;
   private lag: Record<number, number> = {};
+  /** Watermarks of committed batches not yet written, per partition. */
+  private readonly pendingWatermarks = new Map<number, BatchWatermark>();
+  private readonly watermarkIntervalMs: number;
+  private watermarkTimer: NodeJS.Timeout | null = null;
+  private watermarkWrite: Promise<void> | null = null;
 
   constructor(private readonly options: IngestionEngineOptions) {
     if (!Number.isInteger(options.maxBatchEvents) || options.maxBatchEvents < 1) {
@@ -155,6 +168,10 @@ export class IngestionEngine {
     };
     if (options.maxBacklogWaitMs !== undefined && !(options.maxBacklogWaitMs >= 0)) {
       throw new RangeError(`maxBacklogWaitMs: must be >= 0, got ${options.maxBacklogWaitMs}`);
+    }
+    this.watermarkIntervalMs = options.watermarkIntervalMs ?? DEFAULT_WATERMARK_INTERVAL_MS;
+    if (!(this.watermarkIntervalMs >= 0)) {
+      throw new RangeError(`watermarkIntervalMs: must be >= 0, got ${options.watermarkIntervalMs}`);
     }
     this.maxBufferedEvents = options.maxBufferedEvents ?? 2 * options.maxBatchEvents;
     if (!Number.isInteger(this.maxBufferedEvents) || this.maxBufferedEvents < 0) {
@@ -179,6 +196,8 @@ export class IngestionEngine {
     this.lagTimer = setInterval(() => void this.refreshLag().catch(() => undefined), refresh);
     this.lagTimer.unref();
     void this.refreshLag().catch(() => undefined);
+    this.watermarkTimer = setInterval(() => void this.writeWatermarks(), this.watermarkIntervalMs);
+    this.watermarkTimer.unref();
   }
 
   /**
@@ -193,6 +212,9 @@ export class IngestionEngine {
     const parts = [...this.partitions.values()];
     for (const part of parts) part.clearTimers();
     await Promise.all(parts.map((part) => this.serial(part, () => this.drain(part, true, false))));
+    if (this.watermarkTimer) clearInterval(this.watermarkTimer);
+    while (this.watermarkWrite) await this.watermarkWrite;
+    await this.writeWatermarks();
     await this.consumer?.stop();
     await this.producer?.close();
     this.state = 'stopped';
@@ -307,14 +329,13 @@ export class IngestionEngine {
     try {
       if (!part.plansLoaded) {
         const from = part.buffer.firstOffset as bigint;
-        part.buffer.setPlans(await this.options.store.loadPlans(this.options.topic, part.partition, from));
+        part.buffer.setPlans(await this.loadPlans(part, from));
         part.plansLoaded = true;
       }
       for (;;) {
         const cut = part.buffer.nextCut(this.rules, Date.now(), force);
         if (!cut) break;
-        await this.insertBatch(part, cut);
-        part.buffer.consumed(cut, Date.now());
+        await this.insertBatch(part, cut, force);
       }
       if (part.failures > 0) this.log('info', `${this.options.topic}[${part.partition}] recovered`);
       part.failures = 0;
@@ -379,7 +400,7 @@ export class IngestionEngine {
     this.metrics.pausedPartitions.set([...this.partitions.values()].filter((p) => p.paused).length);
   }
 
-  private async insertBatch(part: PartitionState, cut: BatchCut): Promise<void> {
+  private async insertBatch(part: PartitionState, cut: BatchCut, force: boolean): Promise<void> {
     const startedAt = process.hrtime.bigint();
     const { store, topic, lateGraceMs } = this.options;
     const range: BatchRange = {
@@ -389,11 +410,12 @@ export class IngestionEngine {
       lastOffset: cut.lastOffset,
     };
     if (!cut.replanned) {
-      // Fence: a commit of the batch's start succeeds only while this member owns the partition in the
-      // group's current generation, so a member that lost it in a rebalance does not plan a new range.
-      await this.commit(range, range.firstOffset);
-      await store.recordPlan(range);
-      part.buffer.addPlan({ firstOffset: range.firstOffset, lastOffset: range.lastOffset });
+      // Plan: commit the batch's start (the offset already committed) with the range in the commit's
+      // metadata. The commit is also the fence: it succeeds only while this member owns the partition in
+      // the group's current generation, so a member that lost it in a rebalance plans nothing.
+      const plan: PlannedRange = { firstOffset: range.firstOffset, lastOffset: range.lastOffset };
+      await this.commit(range, range.firstOffset, plan);
+      part.buffer.addPlan(plan);
     }
     const prepared = prepareBatch(cut.records, lateGraceMs);
     const ids = prepared.rows.map((row) => row.event_id);
@@ -403,14 +425,23 @@ export class IngestionEngine {
     if (prepared.deadLetters.length > 0) await this.sendDeadLetters(prepared.deadLetters);
     await store.insertEvents(rows, range);
     const last = cut.records[cut.records.length - 1];
-    await store.recordWatermark({
+    this.noteWatermark({
       topic,
       partition: part.partition,
       lastOffset: range.lastOffset,
       lastLogTimeMs: last.timestamp,
       maxOccurredAtMs: prepared.maxOccurredAtMs,
     });
-    await this.commit(range, range.lastOffset + 1n);
+    // The commit after the insert carries the plan of the next batch when that batch is already complete
+    // (under a backlog it is): this commit then fences it too, and it needs no commit before its insert.
+    // Otherwise the commit says that nothing is planned from there. Should the commit fail, the partition's
+    // local state is dropped anyway.
+    part.buffer.consumed(cut, Date.now());
+    const next = part.buffer.nextCut(this.rules, Date.now(), force);
+    if (next && !next.replanned) {
+      part.buffer.addPlan({ firstOffset: next.firstOffset, lastOffset: next.lastOffset });
+    }
+    await this.commit(range, range.lastOffset + 1n, part.buffer.planAt(range.lastOffset + 1n));
 
     const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
     this.metrics.recordBatch(rows.length, seconds, cut.records.length, Date.now());
@@ -428,11 +459,74 @@ export class IngestionEngine {
     });
   }
 
-  private async commit(range: BatchRange, offset: bigint): Promise<void> {
+  /**
+   * Where a partition's batches must start: the plan in the metadata of its committed offset. A commit
+   * from an ingestor that kept plans in the store (before they moved into the commits) carries none of
+   * this format: then the store's plans are read, once per partition and start (upgrade). A partition
+   * never committed has no plan anywhere (every plan was made with a commit).
+   */
+  private async loadPlans(part: PartitionState, from: bigint): Promise<PlannedRange[]> {
+    const { eventLog, groupId, topic, store } = this.options;
+    const committed = (await eventLog.committedOffsets(groupId, topic)).find(
+      (entry) => entry.partition === part.partition,
+    );
+    const plan = parsePlanMetadata(committed?.metadata);
+    if (plan.kind === 'plan') return plan.range.firstOffset >= from ? [plan.range] : [];
+    if (plan.kind === 'none') return [];
+    if (committed === undefined || BigInt(committed.offset) < 0n) return [];
+    return store.loadPlans(topic, part.partition, from);
+  }
+
+  /** Keeps the highest watermark of each partition until the next write. */
+  private noteWatermark(mark: BatchWatermark): void {
+    const known = this.pendingWatermarks.get(mark.partition);
+    if (!known) {
+      this.pendingWatermarks.set(mark.partition, mark);
+      return;
+    }
+    const occurred = [known.maxOccurredAtMs, mark.maxOccurredAtMs].filter((t) => t !== undefined);
+    this.pendingWatermarks.set(mark.partition, {
+      topic: mark.topic,
+      partition: mark.partition,
+      lastOffset: known.lastOffset > mark.lastOffset ? known.lastOffset : mark.lastOffset,
+      lastLogTimeMs: Math.max(known.lastLogTimeMs, mark.lastLogTimeMs),
+      maxOccurredAtMs: occurred.length === 0 ? undefined : Math.max(...occurred),
+    });
+  }
+
+  /**
+   * Writes the pending watermarks of every partition in one insert (one write at a time). A failed write
+   * keeps them for the next one; batches never wait for it. Never throws.
+   */
+  private writeWatermarks(): Promise<void> {
+    if (this.watermarkWrite) return this.watermarkWrite;
+    if (this.pendingWatermarks.size === 0) return Promise.resolve();
+    const marks = [...this.pendingWatermarks.values()];
+    this.pendingWatermarks.clear();
+    this.watermarkWrite = this.options.store
+      .recordWatermarks(marks)
+      .catch((error: unknown) => {
+        for (const mark of marks) this.noteWatermark(mark);
+        this.log('warn', `${this.options.topic}: watermarks not written; kept for the next write`, {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      })
+      .finally(() => {
+        this.watermarkWrite = null;
+      });
+    return this.watermarkWrite;
+  }
+
+  private async commit(range: BatchRange, offset: bigint, plan: PlannedRange | undefined): Promise<void> {
     if (!this.consumer) throw new OwnershipLostError('the consumer is not running');
     try {
       await this.consumer.commit([
-        { topic: range.topic, partition: range.partition, offset: offset.toString() },
+        {
+          topic: range.topic,
+          partition: range.partition,
+          offset: offset.toString(),
+          metadata: planMetadata(plan),
+        },
       ]);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -60,6 +60,11 @@ export class PartitionBuffer {
     this.setPlans([...this.plans, plan]);
   }
 
+  /** The known plan starting at `offset`, if any. */
+  planAt(offset: bigint): PlannedRange | undefined {
+    return this.plans.find((plan) => plan.firstOffset === offset);
+  }
+
   /** `logEndOffset`: the partition's high watermark when the records were fetched, if known. */
   append(records: readonly LogRecord[], nowMs: number, logEndOffset?: bigint): void {
     if (logEndOffset !== undefined) this.logEndOffset = logEndOffset;

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openClickHouse, runClickHouseMigrations, type ClickHouseHandle } from '@keymeter/clickhouse';
 import type { LogRecord } from '@keymeter/event-log';
-import { ClickHouseIngestStore, prepareBatch, readIngestWatermarks, type BatchRange } from '../src';
+import {
+  ClickHouseIngestStore,
+  prepareBatch,
+  readIngestWatermarks,
+  type BatchRange,
+  type BatchWatermark,
+} from '../src';
 import { eventMessage, groundTruth, makeEvent, type StreamMessage } from './usage-stream';
 import { allTotals, expectedForEveryTable } from './usage-totals';
 
@@ -261,17 +267,25 @@ describe('usage schema and the ClickHouse ingest store (chDB)', () => {
   });
 
   it('keeps the highest watermark of each partition whatever order they were written in', async () => {
-    const write = (partition: number, lastOffset: number, logMs: number, occurredMs: number): Promise<void> =>
-      store.recordWatermark({
-        topic: 'usage-events',
-        partition,
-        lastOffset: BigInt(lastOffset),
-        lastLogTimeMs: logMs,
-        maxOccurredAtMs: occurredMs,
-      });
-    await write(0, 99, Date.UTC(2026, 3, 1, 10), Date.UTC(2026, 3, 1, 9));
-    await write(0, 199, Date.UTC(2026, 3, 1, 11), Date.UTC(2026, 2, 1));
-    await write(1, 5, Date.UTC(2026, 3, 1, 8), Date.UTC(2026, 3, 1, 7));
+    const mark = (
+      partition: number,
+      lastOffset: number,
+      logMs: number,
+      occurredMs: number,
+    ): BatchWatermark => ({
+      topic: 'usage-events',
+      partition,
+      lastOffset: BigInt(lastOffset),
+      lastLogTimeMs: logMs,
+      maxOccurredAtMs: occurredMs,
+    });
+    await store.recordWatermarks([mark(0, 99, Date.UTC(2026, 3, 1, 10), Date.UTC(2026, 3, 1, 9))]);
+    await store.recordWatermarks([mark(0, 199, Date.UTC(2026, 3, 1, 11), Date.UTC(2026, 2, 1))]);
+    // Several partitions in one write.
+    await store.recordWatermarks([
+      mark(1, 5, Date.UTC(2026, 3, 1, 8), Date.UTC(2026, 3, 1, 7)),
+      mark(0, 150, Date.UTC(2026, 3, 1, 10, 30), Date.UTC(2026, 2, 2)),
+    ]);
 
     expect(await readIngestWatermarks(handle.client, 'usage-events')).toEqual([
       expect.objectContaining({

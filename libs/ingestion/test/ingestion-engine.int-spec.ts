@@ -7,7 +7,9 @@ import {
   ClickHouseIngestStore,
   IngestionEngine,
   IngestMetrics,
+  parsePlanMetadata,
   readIngestWatermarks,
+  type CommittedBatch,
   type IngestionEngineOptions,
   type IngestStore,
 } from '../src';
@@ -105,14 +107,15 @@ describe('ingestion engine on Kafka and chDB', () => {
         [...groundTruth(stream).values()].reduce((s, t) => s + t.events, 0),
     );
 
-    const watermarks = await readIngestWatermarks(handle.client, topic);
-    const highs = await log.topicOffsets(topic);
-    expect(watermarks.map((w) => Number(w.lastOffset) + 1).sort()).toEqual(
-      highs
-        .filter((h) => Number(h.high) > 0)
-        .map((h) => Number(h.high))
-        .sort(),
-    );
+    // Watermarks are written together after the commits, at most a watermark interval later.
+    const highs = (await log.topicOffsets(topic))
+      .filter((h) => Number(h.high) > 0)
+      .map((h) => Number(h.high))
+      .sort();
+    const watermarkEnds = async (): Promise<number[]> =>
+      (await readIngestWatermarks(handle.client, topic)).map((w) => Number(w.lastOffset) + 1).sort();
+    await waitFor('the watermarks written', async () => (await watermarkEnds()).join() === highs.join());
+    expect(await watermarkEnds()).toEqual(highs);
   });
 
   it('keeps a partition flowing past a poison message between valid events', async () => {
@@ -146,23 +149,20 @@ describe('ingestion engine on Kafka and chDB', () => {
 
   it('re-inserts a batch that failed after its insert under the same token and counts it once', async () => {
     const real = new ClickHouseIngestStore(handle.client);
-    let failWatermarks = 2;
+    let failAfterInsert = 2;
     let inserts = 0;
     const failingAfterInsert: IngestStore = {
       loadPlans: (...args) => real.loadPlans(...args),
-      recordPlan: (range) => real.recordPlan(range),
       findIdsStoredElsewhere: (ids, range) => real.findIdsStoredElsewhere(ids, range),
       insertEvents: async (rows, range) => {
         inserts += 1;
         await real.insertEvents(rows, range);
-      },
-      recordWatermark: async (watermark) => {
-        if (failWatermarks > 0) {
-          failWatermarks -= 1;
+        if (failAfterInsert > 0) {
+          failAfterInsert -= 1;
           throw new Error('connection reset after the insert was acknowledged');
         }
-        await real.recordWatermark(watermark);
       },
+      recordWatermarks: (watermarks) => real.recordWatermarks(watermarks),
     };
     const stream = Array.from({ length: 120 }, (_, i) =>
       eventMessage(makeEvent({ keyIndex: 1, occurredAtMs: Date.UTC(2026, 3, 3) + i })),
@@ -172,6 +172,147 @@ describe('ingestion engine on Kafka and chDB', () => {
 
     await waitFor('everything committed', async () => (await uncommitted(log, topic, groupId)) === 0);
     expect(inserts).toBeGreaterThan(1);
+    expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(stream)));
+  });
+
+  /** A store on chDB whose event inserts always fail (ClickHouse down), after the plan was made. */
+  function failingInserts(): IngestStore {
+    const real = new ClickHouseIngestStore(handle.client);
+    return {
+      loadPlans: (...args) => real.loadPlans(...args),
+      findIdsStoredElsewhere: (ids, range) => real.findIdsStoredElsewhere(ids, range),
+      insertEvents: () => Promise.reject(new Error('ClickHouse is down')),
+      recordWatermarks: (watermarks) => real.recordWatermarks(watermarks),
+    };
+  }
+
+  /** Partitions of the topic holding records, with their high watermark. */
+  async function filledPartitions(): Promise<Map<number, bigint>> {
+    const offsets = await log.topicOffsets(topic);
+    return new Map(offsets.filter((o) => BigInt(o.high) > 0n).map((o) => [o.partition, BigInt(o.high)]));
+  }
+
+  /** The plan in the committed offset's metadata, per partition. */
+  async function committedPlans(): Promise<Map<number, { first: bigint; last: bigint }>> {
+    const plans = new Map<number, { first: bigint; last: bigint }>();
+    for (const entry of await log.committedOffsets(groupId, topic)) {
+      const plan = parsePlanMetadata(entry.metadata);
+      if (plan.kind === 'plan') {
+        plans.set(entry.partition, { first: plan.range.firstOffset, last: plan.range.lastOffset });
+      }
+    }
+    return plans;
+  }
+
+  /** Records the first batch each partition commits. */
+  function firstBatches(): {
+    readonly ranges: Map<number, { first: bigint; last: bigint }>;
+    readonly onBatchCommitted: (batch: CommittedBatch) => void;
+  } {
+    const ranges = new Map<number, { first: bigint; last: bigint }>();
+    return {
+      ranges,
+      onBatchCommitted: (batch) => {
+        if (!ranges.has(batch.partition)) {
+          ranges.set(batch.partition, { first: batch.firstOffset, last: batch.lastOffset });
+        }
+      },
+    };
+  }
+
+  const timestamps = (count: number, from: number): ReturnType<typeof eventMessage>[] =>
+    Array.from({ length: count }, (_, i) =>
+      eventMessage(makeEvent({ keyIndex: i % 12, occurredAtMs: from + i, units: String(1 + (i % 3)) })),
+    );
+
+  it('re-forms a range planned before a crash between its plan and its insert exactly, from the commit', async () => {
+    const stream = timestamps(150, Date.UTC(2026, 3, 4));
+    await produce(log, topic, stream);
+    const filled = await filledPartitions();
+    // Plans every partition's records as one range, then cannot insert it.
+    const first = startEngine(failingInserts(), { maxBatchEvents: 1000, maxBatchWaitMs: 50 });
+    await first.start();
+    await waitFor(
+      'a plan committed for every partition',
+      async () => (await committedPlans()).size === filled.size,
+    );
+    await first.stop();
+    const plans = await committedPlans();
+    for (const [partition, high] of filled)
+      expect(plans.get(partition)).toEqual({ first: 0n, last: high - 1n });
+    expect(
+      (await log.committedOffsets(groupId, topic)).every((c) => c.offset === '0' || c.offset === '-1'),
+    ).toBe(true);
+
+    // More records arrive; the next engine cuts batches of 7, except the planned ranges.
+    const more = timestamps(60, Date.UTC(2026, 3, 5));
+    await produce(log, topic, more);
+    const batches = firstBatches();
+    await startEngine(new ClickHouseIngestStore(handle.client), {
+      maxBatchEvents: 7,
+      onBatchCommitted: batches.onBatchCommitted,
+    }).start();
+    await waitFor('everything committed', async () => (await uncommitted(log, topic, groupId)) === 0);
+    expect(batches.ranges).toEqual(plans);
+    expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth([...stream, ...more])));
+  });
+
+  it('a plan in the commit metadata survives a rebalance: the member taking the partition re-forms it', async () => {
+    const stream = timestamps(150, Date.UTC(2026, 3, 6));
+    await produce(log, topic, stream);
+    const filled = await filledPartitions();
+    const planner = startEngine(failingInserts(), { maxBatchEvents: 1000, maxBatchWaitMs: 50 });
+    await planner.start();
+    await waitFor(
+      'a plan committed for every partition',
+      async () => (await committedPlans()).size === filled.size,
+    );
+    const plans = await committedPlans();
+
+    // Another member joins (the group rebalances), then the planner leaves: every partition moves to it.
+    const batches = firstBatches();
+    await startEngine(new ClickHouseIngestStore(handle.client), {
+      maxBatchEvents: 7,
+      onBatchCommitted: batches.onBatchCommitted,
+    }).start();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await planner.stop();
+    await waitFor('everything committed', async () => (await uncommitted(log, topic, groupId)) === 0);
+    expect(batches.ranges).toEqual(plans);
+    expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(stream)));
+  });
+
+  it('re-forms a range an earlier version planned in ingest_batches (its commits carry no plan)', async () => {
+    const stream = timestamps(120, Date.UTC(2026, 3, 7));
+    await produce(log, topic, stream);
+    const filled = await filledPartitions();
+    // The earlier ingestor: a fence commit of offset 0 without metadata, then the plan in ingest_batches.
+    const earlier = await log.consumer({ groupId, topics: [topic], fromBeginning: true });
+    const fenced = new Set<number>();
+    await earlier.run({
+      eachBatch: async (batch) => {
+        if (fenced.has(batch.partition)) return;
+        await earlier.commit([{ topic, partition: batch.partition, offset: batch.firstOffset }]);
+        fenced.add(batch.partition);
+      },
+    });
+    await waitFor('every partition fenced', () => fenced.size === filled.size);
+    await earlier.stop();
+    const store = new ClickHouseIngestStore(handle.client);
+    const legacy = new Map<number, { first: bigint; last: bigint }>();
+    for (const [partition, high] of filled) {
+      legacy.set(partition, { first: 0n, last: high / 2n });
+      await store.recordPlan({ topic, partition, firstOffset: 0n, lastOffset: high / 2n });
+    }
+
+    const batches = firstBatches();
+    await startEngine(store, {
+      maxBatchEvents: 1000,
+      maxBatchWaitMs: 50,
+      onBatchCommitted: batches.onBatchCommitted,
+    }).start();
+    await waitFor('everything committed', async () => (await uncommitted(log, topic, groupId)) === 0);
+    expect(batches.ranges).toEqual(legacy);
     expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(stream)));
   });
 
@@ -193,7 +334,10 @@ describe('ingestion engine on Kafka and chDB', () => {
     );
     const lag = await engine.refreshLag();
     expect(Object.values(lag).reduce((a, b) => a + b, 0)).toBe(second.length);
-    expect(await log.committedOffsets(groupId, topic)).toEqual(committedBefore);
+    // Offsets unchanged (the commits' metadata now names the planned ranges).
+    const offsetsOf = (entries: readonly { partition: number; offset: string }[]): string[] =>
+      entries.map((entry) => `${entry.partition}:${entry.offset}`);
+    expect(offsetsOf(await log.committedOffsets(groupId, topic))).toEqual(offsetsOf(committedBefore));
     expect(engine.status().partitions.every((p) => p.paused)).toBe(true);
 
     outage.setDown(false);

@@ -125,6 +125,7 @@ export class EmbeddedConsumer implements LogConsumer, GroupMember {
         topic: entry.topic,
         partition: entry.partition,
         offset: parseOffset(entry.offset, `${field}.offset`),
+        ...(typeof entry.metadata === 'string' && entry.metadata !== '' ? { metadata: entry.metadata } : {}),
       };
     });
     await this.context.offsets.commit(this.groupId, commits);

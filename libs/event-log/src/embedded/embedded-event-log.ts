@@ -149,11 +149,15 @@ class EmbeddedEventLog implements EventLog {
 
   async committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
     await this.ready();
-    return this.catalog.require(topic, 'committedOffsets topic').partitions.map((log) => ({
-      topic,
-      partition: log.partition,
-      offset: String(this.offsets.committed(groupId, topic, log.partition) ?? -1),
-    }));
+    return this.catalog.require(topic, 'committedOffsets topic').partitions.map((log) => {
+      const metadata = this.offsets.committedMetadata(groupId, topic, log.partition);
+      return {
+        topic,
+        partition: log.partition,
+        offset: String(this.offsets.committed(groupId, topic, log.partition) ?? -1),
+        ...(metadata === undefined ? {} : { metadata }),
+      };
+    });
   }
 
   async offsetsForTime(topic: string, epochMs: number): Promise<TopicPartitionOffset[]> {

@@ -12,11 +12,20 @@ export interface OffsetCommit {
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
+  /** Stored with the offset and replaced by the next commit (a commit without it clears it). */
+  readonly metadata?: string;
 }
 
 interface GroupFile {
   readonly groupId: string;
   readonly offsets: Record<string, Record<string, string>>;
+  /** Commit metadata per topic and partition, only where a commit had some (absent in older files). */
+  readonly metadata?: Record<string, Record<string, string>>;
+}
+
+interface CommittedOffset {
+  readonly offset: number;
+  readonly metadata?: string;
 }
 
 interface PendingCommit {
@@ -25,7 +34,7 @@ interface PendingCommit {
   readonly reject: (error: Error) => void;
 }
 
-type OffsetTable = Map<string, Map<number, number>>;
+type OffsetTable = Map<string, Map<number, CommittedOffset>>;
 
 function cloneTable(table: OffsetTable): OffsetTable {
   return new Map([...table].map(([topic, partitions]) => [topic, new Map(partitions)]));
@@ -53,9 +62,9 @@ class GroupOffsets {
       const round = this.pending.splice(0);
       const next = cloneTable(this.durable);
       for (const commit of round) {
-        for (const { topic, partition, offset } of commit.offsets) {
-          const partitions = next.get(topic) ?? new Map<number, number>();
-          partitions.set(partition, offset);
+        for (const { topic, partition, offset, metadata } of commit.offsets) {
+          const partitions = next.get(topic) ?? new Map<number, CommittedOffset>();
+          partitions.set(partition, metadata ? { offset, metadata } : { offset });
           next.set(topic, partitions);
         }
       }
@@ -77,12 +86,22 @@ class GroupOffsets {
 
   private serialize(table: OffsetTable): string {
     const offsets: Record<string, Record<string, string>> = {};
+    const metadata: Record<string, Record<string, string>> = {};
     for (const [topic, partitions] of table) {
       offsets[topic] = Object.fromEntries(
-        [...partitions].map(([partition, offset]) => [partition, String(offset)]),
+        [...partitions].map(([partition, entry]) => [partition, String(entry.offset)]),
       );
+      const withMetadata = [...partitions].filter(([, entry]) => entry.metadata !== undefined);
+      if (withMetadata.length > 0) {
+        metadata[topic] = Object.fromEntries(
+          withMetadata.map(([partition, entry]) => [partition, entry.metadata as string]),
+        );
+      }
     }
-    const file: GroupFile = { groupId: this.groupId, offsets };
+    const file: GroupFile =
+      Object.keys(metadata).length === 0
+        ? { groupId: this.groupId, offsets }
+        : { groupId: this.groupId, offsets, metadata };
     return `${JSON.stringify(file, null, 2)}\n`;
   }
 }
@@ -113,7 +132,18 @@ export class GroupOffsetStore {
       }
       const group = new GroupOffsets(file.groupId, path);
       for (const [topic, partitions] of Object.entries(file.offsets ?? {})) {
-        group.durable.set(topic, new Map(Object.entries(partitions).map(([p, o]) => [Number(p), Number(o)])));
+        const metadata = file.metadata?.[topic] ?? {};
+        group.durable.set(
+          topic,
+          new Map(
+            Object.entries(partitions).map(([p, o]) => [
+              Number(p),
+              typeof metadata[p] === 'string'
+                ? { offset: Number(o), metadata: metadata[p] }
+                : { offset: Number(o) },
+            ]),
+          ),
+        );
       }
       this.groups.set(file.groupId, group);
     }
@@ -130,7 +160,12 @@ export class GroupOffsetStore {
 
   /** The committed (durable) offset, or null when the group never committed this partition. */
   committed(groupId: string, topic: string, partition: number): number | null {
-    return this.groups.get(groupId)?.durable.get(topic)?.get(partition) ?? null;
+    return this.groups.get(groupId)?.durable.get(topic)?.get(partition)?.offset ?? null;
+  }
+
+  /** The metadata of the latest durable commit of the partition, or undefined when it had none. */
+  committedMetadata(groupId: string, topic: string, partition: number): string | undefined {
+    return this.groups.get(groupId)?.durable.get(topic)?.get(partition)?.metadata;
   }
 
   commit(groupId: string, offsets: readonly OffsetCommit[]): Promise<void> {

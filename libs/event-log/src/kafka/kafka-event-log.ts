@@ -143,7 +143,14 @@ export class KafkaEventLog implements EventLog {
     const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
     const partitions = entry?.partitions ?? [];
     // kafkajs answers '-1' for a partition without a committed offset, as the port expects.
-    return partitions.map(({ partition, offset }) => ({ topic, partition, offset })).sort(byPartition);
+    return partitions
+      .map(({ partition, offset, metadata }) => ({
+        topic,
+        partition,
+        offset,
+        ...(typeof metadata === 'string' && metadata !== '' ? { metadata } : {}),
+      }))
+      .sort(byPartition);
   }
 
   async offsetsForTime(topic: string, epochMs: number): Promise<TopicPartitionOffset[]> {

@@ -141,6 +141,7 @@ export class KafkaLogConsumer implements LogConsumer {
       topic: requireTopicName(entry?.topic, `offsets[${index}].topic`),
       partition: requirePartition(entry?.partition, `offsets[${index}].partition`),
       offset: parseOffset(entry?.offset, `offsets[${index}].offset`),
+      metadata: commitMetadata(entry?.metadata, `offsets[${index}].metadata`),
     }));
     if (parsed.length === 0) return;
     const group = this.options.groupId;
@@ -173,7 +174,12 @@ export class KafkaLogConsumer implements LogConsumer {
     });
     try {
       await this.consumer.commitOffsets(
-        parsed.map(({ topic, partition, offset }) => ({ topic, partition, offset: offset.toString() })),
+        parsed.map(({ topic, partition, offset, metadata }) => ({
+          topic,
+          partition,
+          offset: offset.toString(),
+          metadata,
+        })),
       );
     } catch (error) {
       throw new Error(`commit for group ${group} failed: ${errorMessage(error)}`, { cause: error });
@@ -424,6 +430,13 @@ function validateConsumerOptions(options: ConsumerOptions): void {
   if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
     throw new TypeError(`options.maxBatchRecords must be a positive integer (got ${String(max)})`);
   }
+}
+
+/** The commit's metadata as kafkajs takes it: a string, or null for none. */
+function commitMetadata(value: unknown, field: string): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string') throw new TypeError(`${field} must be a string when given`);
+  return value;
 }
 
 function checkPartitions(partitions: readonly number[] | undefined): readonly number[] | undefined {
