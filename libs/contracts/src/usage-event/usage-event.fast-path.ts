@@ -67,12 +67,55 @@ export interface ScannedUsageEvent {
 
 const FIELD_COUNT = USAGE_EVENT_V1_FIELDS.length;
 const FIELD_NAMES = USAGE_EVENT_V1_FIELDS.map((name) => Buffer.from(name, 'latin1'));
-const F = Object.fromEntries(USAGE_EVENT_V1_FIELDS.map((name, index) => [name, index])) as Record<
-  (typeof USAGE_EVENT_V1_FIELDS)[number],
-  number
->;
+/** Field positions in USAGE_EVENT_V1_FIELDS (checked below): constants, so the code compiles to plain comparisons. */
+const FIELD_V = 0;
+const FIELD_ID = 1;
+const FIELD_OCCURRED_AT = 2;
+const FIELD_GATEWAY_ID = 3;
+const FIELD_KEY_ID = 4;
+const FIELD_CUSTOMER_ID = 5;
+const FIELD_METHOD = 6;
+const FIELD_ROUTE = 7;
+const FIELD_STATUS = 8;
+const FIELD_LATENCY_MS = 9;
+const FIELD_REQUEST_BYTES = 10;
+const FIELD_RESPONSE_BYTES = 11;
+const FIELD_UNITS = 12;
+const FIELD_CLIENT_IP = 13;
+const FIELD_USER_AGENT = 14;
+const FIELD_OUTCOME = 15;
+const FIELD_BILLABLE = 16;
+const FIELD_COUNTRY = 17;
+const FIELD_META = 18;
+const FIELD_POSITIONS: readonly (readonly [string, number])[] = [
+  ['v', FIELD_V],
+  ['id', FIELD_ID],
+  ['occurredAt', FIELD_OCCURRED_AT],
+  ['gatewayId', FIELD_GATEWAY_ID],
+  ['keyId', FIELD_KEY_ID],
+  ['customerId', FIELD_CUSTOMER_ID],
+  ['method', FIELD_METHOD],
+  ['route', FIELD_ROUTE],
+  ['status', FIELD_STATUS],
+  ['latencyMs', FIELD_LATENCY_MS],
+  ['requestBytes', FIELD_REQUEST_BYTES],
+  ['responseBytes', FIELD_RESPONSE_BYTES],
+  ['units', FIELD_UNITS],
+  ['clientIp', FIELD_CLIENT_IP],
+  ['userAgent', FIELD_USER_AGENT],
+  ['outcome', FIELD_OUTCOME],
+  ['billable', FIELD_BILLABLE],
+  ['country', FIELD_COUNTRY],
+  ['meta', FIELD_META],
+];
+if (
+  FIELD_COUNT !== FIELD_POSITIONS.length ||
+  FIELD_POSITIONS.some(([name, at]) => USAGE_EVENT_V1_FIELDS[at] !== name)
+) {
+  throw new Error('usage-event fast path: its field positions differ from USAGE_EVENT_V1_FIELDS');
+}
 /** Bits of the 17 required fields (all but country and meta). */
-const REQUIRED_MASK = (1 << F.country) - 1;
+const REQUIRED_MASK = (1 << FIELD_COUNTRY) - 1;
 const NO_VALUE = -1;
 
 const QUOTE = 0x22;
@@ -145,14 +188,21 @@ export function scanUsageEvent(
   if (byteAt(input, start, end) !== OPEN_BRACE) return false;
   let seen = 0;
   metaCount = 0;
-  starts[F.country] = NO_VALUE;
-  starts[F.meta] = NO_VALUE;
+  starts[FIELD_COUNTRY] = NO_VALUE;
+  starts[FIELD_META] = NO_VALUE;
   let position = skipWhitespace(input, start + 1, end);
   if (byteAt(input, position, end) === CLOSE_BRACE) return false;
   let expected = 0;
   for (;;) {
-    if (byteAt(input, position, end) !== QUOTE || !scanString(input, position + 1, end)) return false;
-    const field = fieldIndex(input, position + 1, cursor - 1, expected);
+    if (byteAt(input, position, end) !== QUOTE) return false;
+    let field = expected;
+    // Senders write the fields in the order of the type: try the expected name first, in place.
+    if (field < FIELD_COUNT && nameAt(input, position + 1, end, FIELD_NAMES[field])) {
+      cursor = position + 2 + FIELD_NAMES[field].length;
+    } else {
+      if (!scanString(input, position + 1, end)) return false;
+      field = fieldIndex(input, position + 1, cursor - 1, expected);
+    }
     if (field < 0 || (seen & (1 << field)) !== 0) return false;
     seen |= 1 << field;
     expected = field + 1;
@@ -170,10 +220,10 @@ export function scanUsageEvent(
   if (!valid(input, latestOccurredAtMs)) return false;
   write(input, out);
   found.end = position + 1;
-  found.idStart = starts[F.id];
-  if (ends[F.keyId] > starts[F.keyId]) {
-    found.keyStart = starts[F.keyId];
-    found.keyEnd = ends[F.keyId];
+  found.idStart = starts[FIELD_ID];
+  if (ends[FIELD_KEY_ID] > starts[FIELD_KEY_ID]) {
+    found.keyStart = starts[FIELD_KEY_ID];
+    found.keyEnd = ends[FIELD_KEY_ID];
   } else {
     found.keyStart = -1;
     found.keyEnd = -1;
@@ -213,6 +263,16 @@ function scanString(input: Uint8Array, from: number, end: number): boolean {
   return false;
 }
 
+/** `name` then the closing quote at `from` (field names are letters only, so that is the whole string). */
+function nameAt(input: Uint8Array, from: number, end: number, name: Uint8Array): boolean {
+  const close = from + name.length;
+  if (close >= end || input[close] !== QUOTE) return false;
+  for (let index = 0; index < name.length; index++) {
+    if (input[from + index] !== name[index]) return false;
+  }
+  return true;
+}
+
 function fieldIndex(input: Uint8Array, from: number, to: number, expected: number): number {
   if (expected < FIELD_COUNT && sameBytes(input, from, to, FIELD_NAMES[expected])) return expected;
   for (let field = 0; field < FIELD_COUNT; field++) {
@@ -233,18 +293,18 @@ function sameBytes(input: Uint8Array, from: number, to: number, name: Uint8Array
 function scanValue(input: Uint8Array, position: number, end: number, field: number): boolean {
   const code = byteAt(input, position, end);
   switch (field) {
-    case F.v:
-    case F.status:
-    case F.latencyMs:
-    case F.requestBytes:
-    case F.responseBytes:
+    case FIELD_V:
+    case FIELD_STATUS:
+    case FIELD_LATENCY_MS:
+    case FIELD_REQUEST_BYTES:
+    case FIELD_RESPONSE_BYTES:
       return scanNumber(input, position, end, field);
-    case F.billable:
+    case FIELD_BILLABLE:
       return scanBoolean(input, position, end, field);
-    case F.country:
+    case FIELD_COUNTRY:
       if (code === 0x6e) return scanNull(input, position, end, field);
       break;
-    case F.meta:
+    case FIELD_META:
       if (code === 0x6e) return scanNull(input, position, end, field);
       return code === OPEN_BRACE && scanMeta(input, position, end, field);
   }
@@ -339,37 +399,38 @@ function scanMeta(input: Uint8Array, position: number, end: number, field: numbe
 
 /** Every rule of `parseUsageEvent`, for the values the scan recorded (all printable ASCII). */
 function valid(input: Uint8Array, latestOccurredAtMs: number): boolean {
-  if (numbers[F.v] !== 1 || ends[F.v] - starts[F.v] !== 1) return false;
-  if (!validId(input, starts[F.id], ends[F.id])) return false;
-  const occurredAtMs = instantMs(input, starts[F.occurredAt], ends[F.occurredAt]);
+  if (numbers[FIELD_V] !== 1 || ends[FIELD_V] - starts[FIELD_V] !== 1) return false;
+  if (!validId(input, starts[FIELD_ID], ends[FIELD_ID])) return false;
+  const occurredAtMs = instantMs(input, starts[FIELD_OCCURRED_AT], ends[FIELD_OCCURRED_AT]);
   if (Number.isNaN(occurredAtMs) || occurredAtMs < OCCURRED_AT_MIN_MS || occurredAtMs > latestOccurredAtMs) {
     return false;
   }
-  if (!identifier(input, starts[F.gatewayId], ends[F.gatewayId])) return false;
-  const keyEmpty = ends[F.keyId] === starts[F.keyId];
-  const customerEmpty = ends[F.customerId] === starts[F.customerId];
+  if (!identifier(input, starts[FIELD_GATEWAY_ID], ends[FIELD_GATEWAY_ID])) return false;
+  const keyEmpty = ends[FIELD_KEY_ID] === starts[FIELD_KEY_ID];
+  const customerEmpty = ends[FIELD_CUSTOMER_ID] === starts[FIELD_CUSTOMER_ID];
   if (keyEmpty !== customerEmpty) return false;
-  if (!keyEmpty && !identifier(input, starts[F.keyId], ends[F.keyId])) return false;
-  if (!customerEmpty && !identifier(input, starts[F.customerId], ends[F.customerId])) return false;
-  if (!validMethod(input, starts[F.method], ends[F.method])) return false;
-  if (!validRoute(input, starts[F.route], ends[F.route])) return false;
-  const status = numbers[F.status];
+  if (!keyEmpty && !identifier(input, starts[FIELD_KEY_ID], ends[FIELD_KEY_ID])) return false;
+  if (!customerEmpty && !identifier(input, starts[FIELD_CUSTOMER_ID], ends[FIELD_CUSTOMER_ID])) return false;
+  if (!validMethod(input, starts[FIELD_METHOD], ends[FIELD_METHOD])) return false;
+  if (!validRoute(input, starts[FIELD_ROUTE], ends[FIELD_ROUTE])) return false;
+  const status = numbers[FIELD_STATUS];
   if (status < 100 || status > 599) return false;
-  if (numbers[F.latencyMs] > LIMITS.latencyMsMax) return false;
-  if (numbers[F.requestBytes] > LIMITS.bytesMax || numbers[F.responseBytes] > LIMITS.bytesMax) return false;
-  if (!canonicalUnits(input, starts[F.units], ends[F.units])) return false;
-  if (!validClientIp(input, starts[F.clientIp], ends[F.clientIp])) return false;
+  if (numbers[FIELD_LATENCY_MS] > LIMITS.latencyMsMax) return false;
+  if (numbers[FIELD_REQUEST_BYTES] > LIMITS.bytesMax || numbers[FIELD_RESPONSE_BYTES] > LIMITS.bytesMax)
+    return false;
+  if (!canonicalUnits(input, starts[FIELD_UNITS], ends[FIELD_UNITS])) return false;
+  if (!validClientIp(input, starts[FIELD_CLIENT_IP], ends[FIELD_CLIENT_IP])) return false;
   // userAgent: printable ASCII (no control characters), one code point per byte.
-  if (ends[F.userAgent] - starts[F.userAgent] > LIMITS.userAgentMaxLength) return false;
-  const outcome = outcomeOf(input, starts[F.outcome], ends[F.outcome]);
+  if (ends[FIELD_USER_AGENT] - starts[FIELD_USER_AGENT] > LIMITS.userAgentMaxLength) return false;
+  const outcome = outcomeOf(input, starts[FIELD_OUTCOME], ends[FIELD_OUTCOME]);
   if (outcome === UNIDENTIFIED_ERROR_OUTCOME) return false;
   if (outcome === UPSTREAM_ERROR ? status < 500 : outcome !== FORWARDED && (status < 400 || status > 499)) {
     return false;
   }
-  if (numbers[F.billable] !== (outcome === FORWARDED && status < 500 ? 1 : 0)) return false;
+  if (numbers[FIELD_BILLABLE] !== (outcome === FORWARDED && status < 500 ? 1 : 0)) return false;
   if (keyEmpty && outcome !== REJECTED_AUTH) return false;
   // country and meta: NO_VALUE when absent or null (reset before each scan).
-  if (starts[F.country] !== NO_VALUE && !validCountry(input, starts[F.country], ends[F.country]))
+  if (starts[FIELD_COUNTRY] !== NO_VALUE && !validCountry(input, starts[FIELD_COUNTRY], ends[FIELD_COUNTRY]))
     return false;
   return validMeta(input);
 }
@@ -513,7 +574,7 @@ function validCountry(input: Uint8Array, from: number, to: number): boolean {
 
 /** Keys `[A-Za-z][A-Za-z0-9_.-]{0,63}`, each once; values at most 256 characters. */
 function validMeta(input: Uint8Array): boolean {
-  if (starts[F.meta] === NO_VALUE) return true;
+  if (starts[FIELD_META] === NO_VALUE) return true;
   for (let entry = 0; entry < metaCount; entry++) {
     const slot = entry * 4;
     const from = metaRanges[slot];
@@ -548,17 +609,17 @@ function write(input: Uint8Array, out: ByteWriter): void {
   // Brackets, and per field at most a comma, two quotes and `false` or `null`; then the copied text.
   let size = 2 + FIELD_COUNT * 8;
   for (let field = 1; field < FIELD_COUNT; field++) {
-    if (field !== F.billable && starts[field] !== NO_VALUE) size += ends[field] - starts[field];
+    if (field !== FIELD_BILLABLE && starts[field] !== NO_VALUE) size += ends[field] - starts[field];
   }
-  if (starts[F.meta] !== NO_VALUE) size += metaCount * 6;
+  if (starts[FIELD_META] !== NO_VALUE) size += metaCount * 6;
   out.reserve(size);
   const bytes = out.bytes;
   let at = out.length;
   bytes[at++] = 0x5b;
   bytes[at++] = 0x31;
-  for (let field = 1; field <= F.billable; field++) {
+  for (let field = 1; field <= FIELD_BILLABLE; field++) {
     bytes[at++] = COMMA;
-    if (field === F.billable) {
+    if (field === FIELD_BILLABLE) {
       at = copyText(bytes, at, numbers[field] === 1 ? TRUE : FALSE);
     } else if (isNumberField(field)) {
       at = copy(input, starts[field], ends[field], bytes, at);
@@ -568,10 +629,10 @@ function write(input: Uint8Array, out: ByteWriter): void {
       bytes[at++] = QUOTE;
     }
   }
-  const hasCountry = starts[F.country] !== NO_VALUE;
-  if (starts[F.meta] !== NO_VALUE) {
+  const hasCountry = starts[FIELD_COUNTRY] !== NO_VALUE;
+  if (starts[FIELD_META] !== NO_VALUE) {
     bytes[at++] = COMMA;
-    at = hasCountry ? quoted(input, F.country, bytes, at) : copyText(bytes, at, NULL);
+    at = hasCountry ? quoted(input, FIELD_COUNTRY, bytes, at) : copyText(bytes, at, NULL);
     bytes[at++] = COMMA;
     bytes[at++] = OPEN_BRACE;
     for (let entry = 0; entry < metaCount; entry++) {
@@ -588,7 +649,7 @@ function write(input: Uint8Array, out: ByteWriter): void {
     bytes[at++] = CLOSE_BRACE;
   } else if (hasCountry) {
     bytes[at++] = COMMA;
-    at = quoted(input, F.country, bytes, at);
+    at = quoted(input, FIELD_COUNTRY, bytes, at);
   }
   bytes[at++] = 0x5d;
   out.length = at;
@@ -599,7 +660,12 @@ const FALSE = Buffer.from('false', 'latin1');
 const NULL = Buffer.from('null', 'latin1');
 
 function isNumberField(field: number): boolean {
-  return field === F.status || field === F.latencyMs || field === F.requestBytes || field === F.responseBytes;
+  return (
+    field === FIELD_STATUS ||
+    field === FIELD_LATENCY_MS ||
+    field === FIELD_REQUEST_BYTES ||
+    field === FIELD_RESPONSE_BYTES
+  );
 }
 
 function quoted(input: Uint8Array, field: number, bytes: Uint8Array, at: number): number {
