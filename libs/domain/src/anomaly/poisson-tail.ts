@@ -29,3 +29,19 @@ export function poissonUpperTailBound(k: number, mean: number): number {
   const logPmf = -mean + k * Math.log(mean) - logFactorial(k);
   return Math.min(1, Math.exp(logPmf) / (1 - mean / (k + 1)));
 }
+
+/**
+ * An upper bound on P(X ≤ k) for X ~ Poisson(mean), in O(1): P(X = k) times the geometric bound 1 / (1 − k / mean)
+ * on the terms below it (each is at most k / mean times the next). Tight when k is well below the mean, which is
+ * where a drop test looks; 1 when k is at or above the mean. Conservative, as the upper-tail bound.
+ */
+export function poissonLowerTailBound(k: number, mean: number): number {
+  if (k < 0) {
+    return 0;
+  }
+  if (k >= mean) {
+    return 1;
+  }
+  const logPmf = -mean + (k === 0 ? 0 : k * Math.log(mean)) - logFactorial(k);
+  return Math.min(1, Math.exp(logPmf) / (1 - k / mean));
+}
