@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
 import type { QuotaWindow } from '@keymeter/domain';
 import { RedisLimitStore, type AdmissionDecision, type AdmissionRequest } from '@keymeter/gateway';
 
@@ -186,6 +187,50 @@ describe('allowance leases (two gateway instances sharing the real Redis)', () =
     }
     expect(total).toBe(limit);
     expect(block).toBeGreaterThan(4);
+  });
+
+  it("counts a lease's calls in the day they were admitted in, across the customer's midnight (a 23-hour day next)", async () => {
+    const id = keyId('midnight');
+    // The customer's day ends at `midnight`; the next one is 23 hours long (a DST change), as QuotaWindows gives.
+    const midnight = day.endMs;
+    const first: QuotaWindow = { startMs: day.startMs, endMs: midnight };
+    const second: QuotaWindow = { startMs: midnight, endMs: midnight + 23 * 3_600_000 };
+    const limit = 10_000;
+    const request = (nowMs: number): AdmissionRequest => ({
+      keyId: id,
+      nowMs,
+      rateLimit: null,
+      requestsPerDay: { limit, window: nowMs < midnight ? first : second },
+      creditsPerMonth: null,
+    });
+    now = midnight - 300;
+    // 10 calls per 5 ms on each instance from 300 ms before midnight to 300 ms after it.
+    const ticks = await drive([a, b], request, 120, 10, 5);
+    let before = 0;
+    let after = 0;
+    for (const tick of ticks) {
+      for (const decision of tick.decisions) {
+        expect(decision.outcome).toBe('allowed');
+        if (tick.at < midnight) before += 1;
+        else after += 1;
+        // The new day starts from zero: its used count never includes the day before's calls.
+        if (tick.at >= midnight) expect(decision.requestsUsed).toBeLessThanOrEqual(after + limit / 8);
+      }
+    }
+    expect(a.leaseStats.local + b.leaseStats.local).toBeGreaterThan((before + after) / 2);
+    await a.close();
+    await b.close();
+    const admin = new Redis(REDIS_URL);
+    try {
+      // Every lease given back: each day's counter holds exactly the calls admitted in it.
+      expect(Number(await admin.get(`km:{${id}}:d:${first.startMs}`))).toBe(before);
+      expect(Number(await admin.get(`km:{${id}}:d:${second.startMs}`))).toBe(after);
+      expect(await admin.hlen(`km:{${id}}:ql`)).toBe(0);
+    } finally {
+      admin.disconnect();
+    }
+    a = await RedisLimitStore.open({ url: REDIS_URL, clock });
+    b = await RedisLimitStore.open({ url: REDIS_URL, clock });
   });
 
   it('a lease of an instance that stopped without giving it back expires: at most one block over the quota', async () => {
