@@ -8,6 +8,8 @@ import {
 } from '@keymeter/domain';
 import type { AdmissionDecision, AdmissionRequest, LimitStore, Settlement } from './limit-store';
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 interface WindowCounter {
   readonly endMs: number;
   value: bigint;
@@ -34,6 +36,8 @@ export class InProcessLimitStore implements LimitStore {
   admit(request: AdmissionRequest): Promise<AdmissionDecision> {
     return Promise.resolve(this.decide(request));
   }
+
+  readonly admitNow = (request: AdmissionRequest): AdmissionDecision => this.decide(request);
 
   settle(settlement: Settlement): void {
     if (settlement.requests !== null && settlement.requests.delta !== 0) {
@@ -76,29 +80,27 @@ export class InProcessLimitStore implements LimitStore {
     const monthRefused =
       creditsPerMonth !== null && creditsUsed + creditsPerMonth.costMicro > creditsPerMonth.limitMicro;
     if (dayRefused || monthRefused) {
-      const waits = [
-        dayRefused && requestsPerDay ? requestsPerDay.window.endMs - nowMs : 0,
-        monthRefused && creditsPerMonth ? creditsPerMonth.window.endMs - nowMs : 0,
-      ];
-      return {
+      const dayWait = dayRefused && requestsPerDay ? requestsPerDay.window.endMs - nowMs : 0;
+      const monthWait = monthRefused && creditsPerMonth ? creditsPerMonth.window.endMs - nowMs : 0;
+      // Built field by field (no spreads of temporary objects): this runs on every call.
+      const refused: Mutable<AdmissionDecision> = {
         outcome: 'quota_exceeded',
-        retryAfterMs: Math.max(...waits),
-        ...(bucket && rateLimit ? { bucket: untakenBucketView(bucket, rateLimit) } : {}),
-        ...(requestsPerDay ? { requestsUsed: Number(requestsUsed) } : {}),
-        ...(creditsPerMonth ? { creditsUsedMicro: creditsUsed } : {}),
+        retryAfterMs: Math.max(dayWait, monthWait),
       };
+      if (bucket && rateLimit) refused.bucket = untakenBucketView(bucket, rateLimit);
+      if (requestsPerDay) refused.requestsUsed = Number(requestsUsed);
+      if (creditsPerMonth) refused.creditsUsedMicro = creditsUsed;
+      return refused;
     }
     if (bucket && rateLimit)
       this.buckets.set(keyId, { state: bucket.state, fullAtMs: nowMs + bucket.resetMs });
     if (dayKey && requestsPerDay) this.add(dayKey, requestsPerDay.window, 1n);
     if (monthKey && creditsPerMonth) this.add(monthKey, creditsPerMonth.window, creditsPerMonth.costMicro);
-    return {
-      outcome: 'allowed',
-      retryAfterMs: 0,
-      ...(bucket ? { bucket: bucketView(bucket) } : {}),
-      ...(requestsPerDay ? { requestsUsed: Number(requestsUsed + 1n) } : {}),
-      ...(creditsPerMonth ? { creditsUsedMicro: creditsUsed + creditsPerMonth.costMicro } : {}),
-    };
+    const allowed: Mutable<AdmissionDecision> = { outcome: 'allowed', retryAfterMs: 0 };
+    if (bucket) allowed.bucket = bucketView(bucket);
+    if (requestsPerDay) allowed.requestsUsed = Number(requestsUsed + 1n);
+    if (creditsPerMonth) allowed.creditsUsedMicro = creditsUsed + creditsPerMonth.costMicro;
+    return allowed;
   }
 
   private value(key: string, nowMs: number): bigint {

@@ -48,6 +48,11 @@ export interface Settlement {
 export interface LimitStore {
   readonly kind: 'in-process' | 'redis';
   admit(request: AdmissionRequest): Promise<AdmissionDecision>;
+  /**
+   * The same decision as `admit`, taken synchronously, by stores that decide without I/O (in-process): the
+   * request path then skips a promise, its callbacks and a microtask per call.
+   */
+  readonly admitNow?: (request: AdmissionRequest) => AdmissionDecision;
   settle(settlement: Settlement): void;
   close(): Promise<void>;
 }

@@ -237,15 +237,30 @@ export class GatewayProxy {
     }
     const costMicro = key.quotas.creditsPerMonth === null ? 0n : this.costOf(route);
     const request = this.keyLimits.admissionRequest(key, costMicro, receivedAtMs);
-    this.options.limits.admit(request).then(
+    const limits = this.options.limits;
+    if (limits.admitNow !== undefined) {
+      // An in-process store decides at once: no promise, callbacks or microtask per call.
+      let decision: AdmissionDecision;
+      try {
+        decision = limits.admitNow(request);
+      } catch (error) {
+        this.limitCheckFailed(call, error);
+        return;
+      }
+      this.admitted(call, request, costMicro, decision);
+      return;
+    }
+    limits.admit(request).then(
       (decision) => this.admitted(call, request, costMicro, decision),
-      // Stores fail open themselves; anything reaching here is a bug, and the call still goes through.
-      (error: unknown) => {
-        this.logThrottled('limits', { err: error }, 'limit check failed; call let through');
-        this.forward(call);
-      },
+      (error: unknown) => this.limitCheckFailed(call, error),
     );
   };
+
+  /** Stores fail open themselves; anything reaching here is a bug, and the call still goes through. */
+  private limitCheckFailed(call: Call, error: unknown): void {
+    this.logThrottled('limits', { err: error }, 'limit check failed; call let through');
+    this.forward(call);
+  }
 
   close(): void {
     this.targets.close();
