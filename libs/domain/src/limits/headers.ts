@@ -55,7 +55,10 @@ export function quotaStatus(input: {
  * remaining share of its limit; on a tie, the one that resets last, since the client has to wait for it), and
  * `RateLimit-Policy` listing every limit as `limit;w=window[;comment="…"]`. No headers when there is no limit.
  */
-export function rateLimitHeaders(statuses: readonly LimitStatus[]): Record<string, string> {
+export function rateLimitHeaders(
+  statuses: readonly LimitStatus[],
+  policy: string = rateLimitPolicy(statuses),
+): Record<string, string> {
   if (statuses.length === 0) {
     return {};
   }
@@ -71,8 +74,16 @@ export function rateLimitHeaders(statuses: readonly LimitStatus[]): Record<strin
     'RateLimit-Limit': String(closest.limit),
     'RateLimit-Remaining': String(closest.remaining),
     'RateLimit-Reset': String(closest.resetSeconds),
-    'RateLimit-Policy': statuses.map(policyItem).join(', '),
+    'RateLimit-Policy': policy,
   };
+}
+
+/**
+ * The `RateLimit-Policy` value of {@link rateLimitHeaders}: it depends only on each limit's size, window and
+ * comment, so a caller may compute it once per set of limits and pass it back in.
+ */
+export function rateLimitPolicy(statuses: readonly LimitStatus[]): string {
+  return statuses.map(policyItem).join(', ');
 }
 
 /** `Retry-After` delay in whole seconds, rounded up so a client that waits that long is not refused again. */

@@ -19,6 +19,7 @@ export {
 export {
   quotaStatus,
   rateLimitHeaders,
+  rateLimitPolicy,
   retryAfterSeconds,
   tokenBucketStatus,
   type LimitStatus,

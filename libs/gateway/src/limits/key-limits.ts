@@ -3,9 +3,11 @@ import {
   bucketParameters,
   quotaStatus,
   rateLimitHeaders,
+  rateLimitPolicy,
   retryAfterSeconds,
   toMicroCredits,
   type LimitStatus,
+  type QuotaWindow,
 } from '@keymeter/domain';
 import type { AdmissionDecision, AdmissionRequest } from './limit-store';
 import { QuotaWindows } from './quota-windows';
@@ -39,6 +41,50 @@ function bucketWindowSeconds(
     bucketWindows.set(key, seconds);
   }
   return seconds;
+}
+
+/**
+ * A key's `RateLimit-Policy` value, which only changes with its snapshot, the limits a decision reports and the
+ * quota windows (their lengths): built once per day instead of on every call (a string per limit, with the
+ * comment escaped).
+ */
+interface CachedPolicy {
+  /** Which limits the policy lists: 1 token bucket, 2 requests per day, 4 credits per month. */
+  readonly listed: number;
+  readonly dayStartMs: number;
+  readonly dayEndMs: number;
+  readonly monthStartMs: number;
+  readonly monthEndMs: number;
+  readonly policy: string;
+}
+
+const policies = new WeakMap<ApiKeySnapshotV1, CachedPolicy>();
+
+function policyOf(
+  key: ApiKeySnapshotV1,
+  listed: number,
+  day: QuotaWindow | undefined,
+  month: QuotaWindow | undefined,
+  statuses: readonly LimitStatus[],
+): string {
+  const dayStartMs = day?.startMs ?? 0;
+  const dayEndMs = day?.endMs ?? 0;
+  const monthStartMs = month?.startMs ?? 0;
+  const monthEndMs = month?.endMs ?? 0;
+  const cached = policies.get(key);
+  if (
+    cached !== undefined &&
+    cached.listed === listed &&
+    cached.dayStartMs === dayStartMs &&
+    cached.dayEndMs === dayEndMs &&
+    cached.monthStartMs === monthStartMs &&
+    cached.monthEndMs === monthEndMs
+  ) {
+    return cached.policy;
+  }
+  const policy = rateLimitPolicy(statuses);
+  policies.set(key, { listed, dayStartMs, dayEndMs, monthStartMs, monthEndMs, policy });
+  return policy;
 }
 
 /** Whole credits of a micro-credit amount, rounded down (what the headers advertise). */
@@ -80,7 +126,9 @@ export class KeyLimits {
     decision: AdmissionDecision,
   ): Record<string, string> {
     const statuses: LimitStatus[] = [];
+    let listed = 0;
     if (key.rateLimit !== null && decision.bucket !== undefined) {
+      listed |= 1;
       statuses.push({
         limit: key.rateLimit.burst,
         remaining: Math.max(0, decision.bucket.remaining),
@@ -90,6 +138,7 @@ export class KeyLimits {
       });
     }
     if (request.requestsPerDay !== null && decision.requestsUsed !== undefined) {
+      listed |= 2;
       const { limit, window } = request.requestsPerDay;
       statuses.push(
         quotaStatus({
@@ -102,6 +151,7 @@ export class KeyLimits {
       );
     }
     if (request.creditsPerMonth !== null && decision.creditsUsedMicro !== undefined) {
+      listed |= 4;
       const { limitMicro, window } = request.creditsPerMonth;
       const left = limitMicro - decision.creditsUsedMicro;
       // Whole credits straight from the micro-credit integers (no decimal string round trip per call).
@@ -115,7 +165,19 @@ export class KeyLimits {
         }),
       );
     }
-    const headers = rateLimitHeaders(statuses);
+    // The request's limits and windows come from this key's snapshot (admissionRequest), so the policy is
+    // the snapshot's for these windows.
+    const policy =
+      statuses.length === 0
+        ? ''
+        : policyOf(
+            key,
+            listed,
+            (listed & 2) !== 0 ? request.requestsPerDay?.window : undefined,
+            (listed & 4) !== 0 ? request.creditsPerMonth?.window : undefined,
+            statuses,
+          );
+    const headers = rateLimitHeaders(statuses, policy);
     if (decision.outcome !== 'allowed')
       headers['Retry-After'] = String(retryAfterSeconds(decision.retryAfterMs));
     return headers;
