@@ -1,11 +1,13 @@
 import type { ApiKeySnapshotV1, IngestTokenSnapshotV1, KeyRegistryRecordV1 } from '@keymeter/contracts';
 import { compileScopes, hashesEqual, parseApiKey, type Scope, type ScopeChecker } from '@keymeter/domain';
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyVerification, CredentialVerifier, IngestTokenVerification } from './credential-verifier';
 
 /** A secret as held in memory: its hash and its end of validity as epoch ms (Infinity = none). */
 interface HeldSecret {
   readonly hash: string;
+  /** The hash's 32 bytes, decoded once (undefined when the hash is not a SHA-256 hex digest: it matches nothing). */
+  readonly digest: Buffer | undefined;
   readonly validUntilMs: number;
 }
 
@@ -60,7 +62,7 @@ export class KeyRegistryView implements CredentialVerifier {
     const parsed = parseApiKey(plaintext);
     if (!parsed.ok) return { ok: false, reason: parsed.reason };
     const entry = this.keysByHash.get(parsed.hash);
-    if (entry === undefined || !hashesEqual(entry.secret.hash, parsed.hash)) {
+    if (entry === undefined || !digestEquals(entry.secret, parsed.hash)) {
       return { ok: false, reason: 'unknown' };
     }
     const { snapshot, expiresAtMs } = entry.credential;
@@ -117,7 +119,23 @@ function replaceSecrets<T extends { readonly secrets: readonly HeldSecret[] }>(
 }
 
 function heldSecrets(secrets: readonly { hash: string; validUntil: string | null }[]): HeldSecret[] {
-  return secrets.map((secret) => ({ hash: secret.hash, validUntilMs: instantMs(secret.validUntil) }));
+  return secrets.map((secret) => ({
+    hash: secret.hash,
+    digest: SHA256_HEX.test(secret.hash) ? Buffer.from(secret.hash, 'hex') : undefined,
+    validUntilMs: instantMs(secret.validUntil),
+  }));
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * `hashesEqual(secret.hash, presentedHash)` with the held side decoded once: the presented hash (our own
+ * SHA-256 hex of the presented key, always 64 hex digits) is decoded and compared in constant time.
+ */
+function digestEquals(secret: HeldSecret, presentedHash: string): boolean {
+  if (secret.digest === undefined || presentedHash.length !== 64) return false;
+  const presented = Buffer.from(presentedHash, 'hex');
+  return presented.length === 32 && timingSafeEqual(secret.digest, presented);
 }
 
 /** Epoch ms of an ISO instant; null (no end) is +Infinity. An unreadable instant counts as already past. */
