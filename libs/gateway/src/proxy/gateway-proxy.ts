@@ -81,6 +81,8 @@ class Call implements Dispatcher.DispatchHandler {
   /** The upstream exchange, once undici has put the request on a connection. */
   upstream: Dispatcher.DispatchController | undefined = undefined;
   finished = false;
+  /** The client response's 'drain' listener is attached (resumes the upstream body after backpressure). */
+  drainListened = false;
 
   constructor(
     readonly req: IncomingMessage,
@@ -118,7 +120,14 @@ class Call implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.responseBytes += chunk.length;
-    if (!this.res.write(chunk)) controller.pause();
+    if (!this.res.write(chunk)) {
+      // Listened for only once the client falls behind (most answers never fill the socket's buffer).
+      if (!this.drainListened) {
+        this.drainListened = true;
+        this.res.on('drain', onClientDrain);
+      }
+      controller.pause();
+    }
   }
 
   onResponseEnd(): void {
@@ -345,7 +354,6 @@ export class GatewayProxy {
     const out = clientResponseHeaders(headers, call.limitHeaders);
     if (statusMessage === undefined || statusMessage === '') res.writeHead(statusCode, out);
     else res.writeHead(statusCode, statusMessage, out);
-    res.on('drain', onClientDrain);
   }
 
   private reject(call: Call, reason: GatewayRejection): void {
