@@ -31,8 +31,12 @@ export class TimedIngestStore implements IngestStore {
     return this.timed('loadPlans', () => this.inner.loadPlans(topic, partition, fromOffset));
   }
 
-  findIdsStoredElsewhere(eventIds: readonly string[], range: BatchRange): Promise<Set<string>> {
-    return this.timed('idLookup', () => this.inner.findIdsStoredElsewhere(eventIds, range));
+  findIdsStoredElsewhere(
+    eventIds: readonly string[],
+    range: BatchRange,
+    reformed?: boolean,
+  ): Promise<Set<string>> {
+    return this.timed('idLookup', () => this.inner.findIdsStoredElsewhere(eventIds, range, reformed));
   }
 
   insertEvents(rows: readonly RawEventRow[], range: BatchRange): Promise<void> {

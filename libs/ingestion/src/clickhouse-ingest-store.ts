@@ -99,21 +99,30 @@ export class ClickHouseIngestStore implements IngestStore {
     });
   }
 
-  async findIdsStoredElsewhere(eventIds: readonly string[], range: BatchRange): Promise<Set<string>> {
+  async findIdsStoredElsewhere(
+    eventIds: readonly string[],
+    range: BatchRange,
+    reformed = true,
+  ): Promise<Set<string>> {
     const found = new Set<string>();
+    const ownRange = reformed
+      ? `AND NOT (source_topic = {topic:String} AND source_partition = {partition:UInt32}
+                  AND source_offset BETWEEN {first:UInt64} AND {last:UInt64})`
+      : '';
     for (let start = 0; start < eventIds.length; start += this.idLookupChunk) {
       const ids = eventIds.slice(start, start + this.idLookupChunk);
       const result = await this.client(range.partition).query({
-        query: `SELECT DISTINCT event_id FROM usage_event_ids
-                WHERE event_id IN {ids:Array(String)}
-                  AND NOT (source_topic = {topic:String} AND source_partition = {partition:UInt32}
-                           AND source_offset BETWEEN {first:UInt64} AND {last:UInt64})`,
+        query: `SELECT DISTINCT event_id FROM usage_event_ids WHERE event_id IN {ids:Array(String)} ${ownRange}`,
         query_params: {
           ids,
-          topic: range.topic,
-          partition: range.partition,
-          first: range.firstOffset.toString(),
-          last: range.lastOffset.toString(),
+          ...(reformed
+            ? {
+                topic: range.topic,
+                partition: range.partition,
+                first: range.firstOffset.toString(),
+                last: range.lastOffset.toString(),
+              }
+            : {}),
         },
         format: 'JSONEachRow',
       });

@@ -21,10 +21,16 @@ export interface IngestStore {
    */
   loadPlans(topic: string, partition: number, fromOffset: bigint): Promise<PlannedRange[]>;
   /**
-   * Which of `eventIds` are already stored by a batch other than `range` (rows stored from `range` itself
-   * are an earlier attempt of this very batch, so they do not count).
+   * Which of `eventIds` are already stored. With `reformed` (the default) rows stored from offsets of
+   * `range` itself do not count: `range` was planned before and they are an earlier attempt of this very
+   * batch. A newly cut range (`reformed` false) was never inserted by this group, so every stored copy
+   * counts (e.g. the records were ingested before by another group, or before the group's offsets expired).
    */
-  findIdsStoredElsewhere(eventIds: readonly string[], range: BatchRange): Promise<Set<string>>;
+  findIdsStoredElsewhere(
+    eventIds: readonly string[],
+    range: BatchRange,
+    reformed?: boolean,
+  ): Promise<Set<string>>;
   /** Inserts the batch's rows with its deduplication token; resolves once ClickHouse acknowledged them. */
   insertEvents(rows: readonly RawEventRow[], range: BatchRange): Promise<void>;
   /** Records the watermarks (at most one per partition) in one write. */

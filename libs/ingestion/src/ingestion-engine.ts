@@ -80,6 +80,11 @@ class PartitionState {
   /** Next offset expected from the consumer; undefined until the first delivery after a reset. */
   nextOffset: bigint | undefined;
   plansLoaded = false;
+  /**
+   * First offsets of planned ranges that may have been inserted (partly) already: loaded from the log or the
+   * store (planned by an earlier process or member), or attempted by this one.
+   */
+  readonly mayHaveLanded = new Set<bigint>();
   /** The consumer's position is ahead of what we hold: make it redeliver from the committed offset. */
   rewind = false;
   paused = false;
@@ -98,6 +103,7 @@ class PartitionState {
     this.buffer.clear();
     this.nextOffset = undefined;
     this.plansLoaded = false;
+    this.mayHaveLanded.clear();
     this.rewind = false;
     this.clearTimers();
   }
@@ -329,7 +335,9 @@ export class IngestionEngine {
     try {
       if (!part.plansLoaded) {
         const from = part.buffer.firstOffset as bigint;
-        part.buffer.setPlans(await this.loadPlans(part, from));
+        const plans = await this.loadPlans(part, from);
+        part.buffer.setPlans(plans);
+        for (const plan of plans) part.mayHaveLanded.add(plan.firstOffset);
         part.plansLoaded = true;
       }
       for (;;) {
@@ -419,10 +427,16 @@ export class IngestionEngine {
     }
     const prepared = prepareBatch(cut.records, lateGraceMs);
     const ids = prepared.rows.map((row) => row.event_id);
-    const elsewhere = ids.length === 0 ? new Set<string>() : await store.findIdsStoredElsewhere(ids, range);
+    // A range planned by an earlier process or member, or attempted before, may have landed (partly): its
+    // own rows are not duplicates. A range this process planned and never attempted was never inserted by
+    // this group: any stored copy is one (e.g. from another group reading the same records).
+    const reformed = part.mayHaveLanded.has(range.firstOffset);
+    const elsewhere =
+      ids.length === 0 ? new Set<string>() : await store.findIdsStoredElsewhere(ids, range, reformed);
     const rows =
       elsewhere.size === 0 ? prepared.rows : prepared.rows.filter((r) => !elsewhere.has(r.event_id));
     if (prepared.deadLetters.length > 0) await this.sendDeadLetters(prepared.deadLetters);
+    part.mayHaveLanded.add(range.firstOffset);
     await store.insertEvents(rows, range);
     const last = cut.records[cut.records.length - 1];
     this.noteWatermark({
@@ -442,6 +456,7 @@ export class IngestionEngine {
       part.buffer.addPlan({ firstOffset: next.firstOffset, lastOffset: next.lastOffset });
     }
     await this.commit(range, range.lastOffset + 1n, part.buffer.planAt(range.lastOffset + 1n));
+    part.mayHaveLanded.delete(range.firstOffset);
 
     const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
     this.metrics.recordBatch(rows.length, seconds, cut.records.length, Date.now());

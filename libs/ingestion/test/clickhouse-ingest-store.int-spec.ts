@@ -252,6 +252,10 @@ describe('usage schema and the ClickHouse ingest store (chDB)', () => {
       new Set([event.id]),
     );
     expect(await store.findIdsStoredElsewhere([event.id], rangeOf(1, 10, 19))).toEqual(new Set([event.id]));
+    // A range cut anew (not re-formed) was never inserted: a copy stored from its own offsets counts too.
+    expect(await store.findIdsStoredElsewhere([event.id, 'X'], rangeOf(0, 10, 19), false)).toEqual(
+      new Set([event.id]),
+    );
   });
 
   it('returns recorded plans from an offset on, in recording order', async () => {
