@@ -616,6 +616,58 @@ describe('gateway (real Kafka registry, real Redis, real upstream)', () => {
     await sinkB.waitFor((e) => e.keyId === key.snapshot.keyId && e.outcome === 'quota_exceeded');
   });
 
+  it('holds a daily quota exactly across both gateways while they decide a busy key from allowance leases', async () => {
+    const limit = 400;
+    const key = newKey(customerTwo, {
+      rateLimit: { rate: 100_000, burst: 100_000 },
+      quotas: { requestsPerDay: limit, creditsPerMonth: null },
+    });
+    await publish(producer, topic(), [key.snapshot]);
+    const known = async (base: string): Promise<boolean> =>
+      (await call(base, '/v2/nothing', { key: key.plaintext })).status === 404;
+    expect(await becomesTrue(() => known(a), 5_000)).toBe(true);
+    expect(await becomesTrue(() => known(b), 5_000)).toBe(true);
+
+    // Waves of 30 concurrent calls on each gateway: enough traffic for blocks of the key's allowance (at most
+    // 1/16 of the quota each), more calls in total than the quota.
+    let admitted = 0;
+    for (let wave = 0; wave < 10; wave += 1) {
+      const replies = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          call(i % 2 === 0 ? a : b, `/v1/quotes/L${wave}x${i}`, { key: key.plaintext }),
+        ),
+      );
+      for (const reply of replies) {
+        if (reply.status === 200) {
+          admitted += 1;
+          const remaining = Number(reply.headers.get('ratelimit-remaining'));
+          expect(remaining).toBeGreaterThanOrEqual(0);
+          expect(remaining).toBeLessThan(limit);
+          expect(reply.headers.get('ratelimit-policy')).toContain(`${limit};w=`);
+        } else {
+          expect(reply.status).toBe(429);
+          expect(reply.error?.code).toBe('quota_exceeded');
+          expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(0);
+        }
+      }
+      // Leases reserve their units in Redis: the gateways together never pass the quota.
+      expect(admitted).toBeLessThanOrEqual(limit);
+    }
+    // Once the leases are given back (idle 100 ms) or expired (600 ms), what is left is there for either gateway.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    let refused: Awaited<ReturnType<typeof call>> | undefined;
+    for (let i = 0; i < limit && refused === undefined; i += 1) {
+      const reply = await call(i % 2 === 0 ? a : b, `/v1/quotes/T${i}`, { key: key.plaintext });
+      if (reply.status === 200) admitted += 1;
+      else refused = reply;
+    }
+    expect(admitted).toBe(limit);
+    expect(refused?.error?.code).toBe('quota_exceeded');
+    expect(refused?.headers.get('ratelimit-remaining')).toBe('0');
+    // The quota itself is used up: Retry-After is the end of the customer's day, not a lease's life.
+    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThan(1);
+  });
+
   it('checks monthly credits with the route cost and charges the units the upstream reports', async () => {
     const key = newKey(customerTwo, { quotas: { requestsPerDay: null, creditsPerMonth: '3' } });
     await publish(producer, topic(), [key.snapshot]);
