@@ -316,6 +316,45 @@ describe('ingestion engine on Kafka and chDB', () => {
     expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(stream)));
   });
 
+  it('writes the watermarks of all partitions in one insert, not one per batch (here: the write at stop)', async () => {
+    const real = new ClickHouseIngestStore(handle.client);
+    const writes: number[][] = [];
+    const counting: IngestStore = {
+      loadPlans: (...args) => real.loadPlans(...args),
+      findIdsStoredElsewhere: (ids, range, reformed) => real.findIdsStoredElsewhere(ids, range, reformed),
+      insertEvents: (rows, range) => real.insertEvents(rows, range),
+      recordWatermarks: async (watermarks) => {
+        writes.push(watermarks.map((w) => w.partition));
+        await real.recordWatermarks(watermarks);
+      },
+    };
+    const stream = timestamps(300, Date.UTC(2026, 3, 8));
+    await produce(log, topic, stream);
+    let batches = 0;
+    // An interval longer than the test: only the write at stop happens.
+    const engine = startEngine(counting, {
+      maxBatchEvents: 20,
+      watermarkIntervalMs: 600_000,
+      onBatchCommitted: () => {
+        batches += 1;
+      },
+    });
+    await engine.start();
+    await waitFor('everything committed', async () => (await uncommitted(log, topic, groupId)) === 0);
+    expect(writes).toEqual([]);
+    expect(await readIngestWatermarks(handle.client, topic)).toEqual([]);
+    await engine.stop();
+
+    const filled = await filledPartitions();
+    expect(batches).toBeGreaterThan(filled.size);
+    expect(writes).toHaveLength(1);
+    expect([...writes[0]].sort()).toEqual([...filled.keys()].sort());
+    const marks = await readIngestWatermarks(handle.client, topic);
+    expect(marks.map((m) => [m.partition, BigInt(m.lastOffset) + 1n])).toEqual(
+      [...filled].sort((a, b) => a[0] - b[0]),
+    );
+  });
+
   it('a second group reading records already ingested into the same database counts none of them again', async () => {
     const stream = mixedStream(31, 400);
     await produce(log, topic, stream);
