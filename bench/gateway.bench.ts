@@ -447,7 +447,8 @@ async function main(): Promise<void> {
     { name: BARE_UNDICI, child: bareUndici.child, url: bareUndici.ready.url, headers: {} },
   ];
   if (baseline !== undefined) {
-    targets.push({
+    // Right after the gateway, so old and new builds are measured back to back in every round.
+    targets.splice(3, 0, {
       name: BASELINE,
       child: baseline.child,
       url: baseline.ready.url,
