@@ -55,10 +55,12 @@ export async function startGateway(
   };
   let registry: RegistrySubscription | undefined;
   let sink: UsageEventSink | undefined;
+  let limitStore: LimitStore | undefined;
   const metrics = new GatewayMetrics({
     sink: () => sink,
     registrySize: () => view.size,
     registryLag: () => registry?.lag() ?? 0,
+    limitDecisions: () => limitStore?.decisions(),
   });
   try {
     registry = await subscribeToKeyRegistry({
@@ -72,6 +74,7 @@ export async function startGateway(
     logger.info({ credentials: view.size, groupId: registry.groupId }, 'key registry loaded');
 
     const limits = await openLimitStore(infra, metrics, logger);
+    limitStore = limits;
     closers.push(() => limits.close());
 
     const eventSink = options.sink ?? (await openUsageEventSink(infra, eventLog, gatewayId));

@@ -701,6 +701,10 @@ describe('gateway (real Kafka registry, real Redis, real upstream)', () => {
     expect(metrics.text).toContain('keymeter_gateway_sink_spool_bytes 0');
     expect(metrics.text).toMatch(/keymeter_gateway_registry_credentials [1-9]/);
     expect(metrics.text).toContain('keymeter_gateway_registry_lag_records 0');
+    // Limits in Redis: the busy key's calls were decided from leases, the small limits' calls by script runs.
+    expect(metrics.text).toMatch(/keymeter_gateway_limit_decisions_total\{source="lease"\} [1-9]/);
+    expect(metrics.text).toMatch(/keymeter_gateway_limit_decisions_total\{source="redis"\} [1-9]/);
+    expect(metrics.text).not.toContain('keymeter_gateway_limit_decisions_total{source="in_process"}');
     expect((await call(b, '/health')).status).toBe(200);
   });
 

@@ -9,6 +9,7 @@ export type {
   AdmissionDecision,
   AdmissionOutcome,
   AdmissionRequest,
+  LimitDecisionCounts,
   LimitStore,
   Settlement,
 } from './limits/limit-store';

@@ -27,6 +27,7 @@ describe('allowance leases (two gateway instances sharing the real Redis)', () =
 
   beforeEach(async () => {
     now = T0;
+    admittedNow = 0;
     a = await RedisLimitStore.open({ url: REDIS_URL, clock });
     b = await RedisLimitStore.open({ url: REDIS_URL, clock });
   });
@@ -36,61 +37,144 @@ describe('allowance leases (two gateway instances sharing the real Redis)', () =
     await b.close();
   });
 
+  /** Calls `drive` had decided by `admitNow` since the test began. */
+  let admittedNow = 0;
+
   const keyId = (name: string): string => `key_lease_${name}_${randomBytes(6).toString('hex')}`;
 
-  /** `perStore` calls to each store per tick of `tickMs` synthetic ms; decisions per tick. */
+  /**
+   * `perStore` calls to each store per tick of `tickMs` synthetic ms; decisions per tick. `mixed`: every other
+   * call is first offered to `admitNow` (as the gateway's request path does) and goes to `admit` if declined.
+   */
   async function drive(
     stores: readonly RedisLimitStore[],
     request: (nowMs: number) => AdmissionRequest,
     ticks: number,
     perStore: number,
     tickMs: number,
+    mode: 'admit' | 'mixed' = 'admit',
   ): Promise<{ at: number; decisions: AdmissionDecision[] }[]> {
     const out: { at: number; decisions: AdmissionDecision[] }[] = [];
     for (let tick = 0; tick < ticks; tick++) {
       now += tickMs;
       const calls: Promise<AdmissionDecision>[] = [];
-      for (const store of stores) for (let i = 0; i < perStore; i++) calls.push(store.admit(request(now)));
+      for (const store of stores) {
+        for (let i = 0; i < perStore; i++) {
+          const call = request(now);
+          const decided = mode === 'mixed' && i % 2 === 0 ? store.admitNow?.(call) : undefined;
+          if (decided !== undefined) admittedNow += 1;
+          calls.push(decided !== undefined ? Promise.resolve(decided) : store.admit(call));
+        }
+      }
       out.push({ at: now, decisions: await Promise.all(calls) });
       await pause();
     }
     return out;
   }
 
-  it('never admits more than burst + rate x window + one block per instance, over every window', async () => {
-    const id = keyId('rate');
-    const rate = 2_000;
-    const burst = 400;
-    const block = Math.floor(Math.min(rate, burst) * FRACTION);
+  for (const mode of ['admit', 'mixed'] as const) {
+    it(`never admits more than burst + rate x window + one block per instance, over every window (${mode})`, async () => {
+      const id = keyId('rate');
+      const rate = 2_000;
+      const burst = 400;
+      const block = Math.floor(Math.min(rate, burst) * FRACTION);
+      const request = (nowMs: number): AdmissionRequest => ({
+        keyId: id,
+        nowMs,
+        rateLimit: { rate, burst },
+        requestsPerDay: null,
+        creditsPerMonth: null,
+      });
+      // 1.2x the limit in total (6 calls per 5 ms on each instance), for 3 s.
+      const ticks = await drive([a, b], request, 600, 6, 5, mode);
+      const admitted = ticks.map((tick) => tick.decisions.filter((d) => d.outcome === 'allowed').length);
+      for (const windowMs of [5, 100, 500, 3_000]) {
+        const span = windowMs / 5;
+        for (let from = 0; from + span <= ticks.length; from++) {
+          let sum = 0;
+          for (let i = from; i < from + span; i++) sum += admitted[i];
+          // Calls of `span` ticks lie within (span - 1) x 5 ms of each other.
+          expect(sum).toBeLessThanOrEqual(burst + (rate * (span - 1) * 5) / 1000 + 2 * block);
+        }
+      }
+      const refused = ticks.flatMap((tick) => tick.decisions.filter((d) => d.outcome !== 'allowed'));
+      expect(refused.length).toBeGreaterThan(0);
+      for (const decision of refused) {
+        // Refusals come from the shared bucket: one token is back within 1/rate s (0.5 ms, rounded up).
+        expect(decision.outcome).toBe('rate_limited');
+        expect(decision.retryAfterMs).toBe(1);
+        expect(decision.bucket?.remaining).toBe(0);
+      }
+      // Leases were in use (else this only tests the per-call script).
+      expect(a.leaseStats.local + b.leaseStats.local).toBeGreaterThan(1_000);
+      if (mode === 'mixed') expect(admittedNow).toBeGreaterThan(500);
+    });
+  }
+
+  it('admitNow decides from a live lease as admit would, and declines without one or while a lease run is in flight', async () => {
+    const id = keyId('now');
     const request = (nowMs: number): AdmissionRequest => ({
       keyId: id,
       nowMs,
-      rateLimit: { rate, burst },
-      requestsPerDay: null,
-      creditsPerMonth: null,
+      rateLimit: { rate: 10_000, burst: 10_000 },
+      requestsPerDay: { limit: 1_000_000, window: day },
+      creditsPerMonth: { limitMicro: 1_000_000_000_000n, costMicro: 2_000_000n, window: month },
     });
-    // 1.2x the limit in total (6 calls per 5 ms on each instance), for 3 s.
-    const ticks = await drive([a, b], request, 600, 6, 5);
-    const admitted = ticks.map((tick) => tick.decisions.filter((d) => d.outcome === 'allowed').length);
-    for (const windowMs of [5, 100, 500, 3_000]) {
-      const span = windowMs / 5;
-      for (let from = 0; from + span <= ticks.length; from++) {
-        let sum = 0;
-        for (let i = from; i < from + span; i++) sum += admitted[i];
-        // Calls of `span` ticks lie within (span - 1) x 5 ms of each other.
-        expect(sum).toBeLessThanOrEqual(burst + (rate * (span - 1) * 5) / 1000 + 2 * block);
+    const admitNow = a.admitNow as (r: AdmissionRequest) => AdmissionDecision | undefined;
+    expect(admitNow).toBeDefined();
+    // No lease yet: declined, and nothing counted.
+    expect(admitNow(request(now))).toBeUndefined();
+    expect(a.decisions()).toEqual({ inProcess: 0, lease: 0, redis: 0 });
+    // A busy key: the first calls ask for a lease; admitNow declines while that run is in flight.
+    const first = [a.admit(request(now)), a.admit(request(now))];
+    expect(admitNow(request(now))).toBeUndefined();
+    const waited = await Promise.all(first);
+    expect(waited.map((d) => d.outcome)).toEqual(['allowed', 'allowed']);
+    expect(a.leaseStats.local).toBeGreaterThan(0);
+    // Lease held: admitNow and admit alternate on it, one accounting (each call counts one request and 2 credits).
+    const decisions: AdmissionDecision[] = [];
+    for (let i = 0; i < 6; i++) {
+      const decided = i % 2 === 0 ? admitNow(request(now)) : await a.admit(request(now));
+      expect(decided).toBeDefined();
+      decisions.push(decided as AdmissionDecision);
+    }
+    const used = [waited[1], ...decisions];
+    for (let i = 1; i < used.length; i++) {
+      expect(used[i].outcome).toBe('allowed');
+      expect(used[i].retryAfterMs).toBe(0);
+      expect(used[i].requestsUsed).toBe((used[i - 1].requestsUsed as number) + 1);
+      expect(used[i].creditsUsedMicro).toBe((used[i - 1].creditsUsedMicro as bigint) + 2_000_000n);
+      expect(used[i].bucket?.remaining).toBe((used[i - 1].bucket?.remaining as number) - 1);
+    }
+    expect(a.decisions().lease).toBe(a.leaseStats.local);
+    expect(a.decisions().lease).toBeGreaterThanOrEqual(6);
+    // The lease expires: declined again, and admit asks Redis.
+    now += TTL_MS;
+    const before = a.decisions();
+    expect(admitNow(request(now))).toBeUndefined();
+    expect(a.decisions()).toEqual(before);
+    expect((await a.admit(request(now))).outcome).toBe('allowed');
+  });
+
+  it('without leases there is no admitNow: every call is decided in Redis', async () => {
+    const perCall = await RedisLimitStore.open({ url: REDIS_URL, clock, leases: false });
+    try {
+      expect(perCall.admitNow).toBeUndefined();
+      const id = keyId('per_call');
+      for (let i = 0; i < 3; i++) {
+        const decision = await perCall.admit({
+          keyId: id,
+          nowMs: now,
+          rateLimit: null,
+          requestsPerDay: { limit: 2, window: day },
+          creditsPerMonth: null,
+        });
+        expect(decision.outcome).toBe(i < 2 ? 'allowed' : 'quota_exceeded');
       }
+      expect(perCall.decisions()).toEqual({ inProcess: 0, lease: 0, redis: 3 });
+    } finally {
+      await perCall.close();
     }
-    const refused = ticks.flatMap((tick) => tick.decisions.filter((d) => d.outcome !== 'allowed'));
-    expect(refused.length).toBeGreaterThan(0);
-    for (const decision of refused) {
-      // Refusals come from the shared bucket: one token is back within 1/rate s (0.5 ms, rounded up).
-      expect(decision.outcome).toBe('rate_limited');
-      expect(decision.retryAfterMs).toBe(1);
-      expect(decision.bucket?.remaining).toBe(0);
-    }
-    // Leases were in use (else this only tests the per-call script).
-    expect(a.leaseStats.local + b.leaseStats.local).toBeGreaterThan(1_000);
   });
 
   it('decides most calls of a busy key locally, all admitted while under its limits', async () => {
@@ -114,8 +198,13 @@ describe('allowance leases (two gateway instances sharing the real Redis)', () =
     }
   });
 
-  for (const quota of ['requests per day', 'credits per month'] as const) {
-    it(`admits exactly the ${quota} quota across two instances; lease refusals retry within a lease life`, async () => {
+  for (const [quota, mode] of [
+    ['requests per day', 'admit'],
+    ['credits per month', 'admit'],
+    ['requests per day', 'mixed'],
+    ['credits per month', 'mixed'],
+  ] as const) {
+    it(`admits exactly the ${quota} quota across two instances; lease refusals retry within a lease life (${mode})`, async () => {
       const id = keyId('quota');
       const limit = 1_000;
       const request = (nowMs: number): AdmissionRequest => ({
@@ -133,7 +222,7 @@ describe('allowance leases (two gateway instances sharing the real Redis)', () =
       let final: AdmissionDecision | undefined;
       // Both instances busy until the quota runs out, then on until leases have come back or expired.
       for (let round = 0; round < 200 && final === undefined; round++) {
-        const ticks = await drive([a, b], request, 1, 12, 20);
+        const ticks = await drive([a, b], request, 1, 12, 20, mode);
         for (const decision of ticks[0].decisions) {
           if (decision.outcome === 'allowed') {
             total += 1;
@@ -154,6 +243,7 @@ describe('allowance leases (two gateway instances sharing the real Redis)', () =
       if (quota === 'requests per day') expect(final?.requestsUsed).toBe(limit);
       else expect(final?.creditsUsedMicro).toBe(BigInt(limit) * 3_000_000n);
       expect(a.leaseStats.local + b.leaseStats.local).toBeGreaterThan(limit / 2);
+      if (mode === 'mixed') expect(admittedNow).toBeGreaterThan(limit / 8);
     });
   }
 

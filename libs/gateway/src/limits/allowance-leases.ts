@@ -143,6 +143,21 @@ export class AllowanceLeases {
     return undefined;
   }
 
+  /**
+   * Decides the call from a live lease that covers it, exactly as `tryLocal` would; otherwise changes nothing
+   * and returns undefined (the caller then goes through `tryLocal`, which counts the call and may ask for a
+   * lease). No lease is held while a lease run for the key is in flight, so its calls still wait for it.
+   */
+  tryLease(request: AdmissionRequest): AdmissionDecision | undefined {
+    const state = this.keys.get(request.keyId);
+    if (state === undefined || state.busy) return undefined;
+    const lease = state.lease;
+    if (lease === null || !fits(lease, request)) return undefined;
+    state.calls += 1;
+    state.lastCallMs = request.nowMs;
+    return this.spend(lease, request);
+  }
+
   /** Whether a lease run for the key is in flight (its calls wait for it rather than race it). */
   isBusy(keyId: string): boolean {
     return this.keys.get(keyId)?.busy === true;

@@ -6,7 +6,13 @@ import {
   type RateLimit,
   type TokenBucketState,
 } from '@keymeter/domain';
-import type { AdmissionDecision, AdmissionRequest, LimitStore, Settlement } from './limit-store';
+import type {
+  AdmissionDecision,
+  AdmissionRequest,
+  LimitDecisionCounts,
+  LimitStore,
+  Settlement,
+} from './limit-store';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -27,6 +33,7 @@ export class InProcessLimitStore implements LimitStore {
   private readonly buckets = new Map<string, { state: TokenBucketState; fullAtMs: number }>();
   private readonly counters = new Map<string, WindowCounter>();
   private readonly sweeper: NodeJS.Timeout;
+  private decided = 0;
 
   constructor(private readonly clock: () => number = Date.now) {
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
@@ -38,6 +45,10 @@ export class InProcessLimitStore implements LimitStore {
   }
 
   readonly admitNow = (request: AdmissionRequest): AdmissionDecision => this.decide(request);
+
+  decisions(): LimitDecisionCounts {
+    return { inProcess: this.decided, lease: 0, redis: 0 };
+  }
 
   settle(settlement: Settlement): void {
     if (settlement.requests !== null && settlement.requests.delta !== 0) {
@@ -62,6 +73,7 @@ export class InProcessLimitStore implements LimitStore {
   }
 
   private decide(request: AdmissionRequest): AdmissionDecision {
+    this.decided += 1;
     const { keyId, nowMs, rateLimit, requestsPerDay, creditsPerMonth } = request;
     let bucket: ReturnType<typeof takeToken> | undefined;
     if (rateLimit !== null) {

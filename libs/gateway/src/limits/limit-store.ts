@@ -31,6 +31,17 @@ export interface AdmissionDecision {
   readonly degraded?: boolean;
 }
 
+/**
+ * Calls decided by a store, by where: in this process's own counters (in-process store), from an allowance
+ * lease held in memory, or by a script run in Redis. Calls let through because Redis failed are not decisions
+ * (the limit-store failure counter has them).
+ */
+export interface LimitDecisionCounts {
+  readonly inProcess: number;
+  readonly lease: number;
+  readonly redis: number;
+}
+
 /** A correction after the call: what the admitted call should finally count for. */
 export interface Settlement {
   readonly keyId: string;
@@ -49,10 +60,14 @@ export interface LimitStore {
   readonly kind: 'in-process' | 'redis';
   admit(request: AdmissionRequest): Promise<AdmissionDecision>;
   /**
-   * The same decision as `admit`, taken synchronously, by stores that decide without I/O (in-process): the
-   * request path then skips a promise, its callbacks and a microtask per call.
+   * The same decision as `admit`, taken synchronously when the store can decide without I/O: always for the
+   * in-process store, from a live allowance lease for the Redis store. `undefined` means "not now": nothing was
+   * counted or changed, and the call goes to `admit`. The request path then skips a promise, its callbacks and
+   * a microtask per call decided here.
    */
-  readonly admitNow?: (request: AdmissionRequest) => AdmissionDecision;
+  readonly admitNow?: (request: AdmissionRequest) => AdmissionDecision | undefined;
+  /** Decisions taken since the store opened, by where (read when /metrics is scraped). */
+  decisions(): LimitDecisionCounts;
   settle(settlement: Settlement): void;
   close(): Promise<void>;
 }

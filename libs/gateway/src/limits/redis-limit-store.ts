@@ -10,7 +10,13 @@ import {
   type LeaseRun,
 } from './allowance-leases';
 import { LEASE_SCRIPT } from './lease-script';
-import type { AdmissionDecision, AdmissionRequest, LimitStore, Settlement } from './limit-store';
+import type {
+  AdmissionDecision,
+  AdmissionRequest,
+  LimitDecisionCounts,
+  LimitStore,
+  Settlement,
+} from './limit-store';
 
 /** Six numbers per call, calls in the order they were sent. */
 type AdmitReply = number[];
@@ -70,6 +76,13 @@ export class RedisLimitStore implements LimitStore {
   private readonly leaseRunsInFlight = new Set<Promise<void>>();
   /** Calls of keys whose lease run is in flight, by key id: decided when it answers. */
   private readonly waiting = new Map<string, PendingAdmission[]>();
+  /** Calls decided by a script run in Redis (not counting calls let through because it failed). */
+  private decidedInRedis = 0;
+  /**
+   * With leases: the call decided from a live lease, synchronously and exactly as `admit` would (undefined:
+   * no live lease covers it, or a lease run for the key is in flight; nothing was counted, use `admit`).
+   */
+  readonly admitNow?: (request: AdmissionRequest) => AdmissionDecision | undefined;
 
   private constructor(
     redis: Redis,
@@ -86,7 +99,9 @@ export class RedisLimitStore implements LimitStore {
       this.sweeper = null;
     } else {
       const policy = { ...DEFAULT_LEASE_POLICY, ...leases };
-      this.leases = new AllowanceLeases(policy);
+      const allowance = new AllowanceLeases(policy);
+      this.leases = allowance;
+      this.admitNow = (request) => allowance.tryLease(request);
       this.sweeper = setInterval(
         () => this.sweep(),
         Math.min(1_000, Math.max(10, Math.floor(policy.idleMs / 2))),
@@ -98,6 +113,10 @@ export class RedisLimitStore implements LimitStore {
   /** Calls decided from this instance's leases, and lease runs sent (for tests and diagnostics). */
   get leaseStats(): { readonly local: number; readonly runs: number } {
     return this.leases?.stats ?? { local: 0, runs: 0 };
+  }
+
+  decisions(): LimitDecisionCounts {
+    return { inProcess: 0, lease: this.leases?.stats.local ?? 0, redis: this.decidedInRedis };
   }
 
   /** Connects (or keeps trying in the background when Redis is down: the gateway starts and fails open). */
@@ -220,6 +239,7 @@ export class RedisLimitStore implements LimitStore {
       }
       return;
     }
+    this.decidedInRedis += calls.length;
     for (let index = 0; index < calls.length; index++) {
       calls[index].resolve(decisionOf(calls[index].request, reply, index * 6));
     }

@@ -1,3 +1,5 @@
+import { InProcessLimitStore } from '../limits/in-process-limit-store';
+import type { LimitDecisionCounts } from '../limits/limit-store';
 import { GatewayMetrics } from './gateway-metrics';
 
 const sources = { sink: () => undefined, registrySize: () => 2, registryLag: () => 0 };
@@ -46,5 +48,43 @@ describe('GatewayMetrics', () => {
     expect(again).toContain('keymeter_gateway_requests_total{outcome="forwarded"} 4');
     expect(again).toContain('keymeter_gateway_request_duration_seconds_count{outcome="forwarded"} 4');
     expect(again).toContain('keymeter_gateway_events_emitted_total 3');
+  });
+
+  it("exports the limit store's decisions by source, adding up across scrapes", async () => {
+    const store = new InProcessLimitStore(() => 1_000);
+    let counts: LimitDecisionCounts | undefined;
+    const metrics = new GatewayMetrics(
+      { ...sources, limitDecisions: () => counts },
+      { defaultMetrics: false },
+    );
+    // No store open yet: no series.
+    expect(lines(await metrics.render(), 'keymeter_gateway_limit_decisions_total{')).toEqual([]);
+
+    counts = store.decisions();
+    const request = {
+      keyId: 'key_metrics',
+      nowMs: 1_000,
+      rateLimit: { rate: 1, burst: 2 },
+      requestsPerDay: null,
+      creditsPerMonth: null,
+    };
+    store.admitNow(request);
+    await store.admit(request);
+    store.admitNow(request); // refused (bucket empty): still a decision
+    counts = store.decisions();
+    expect(lines(await metrics.render(), 'keymeter_gateway_limit_decisions_total{')).toEqual([
+      'keymeter_gateway_limit_decisions_total{source="in_process"} 3',
+    ]);
+
+    // A Redis store's counts: leases and script runs, totals since it opened.
+    counts = { inProcess: 3, lease: 40, redis: 2 };
+    expect(lines(await metrics.render(), 'keymeter_gateway_limit_decisions_total{')).toEqual([
+      'keymeter_gateway_limit_decisions_total{source="in_process"} 3',
+      'keymeter_gateway_limit_decisions_total{source="lease"} 40',
+      'keymeter_gateway_limit_decisions_total{source="redis"} 2',
+    ]);
+    counts = { inProcess: 3, lease: 45, redis: 2 };
+    expect(await metrics.render()).toContain('keymeter_gateway_limit_decisions_total{source="lease"} 45');
+    await store.close();
   });
 });

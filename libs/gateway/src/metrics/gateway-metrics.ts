@@ -8,6 +8,7 @@ import {
 } from 'prom-client';
 import { USAGE_OUTCOMES, type UsageOutcome } from '@keymeter/contracts';
 import type { UsageEventSink } from '@keymeter/event-sink';
+import type { LimitDecisionCounts } from '../limits/limit-store';
 
 /** What the request path reports; kept to a few pre-resolved metric children per call. */
 export interface CallRecorder {
@@ -21,7 +22,16 @@ export interface GatewayMetricsSources {
   readonly sink: () => UsageEventSink | undefined;
   readonly registrySize: () => number;
   readonly registryLag: () => number;
+  /** The limit store's decision counts since it opened (undefined before it is open). */
+  readonly limitDecisions?: () => LimitDecisionCounts | undefined;
 }
+
+/** `source` label values of the limit-decision counter, in the order of {@link LimitDecisionCounts}. */
+const LIMIT_DECISION_SOURCES = [
+  ['in_process', 'inProcess'],
+  ['lease', 'lease'],
+  ['redis', 'redis'],
+] as const;
 
 /**
  * The gateway's Prometheus metrics, in a registry of its own (two gateways in one process do not clash).
@@ -84,6 +94,25 @@ export class GatewayMetrics implements CallRecorder {
       name: 'keymeter_gateway_limit_store_failures_total',
       help: 'Rate-limit store round trips that failed; the call was let through (fail-open)',
       registers,
+    });
+    // The stores count decisions in plain fields; the counter adds what they counted since the last scrape.
+    const decisionsSeen = new Float64Array(LIMIT_DECISION_SOURCES.length);
+    new Counter({
+      name: 'keymeter_gateway_limit_decisions_total',
+      help: 'Calls with limits decided by the limit store, by where: in_process, lease (an allowance lease held in memory) or redis (a script run)',
+      labelNames: ['source'],
+      registers,
+      collect(this: Counter<'source'>): void {
+        const counts = sources.limitDecisions?.();
+        if (counts === undefined) return;
+        for (let index = 0; index < LIMIT_DECISION_SOURCES.length; index++) {
+          const [source, field] = LIMIT_DECISION_SOURCES[index];
+          const delta = counts[field] - decisionsSeen[index];
+          if (delta <= 0) continue;
+          this.inc({ source }, delta);
+          decisionsSeen[index] = counts[field];
+        }
+      },
     });
     const sinkGauge = (
       name: string,

@@ -248,16 +248,19 @@ export class GatewayProxy {
     const request = this.keyLimits.admissionRequest(key, costMicro, receivedAtMs);
     const limits = this.options.limits;
     if (limits.admitNow !== undefined) {
-      // An in-process store decides at once: no promise, callbacks or microtask per call.
-      let decision: AdmissionDecision;
+      // Decided at once when the store can (in-process, or from a Redis store's lease): no promise, callbacks
+      // or microtask per call; undefined leaves the call to admit().
+      let decision: AdmissionDecision | undefined;
       try {
         decision = limits.admitNow(request);
       } catch (error) {
         this.limitCheckFailed(call, error);
         return;
       }
-      this.admitted(call, request, costMicro, decision);
-      return;
+      if (decision !== undefined) {
+        this.admitted(call, request, costMicro, decision);
+        return;
+      }
     }
     limits.admit(request).then(
       (decision) => this.admitted(call, request, costMicro, decision),
