@@ -10,6 +10,10 @@
  * Figures per admission: this process's CPU (user + system), Redis's CPU (INFO cpu of the server, so other
  * clients of that Redis count too), script runs (INFO commandstats: evalsha + eval).
  *
+ * A third mode, "leases, admitNow first", offers each call to the store's synchronous `admitNow` as the gateway's
+ * request path does and sends only the declined ones to `admit` (its CPU per admission beside "leases" is what a
+ * promise per lease-decided call cost).
+ *
  * Build and run: npm run build && REDIS_URL=redis://127.0.0.1:6379 node dist/bench/limit-store.bench.js
  * Environment: BENCH_DURATION_S (seconds per measurement, default 3), BENCH_ROUNDS (default 3), BENCH_BATCH.
  */
@@ -74,6 +78,7 @@ async function measure(
   admin: Redis,
   store: RedisLimitStore,
   keys: readonly string[],
+  sync = false,
 ): Promise<Omit<Row, 'round' | 'scenario' | 'mode'>> {
   const endAt = Date.now() + DURATION_S * 1000;
   const before = await redisCounters(admin);
@@ -86,8 +91,12 @@ async function measure(
     const now = Date.now();
     const calls = [];
     for (let i = 0; i < BATCH; i++) {
-      calls.push(store.admit(requestFor(keys[next], now)));
+      const request = requestFor(keys[next], now);
       next = (next + 1) % keys.length;
+      const decided = sync ? store.admitNow?.(request) : undefined;
+      if (decided === undefined) calls.push(store.admit(request));
+      else if (decided.outcome === 'allowed') admitted += 1;
+      else refused += 1;
     }
     for (const decision of await Promise.all(calls)) {
       if (decision.outcome === 'allowed') admitted += 1;
@@ -120,18 +129,19 @@ async function main(): Promise<void> {
     },
   ];
   const modes = [
-    { name: 'leases', store: leased },
-    { name: 'per call (no leases)', store: perCall },
+    { name: 'leases', store: leased, sync: false },
+    { name: 'leases, admitNow first', store: leased, sync: true },
+    { name: 'per call (no leases)', store: perCall, sync: false },
   ];
   const rows: Row[] = [];
   try {
     for (const scenario of scenarios) {
       // Warm-up: JIT, script load, first leases.
-      for (const mode of modes) await measure(admin, mode.store, scenario.keys);
+      for (const mode of modes) await measure(admin, mode.store, scenario.keys, mode.sync);
       for (let round = 1; round <= ROUNDS; round++) {
         const order = round % 2 === 1 ? modes : [...modes].reverse();
         for (const mode of order) {
-          const row = await measure(admin, mode.store, scenario.keys);
+          const row = await measure(admin, mode.store, scenario.keys, mode.sync);
           rows.push({ round, scenario: scenario.name, mode: mode.name, ...row });
         }
       }
