@@ -42,6 +42,12 @@ export interface TrafficDetectorConfig {
      * in the past weeks by a few calls now and then, which is not a spike.
      */
     readonly persistentPeakMarginZ: number;
+    /**
+     * "The largest minute seen around this hour" in both checks above leaves out the peaks of a job that recurs
+     * at the same time of day unless that time is within this many minutes of the judged minute's
+     * (`pastPeakNear`): a daily cron's runs count only near the time it runs (1–60).
+     */
+    readonly peakNearMinutes: number;
   };
   /** Check over the last `minutes` minutes: catches slow ramps and moderate sustained rises. */
   readonly sustained: {
@@ -124,6 +130,16 @@ export interface NoveltyDetectorConfig {
    * seasonal expectation by this many spreads and the new network carries at least that excess.
    */
   readonly additionZ: number;
+  /**
+   * A burst of calls carried by the new networks (new-network-burst.ts) is a sign of a leak, on a churny key too:
+   * the key's calls over the newest 1 … `burstMinutes` minutes (each window tested; a structural setting, not
+   * overridable)…
+   */
+  readonly burstMinutes: number;
+  /** …at least this many calls in the window… */
+  readonly burstMinCalls: number;
+  /** …and at least as improbable as this under Poisson(the key's expectation, in batches) (per window test). */
+  readonly burstFalseAlarmProbability: number;
   /** Known sources kept per key (least recently seen forgotten first). */
   readonly maxKnown: number;
 }
@@ -193,6 +209,7 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
       persistentMinRatio: 2,
       persistentMinPeakRatio: 1,
       persistentPeakMarginZ: 1,
+      peakNearMinutes: 30,
     },
     sustained: { minutes: 30, minExcessPerMinute: 5, minRatio: 1.8, minZ: 6, minPeakRatio: 1.3 },
     drop: { minutes: 30, minExpectedPerMinute: 10, maxRatio: 0.25, minZ: 6, minLowRatio: 1.5 },
@@ -221,6 +238,9 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
     churnyAt: 1.5,
     multipleWithinMinutes: 60,
     additionZ: 4,
+    burstMinutes: 2,
+    burstMinCalls: 8,
+    burstFalseAlarmProbability: 1e-7,
     maxKnown: 256,
   },
   quotaBurn: {

@@ -40,6 +40,7 @@ export {
   foldSeasonalMinute,
   hourOfWeek,
   seasonalExpectation,
+  pastPeakNear,
   type SeasonalBaseline,
   type SeasonalExpectation,
   type SlotStats,

@@ -1,5 +1,6 @@
 import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from './anomaly-config';
 import { unknownSources, type KeyBaseline } from './key-baseline';
+import { newNetworksCarryBurst } from './new-network-burst';
 import { seasonalExpectation, type SeasonalExpectation } from './seasonal-baseline';
 import { detectTrafficSpike } from './traffic-detector';
 import {
@@ -210,7 +211,9 @@ export function detectNewSourceNetwork(
   );
   const stable = churn < churnyAt;
   const carried = networks.calls + episode.calls;
-  const spikeCarried = carriesTrafficSpike(window, baseline, carried, config);
+  const spikeCarried =
+    carriesTrafficSpike(window, baseline, carried, config) ||
+    newNetworksCarryBurst(window, baseline, carried, config);
   const level = firstSeen
     ? firstSightLevel(window, baseline, networks, justSeen, stable, spikeCarried, config)
     : // A later minute of the episode: only the traffic it carries is new evidence.

@@ -22,6 +22,14 @@ export interface SeasonalBaseline {
   readonly sds: readonly number[];
   /** The largest minute count of that hour. */
   readonly peaks: readonly number[];
+  /** The minute within the hour (0–59) of that largest minute, -1 for an idle hour. */
+  readonly peakMinutes: readonly number[];
+  /**
+   * The largest minute count of that hour at least `PEAK_SEPARATION_MINUTES` away from its peak minute (from
+   * 10-minute blocks: see `OpenHour.blockPeaks`): the hour's ordinary busiest minute when its peak is a
+   * one-off (a daily cron's run), the peak's equal otherwise.
+   */
+  readonly offPeaks: readonly number[];
   /** The largest sum of calls over the trailing window (`traffic.sustained.minutes`) ending in that hour. */
   readonly windowPeaks: readonly number[];
   /** The smallest such sum ending in that hour. */
@@ -40,6 +48,10 @@ export interface OpenHour {
   readonly windowPeak: number;
   /** Smallest trailing-window sum so far this hour (`NO_LOW` before the first minute). */
   readonly windowLow: number;
+  /** The largest minute count in each 10-minute block of the hour so far (`PEAK_BLOCKS` entries). */
+  readonly blockPeaks: readonly number[];
+  /** The minute within the hour of each block's largest minute (-1 while the block has no calls). */
+  readonly blockPeakMinutes: readonly number[];
 }
 
 /** Statistics of one hour of week over the past weeks (never the current week). */
@@ -76,6 +88,17 @@ export interface SeasonalCache {
   readonly dayWindowPeaks: readonly number[];
   /** The smallest trailing-window sums of the same hour of day, for hours `hour - 2 … hour + 1`. */
   readonly dayWindowLows: readonly number[];
+  /**
+   * Per hour `hour - 2 … hour + 1` (60 entries each) and minute within it: the largest hour peak of the same
+   * hour of day in the kept weeks whose peak fell in that minute (see `pastPeakNear`).
+   */
+  readonly nearPeaks: readonly number[];
+  /** The same: how many of those hours had a one-off peak (`ONE_OFF_PEAK_RATIO` × their off-peak) there. */
+  readonly nearPeakCounts: readonly number[];
+  /** Per hour `hour - 2 … hour + 1`: how many hours of the same hour of day the kept weeks hold (idle ones too). */
+  readonly nearEntries: readonly number[];
+  /** Per hour `hour - 2 … hour + 1`: the largest off-peak minute (`offPeaks`) of the same hour of day. */
+  readonly nearOffPeaks: readonly number[];
 }
 
 /** The seasonal expectation for a minute, linearly interpolated between the centres of neighbouring hours. */
@@ -118,6 +141,15 @@ export interface SeasonalExpectation {
   readonly dispersion: number;
 }
 
+/** Minutes per block of an hour whose largest minute is kept while the hour is open (six blocks an hour). */
+const PEAK_BLOCK_MINUTES = 10;
+const PEAK_BLOCKS = MINUTES_PER_HOUR / PEAK_BLOCK_MINUTES;
+/**
+ * A block's largest minute counts as off-peak when it is at least this far from the hour's peak minute: a daily
+ * cron runs for a few consecutive minutes, so its neighbours within 10 minutes are part of the same run.
+ */
+export const PEAK_SEPARATION_MINUTES = 10;
+
 /** Hours with fewer calls are left out of the key's dispersion (see `SeasonalExpectation.dispersion`). */
 const MIN_CALLS_FOR_DISPERSION = 2;
 
@@ -145,6 +177,8 @@ export function createSeasonalBaseline(weeks: number): SeasonalBaseline {
     means: new Array<number>(size).fill(0),
     sds: new Array<number>(size).fill(0),
     peaks: new Array<number>(size).fill(0),
+    peakMinutes: new Array<number>(size).fill(-1),
+    offPeaks: new Array<number>(size).fill(0),
     windowPeaks: new Array<number>(size).fill(0),
     windowLows: new Array<number>(size).fill(NO_LOW),
     open: null,
@@ -183,7 +217,20 @@ export function foldSeasonalMinute(
     next = closeHours(baseline, open, hour);
     open = null;
   }
-  const current = open ?? { hour, sum: 0, sumSquares: 0, peak: 0, windowPeak: 0, windowLow: NO_LOW };
+  const current = open ?? {
+    hour,
+    sum: 0,
+    sumSquares: 0,
+    peak: 0,
+    windowPeak: 0,
+    windowLow: NO_LOW,
+    blockPeaks: EMPTY_BLOCKS,
+    blockPeakMinutes: NO_BLOCK_MINUTES,
+  };
+  const minuteOfHour = minute - hour * MINUTES_PER_HOUR;
+  const block = Math.floor(minuteOfHour / PEAK_BLOCK_MINUTES);
+  // The block arrays are copied only when a block's largest minute changes (a few times an hour).
+  const newBlockPeak = calls > 0 && calls > current.blockPeaks[block];
   const updated: SeasonalBaseline = {
     ...next,
     open: {
@@ -193,10 +240,51 @@ export function foldSeasonalMinute(
       peak: Math.max(current.peak, calls),
       windowPeak: Math.max(current.windowPeak, trailingSum),
       windowLow: Math.min(current.windowLow, trailingSum),
+      blockPeaks: newBlockPeak ? replaced(current.blockPeaks, block, calls) : current.blockPeaks,
+      blockPeakMinutes: newBlockPeak
+        ? replaced(current.blockPeakMinutes, block, minuteOfHour)
+        : current.blockPeakMinutes,
     },
   };
   const nextHour = Math.floor((minute + 1) / MINUTES_PER_HOUR);
   return updated.cache?.hour === nextHour ? updated : { ...updated, cache: buildCache(updated, nextHour) };
+}
+
+const EMPTY_BLOCKS: readonly number[] = Object.freeze(new Array<number>(PEAK_BLOCKS).fill(0));
+const NO_BLOCK_MINUTES: readonly number[] = Object.freeze(new Array<number>(PEAK_BLOCKS).fill(-1));
+
+function replaced(values: readonly number[], index: number, value: number): number[] {
+  const copy = [...values];
+  copy[index] = value;
+  return copy;
+}
+
+/**
+ * The hour's peak minute and its largest minute at least `PEAK_SEPARATION_MINUTES` from it, from the largest
+ * minute of each 10-minute block (a block whose largest minute is that close to the peak is left out whole).
+ */
+function peakAndOffPeak(open: OpenHour): { readonly peakMinute: number; readonly offPeak: number } {
+  let peakBlock = -1;
+  for (let block = 0; block < open.blockPeaks.length; block++) {
+    if (
+      open.blockPeaks[block] > 0 &&
+      (peakBlock < 0 || open.blockPeaks[block] > open.blockPeaks[peakBlock])
+    ) {
+      peakBlock = block;
+    }
+  }
+  if (peakBlock < 0) {
+    return { peakMinute: -1, offPeak: 0 };
+  }
+  const peakMinute = open.blockPeakMinutes[peakBlock];
+  let offPeak = 0;
+  for (let block = 0; block < open.blockPeaks.length; block++) {
+    const at = open.blockPeakMinutes[block];
+    if (block !== peakBlock && at >= 0 && Math.abs(at - peakMinute) >= PEAK_SEPARATION_MINUTES) {
+      offPeak = Math.max(offPeak, open.blockPeaks[block]);
+    }
+  }
+  return { peakMinute, offPeak };
 }
 
 /** Writes the open hour and zero hours for every whole hour skipped until `untilHour` (exclusive). */
@@ -205,6 +293,8 @@ function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: numbe
   const means = [...baseline.means];
   const sds = [...baseline.sds];
   const peaks = [...baseline.peaks];
+  const peakMinutes = [...baseline.peakMinutes];
+  const offPeaks = [...baseline.offPeaks];
   const windowPeaks = [...baseline.windowPeaks];
   const windowLows = [...baseline.windowLows];
   const write = (
@@ -214,16 +304,21 @@ function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: numbe
     peak: number,
     windowPeak: number,
     windowLow: number,
+    peakMinute = -1,
+    offPeak = 0,
   ): void => {
     const index = ringIndex(baseline, hour);
     entryHours[index] = hour;
     means[index] = mean;
     sds[index] = sd;
     peaks[index] = peak;
+    peakMinutes[index] = peakMinute;
+    offPeaks[index] = offPeak;
     windowPeaks[index] = windowPeak;
     windowLows[index] = windowLow;
   };
   const mean = open.sum / MINUTES_PER_HOUR;
+  const { peakMinute, offPeak } = peakAndOffPeak(open);
   write(
     open.hour,
     mean,
@@ -231,13 +326,26 @@ function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: numbe
     open.peak,
     open.windowPeak,
     open.windowLow,
+    peakMinute,
+    offPeak,
   );
   // Idle hours are real zeros; beyond the ring's length older ones would be overwritten anyway.
   const firstIdle = Math.max(open.hour + 1, untilHour - HOURS_PER_WEEK * (baseline.weeks + 1));
   for (let hour = firstIdle; hour < untilHour; hour++) {
     write(hour, 0, 0, 0, 0, 0);
   }
-  return { ...baseline, entryHours, means, sds, peaks, windowPeaks, windowLows, cache: null };
+  return {
+    ...baseline,
+    entryHours,
+    means,
+    sds,
+    peaks,
+    peakMinutes,
+    offPeaks,
+    windowPeaks,
+    windowLows,
+    cache: null,
+  };
 }
 
 function slotStats(baseline: SeasonalBaseline, epochHour: number): SlotStats {
@@ -304,6 +412,10 @@ function buildCache(baseline: SeasonalBaseline, hour: number): SeasonalCache {
   const dayPeaks = [0, 0, 0, 0];
   const dayWindowPeaks = [0, 0, 0, 0];
   const dayWindowLows = [NO_LOW, NO_LOW, NO_LOW, NO_LOW];
+  const nearPeaks = new Array<number>(4 * MINUTES_PER_HOUR).fill(0);
+  const nearPeakCounts = new Array<number>(4 * MINUTES_PER_HOUR).fill(0);
+  const nearEntries = [0, 0, 0, 0];
+  const nearOffPeaks = [0, 0, 0, 0];
   for (let index = 0; index < baseline.entryHours.length; index++) {
     const entryHour = baseline.entryHours[index];
     if (entryHour < 0) {
@@ -315,6 +427,17 @@ function buildCache(baseline: SeasonalBaseline, hour: number): SeasonalCache {
         dayPeaks[slot] = Math.max(dayPeaks[slot], baseline.peaks[index]);
         dayWindowPeaks[slot] = Math.max(dayWindowPeaks[slot], baseline.windowPeaks[index]);
         dayWindowLows[slot] = Math.min(dayWindowLows[slot], baseline.windowLows[index]);
+        nearOffPeaks[slot] = Math.max(nearOffPeaks[slot], baseline.offPeaks[index]);
+        nearEntries[slot] += 1;
+        const peakMinute = baseline.peakMinutes[index];
+        if (peakMinute >= 0) {
+          const at = slot * MINUTES_PER_HOUR + peakMinute;
+          nearPeaks[at] = Math.max(nearPeaks[at], baseline.peaks[index]);
+          // A one-off (a cron's run), not the busiest of many alike minutes (a batch client's, ties included).
+          if (baseline.peaks[index] >= ONE_OFF_PEAK_RATIO * baseline.offPeaks[index]) {
+            nearPeakCounts[at] += 1;
+          }
+        }
       }
     }
   }
@@ -327,6 +450,10 @@ function buildCache(baseline: SeasonalBaseline, hour: number): SeasonalCache {
     dayPeaks,
     dayWindowPeaks,
     dayWindowLows,
+    nearPeaks,
+    nearPeakCounts,
+    nearEntries,
+    nearOffPeaks,
   };
 }
 
@@ -381,4 +508,61 @@ export function seasonalExpectation(baseline: SeasonalBaseline, t: number): Seas
     burstiness: cache.burstiness,
     dispersion: cache.dispersion,
   };
+}
+
+/** Minutes either side of a peak's minute within which the peaks of other days count as the same recurring job. */
+export const RECURRENCE_BAND_MINUTES = 5;
+/** An hour's peak is a one-off (a job's run) when it is at least this multiple of the hour's off-peak. */
+export const ONE_OFF_PEAK_RATIO = 2;
+
+/**
+ * `SeasonalExpectation.pastPeak` (the largest minute of this hour and both neighbouring hours, same day of week or
+ * any day, in the kept weeks) without the peaks of a job that recurs at the same time of day, unless that time is
+ * within `nearMinutes` (1–60) of time `t`'s (epoch minutes, fractional: minute `m` is centred at `m + 0.5`). A peak
+ * recurs when at least half of the days' same hour (idle ones included) had a one-off peak (at least
+ * `ONE_OFF_PEAK_RATIO` × the hour's off-peak) within `RECURRENCE_BAND_MINUTES` of its minute: a daily cron, whose
+ * runs then set the past peak at and around its time only, while the hour's other minutes still count (its
+ * off-peak, `offPeaks`). Peaks at scattered minutes (a
+ * client's batches, the busiest minute of a daily cycle) count wherever they fell, as in `pastPeak`; the value
+ * is never above `pastPeak`. O(180) from the cache; meant to be called only for a minute that passes every other
+ * condition of a check.
+ */
+export function pastPeakNear(baseline: SeasonalBaseline, t: number, nearMinutes: number): number {
+  const near = Math.min(MINUTES_PER_HOUR, Math.max(1, nearMinutes));
+  const hour = Math.floor(t / MINUTES_PER_HOUR);
+  const cache =
+    baseline.cache !== null && (baseline.cache.hour === hour || baseline.cache.hour === hour + 1)
+      ? baseline.cache
+      : buildCache(baseline, hour);
+  let peak = 0;
+  for (let epochHour = hour - 1; epochHour <= hour + 1; epochHour++) {
+    const slot = epochHour - cache.hour + 2;
+    if (slot < 0 || slot > 3) {
+      return seasonalExpectation(baseline, t).pastPeak;
+    }
+    peak = Math.max(peak, cache.nearOffPeaks[slot]);
+    const base = slot * MINUTES_PER_HOUR;
+    const entries = cache.nearEntries[slot];
+    for (let minute = 0; minute < MINUTES_PER_HOUR; minute++) {
+      const value = cache.nearPeaks[base + minute];
+      if (value <= peak) {
+        continue;
+      }
+      if (Math.abs(epochHour * MINUTES_PER_HOUR + minute + 0.5 - t) > near) {
+        let sameTime = 0;
+        for (
+          let other = Math.max(0, minute - RECURRENCE_BAND_MINUTES);
+          other <= Math.min(MINUTES_PER_HOUR - 1, minute + RECURRENCE_BAND_MINUTES);
+          other++
+        ) {
+          sameTime += cache.nearPeakCounts[base + other];
+        }
+        if (2 * sameTime >= entries) {
+          continue;
+        }
+      }
+      peak = value;
+    }
+  }
+  return peak;
 }

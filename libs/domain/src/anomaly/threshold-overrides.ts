@@ -30,6 +30,7 @@ export interface ThresholdOverrides {
     | 'persistentMinRatio'
     | 'persistentMinPeakRatio'
     | 'persistentPeakMarginZ'
+    | 'peakNearMinutes'
   >;
   readonly trafficRamp?: Only<
     TrafficDetectorConfig['sustained'],
@@ -46,7 +47,13 @@ export interface ThresholdOverrides {
   >;
   readonly novelty?: Only<
     NoveltyDetectorConfig,
-    'learningMinutes' | 'minCalls' | 'churnyAt' | 'multipleWithinMinutes' | 'additionZ'
+    | 'learningMinutes'
+    | 'minCalls'
+    | 'churnyAt'
+    | 'multipleWithinMinutes'
+    | 'additionZ'
+    | 'burstMinCalls'
+    | 'burstFalseAlarmProbability'
   >;
   readonly quotaBurn?: Only<
     QuotaBurnDetectorConfig,
@@ -86,6 +93,7 @@ export const THRESHOLD_OVERRIDE_BOUNDS: {
     persistentMinRatio: { min: 1, max: 1000 },
     persistentMinPeakRatio: { min: 0, max: 100 },
     persistentPeakMarginZ: { min: 0, max: 100 },
+    peakNearMinutes: { min: 1, max: 60 },
   },
   trafficRamp: {
     minExcessPerMinute: { min: 0, max: 1e9 },
@@ -116,6 +124,8 @@ export const THRESHOLD_OVERRIDE_BOUNDS: {
     churnyAt: { min: 0, max: 1000 },
     multipleWithinMinutes: { min: 1, max: 7 * DAY },
     additionZ: { min: 0, max: 100 },
+    burstMinCalls: { min: 1, max: 1e9 },
+    burstFalseAlarmProbability: { min: 1e-15, max: 0.01 },
   },
   quotaBurn: {
     minLeadMinutes: { min: 0, max: 31 * DAY },

@@ -1,16 +1,21 @@
 import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from './anomaly-config';
 import type { KeyBaseline } from './key-baseline';
-import { seasonalExpectation, type SeasonalExpectation } from './seasonal-baseline';
+import { pastPeakNear, seasonalExpectation, type SeasonalExpectation } from './seasonal-baseline';
 import { type AnomalyFinding, type AnomalySeverity, type KeyTrafficWindow, windowEnding } from './types';
 import { formatCount, sumNewest } from './window-sums';
 
-/** Whether one minute's count passes the one-minute spike conditions at the given ratio and past-peak ratio. */
+/**
+ * Whether one minute's count passes the one-minute spike conditions at the given ratio and past-peak ratio.
+ * `pastPeak` gives the largest minute of past weeks around this hour, a daily job's only near its time
+ * (`pastPeakNear`); it is computed last, only for a minute that passes everything else.
+ */
 function minuteStandsOut(
   observed: number,
   now: SeasonalExpectation,
   config: AnomalyConfig,
   minRatio: number,
   minPeakRatio: number,
+  pastPeak: () => number,
 ): boolean {
   const { traffic } = config;
   const { spike } = traffic;
@@ -21,9 +26,9 @@ function minuteStandsOut(
     observed - expected >= spike.minExcess &&
     observed >= minRatio * expected &&
     observed - expected >= spike.minZ * spread &&
-    observed >= minPeakRatio * now.pastPeak &&
     observed - expected >= spike.minBurstinessMultiple * now.burstiness * Math.sqrt(Math.max(expected, 1)) &&
-    observed >= spike.minBatches * (Number.isFinite(now.dispersion) ? now.dispersion : 1)
+    observed >= spike.minBatches * (Number.isFinite(now.dispersion) ? now.dispersion : 1) &&
+    observed >= minPeakRatio * pastPeak()
   );
 }
 
@@ -50,19 +55,25 @@ function persistentSpike(
   let minuteVariance = 0;
   let levelSpread = 0;
   for (let back = 0; back < length; back++) {
-    const now = back === 0 ? newest : seasonalExpectation(baseline.seasonal, window.endMinute - back + 0.5);
+    const t = window.endMinute - back + 0.5;
+    const now = back === 0 ? newest : seasonalExpectation(baseline.seasonal, t);
     const count = window.minutes[window.minutes.length - 1 - back].requests;
     const minuteDispersion = Number.isFinite(now.dispersion) ? now.dispersion : 1;
     if (
       now.weeksOfHistory < minHistoryWeeks ||
       count < spike.minCalls ||
-      // Above the past weeks' largest minute by more than the counting noise of a minute that size: a daily
-      // job repeating its count, give or take its noise, is their normal (its next run beats the few runs seen
-      // before by a few calls about as often as not).
-      count <=
-        spike.persistentMinPeakRatio * now.pastPeak +
-          spike.persistentPeakMarginZ * Math.sqrt(now.pastPeak * minuteDispersion) ||
       count < spike.minBatches * minuteDispersion
+    ) {
+      return null;
+    }
+    const pastPeak = pastPeakNear(baseline.seasonal, t, spike.peakNearMinutes);
+    // Above the past weeks' largest minute around this hour (a daily job's only near its time) by more than the
+    // counting noise of a minute that size: a daily job repeating its count, give or take its noise, is their
+    // normal (its next run beats the few runs seen before by a few calls about as often as not).
+    if (
+      count <=
+      spike.persistentMinPeakRatio * pastPeak +
+        spike.persistentPeakMarginZ * Math.sqrt(pastPeak * minuteDispersion)
     ) {
       return null;
     }
@@ -115,7 +126,10 @@ export function detectTrafficSpike(
   const expected = now.expected;
   const spread = Math.max(now.minuteSpread, now.weeklySpread, traffic.relativeSpreadFloor * expected);
   const { spike } = traffic;
-  if (minuteStandsOut(observed, now, config, spike.minRatio, spike.minPeakRatio)) {
+  let nearPeak: number | null = null;
+  const pastPeak = (): number =>
+    (nearPeak ??= pastPeakNear(baseline.seasonal, minute + 0.5, spike.peakNearMinutes));
+  if (minuteStandsOut(observed, now, config, spike.minRatio, spike.minPeakRatio, pastPeak)) {
     const finding = trafficFinding(
       'traffic_spike',
       'minute',
@@ -126,7 +140,7 @@ export function detectTrafficSpike(
       now.weeksOfHistory,
     );
     const burstiness = Math.round(now.burstiness * 100) / 100;
-    return { ...finding, evidence: { ...finding.evidence, pastPeak: now.pastPeak, burstiness } };
+    return { ...finding, evidence: { ...finding.evidence, pastPeak: pastPeak(), burstiness } };
   }
   const persistent = persistentSpike(window, baseline, now, config);
   if (persistent !== null) {
@@ -139,7 +153,7 @@ export function detectTrafficSpike(
       windowEnding(minute, spike.persistentMinutes),
       now.weeksOfHistory,
     );
-    return { ...finding, evidence: { ...finding.evidence, pastPeak: now.pastPeak } };
+    return { ...finding, evidence: { ...finding.evidence, pastPeak: pastPeak() } };
   }
   const { sustained } = traffic;
   const length = sustained.minutes;
