@@ -68,6 +68,20 @@ export interface TrafficDetectorConfig {
     readonly minLowRatio: number;
     readonly minZ: number;
   };
+  /**
+   * Drop of a key below `drop.minExpectedPerMinute` or sending batches (traffic-drop-detector.ts): its count,
+   * in batches, against the sum of its quietest half hours of past weeks, with a Poisson lower tail.
+   */
+  readonly lowRateDrop: {
+    /** Windows tested every minute (minutes, ascending, multiples of `sustained.minutes`, at most 150). */
+    readonly windowsMinutes: readonly number[];
+    /** Nothing is judged unless the past low and the expectation over the window reach this many calls. */
+    readonly minPastLow: number;
+    /** Observed at most this share of the past low (and at most `drop.maxRatio` of the expectation)… */
+    readonly maxLowRatio: number;
+    /** …and at least as improbable as this under Poisson(past low in batches) (lower tail, per window test). */
+    readonly falseAlarmProbability: number;
+  };
 }
 
 /**
@@ -213,6 +227,12 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
     },
     sustained: { minutes: 30, minExcessPerMinute: 5, minRatio: 1.8, minZ: 6, minPeakRatio: 1.3 },
     drop: { minutes: 30, minExpectedPerMinute: 10, maxRatio: 0.25, minZ: 6, minLowRatio: 1.5 },
+    lowRateDrop: {
+      windowsMinutes: [30, 60, 120],
+      minPastLow: 30,
+      maxLowRatio: 0.25,
+      falseAlarmProbability: 1e-7,
+    },
   },
   bursts: {
     alpha: 1 / MINUTES_PER_DAY,
@@ -268,6 +288,9 @@ export function requiredWindowMinutes(config: AnomalyConfig = DEFAULT_ANOMALY_CO
     config.traffic.spike.persistentMinutes,
     config.traffic.sustained.minutes,
     config.traffic.drop.minutes,
+    // A key is read while a call lies in the look-back window: one half hour beyond the longest drop window, so a
+    // key that went silent is still judged for half an hour after that window holds no call.
+    Math.max(0, ...config.traffic.lowRateDrop.windowsMinutes) + config.traffic.sustained.minutes,
     config.quotaBurn.rateMinutes,
     ...config.retiredKey.windowsMinutes,
     ...config.bursts.errors.windowsMinutes,

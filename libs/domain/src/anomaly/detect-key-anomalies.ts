@@ -4,6 +4,7 @@ import type { KeyBaseline } from './key-baseline';
 import { detectNewCountry, detectNewRoute, detectNewSourceNetwork } from './novelty-detector';
 import { detectQuotaBurn, type KeyQuotaUsage } from './quota-burn-detector';
 import { detectRetiredKeyUse, type KeyLifecycle } from './retired-key-detector';
+import { detectLowRateTrafficDrop } from './traffic-drop-detector';
 import { detectTrafficDrop, detectTrafficSpike } from './traffic-detector';
 import type { AnomalyFinding, KeyTrafficWindow } from './types';
 
@@ -30,7 +31,9 @@ export function detectKeyAnomalies(
   const findings = [
     detectTrafficSpike(window, baseline, config),
     // A revoked key's traffic is expected to stop.
-    isRevoked(input) ? null : detectTrafficDrop(window, baseline, config),
+    isRevoked(input)
+      ? null
+      : (detectTrafficDrop(window, baseline, config) ?? detectLowRateTrafficDrop(window, baseline, config)),
     detectAuthFailureBurst(window, baseline, config),
     detectRateLimitBurst(window, baseline, config),
     detectErrorBurst(window, baseline, config),

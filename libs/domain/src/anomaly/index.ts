@@ -32,7 +32,7 @@ export {
   type TrafficDetectorConfig,
 } from './anomaly-config';
 export { sourceNetwork } from './network-prefix';
-export { logFactorial, poissonUpperTailBound } from './poisson-tail';
+export { logFactorial, poissonLowerTailBound, poissonUpperTailBound } from './poisson-tail';
 export { ewmaAfter, median, medianAbsoluteDeviation, MAD_TO_SD } from './robust-stats';
 export {
   HOURS_PER_WEEK,
@@ -58,6 +58,7 @@ export {
   type SeenSpan,
 } from './key-baseline';
 export { detectTrafficDrop, detectTrafficSpike } from './traffic-detector';
+export { detectLowRateTrafficDrop, pastLowOver } from './traffic-drop-detector';
 export {
   createNetworkBurstBaseline,
   detectAuthFailureBurst,

@@ -23,12 +23,17 @@ describe('withThresholdOverrides', () => {
     const config = withThresholdOverrides(DEFAULT_ANOMALY_CONFIG, {
       trafficRamp: { minRatio: 1.2 },
       trafficDrop: { maxRatio: 0.5 },
+      trafficLowRateDrop: { falseAlarmProbability: 1e-9 },
       novelty: { churnyAt: 3 },
       quotaBurn: { minUsedFraction: 0.1 },
       retiredKey: { horizonMinutes: 60 },
     });
     expect(config.traffic.sustained.minRatio).toBe(1.2);
     expect(config.traffic.drop.maxRatio).toBe(0.5);
+    expect(config.traffic.lowRateDrop).toEqual({
+      ...DEFAULT_ANOMALY_CONFIG.traffic.lowRateDrop,
+      falseAlarmProbability: 1e-9,
+    });
     expect(config.novelty.churnyAt).toBe(3);
     expect(config.quotaBurn.minUsedFraction).toBe(0.1);
     expect(config.retiredKey.horizonMinutes).toBe(60);
@@ -45,6 +50,7 @@ describe('withThresholdOverrides', () => {
       trafficSpike: { ...config.traffic.spike },
       trafficRamp: { ...config.traffic.sustained },
       trafficDrop: { ...config.traffic.drop },
+      trafficLowRateDrop: { ...config.traffic.lowRateDrop } as unknown as Record<string, number>,
       failureBursts: { ...config.bursts, errors: 0 },
       errorBursts: { ...config.bursts.errors } as unknown as Record<string, number>,
       novelty: { ...config.novelty },

@@ -40,6 +40,10 @@ export interface ThresholdOverrides {
     TrafficDetectorConfig['drop'],
     'minExpectedPerMinute' | 'maxRatio' | 'minLowRatio' | 'minZ'
   >;
+  readonly trafficLowRateDrop?: Only<
+    TrafficDetectorConfig['lowRateDrop'],
+    'minPastLow' | 'maxLowRatio' | 'falseAlarmProbability'
+  >;
   readonly failureBursts?: Only<BurstDetectorConfig, 'minCount' | 'minRatio' | 'minZ'>;
   readonly errorBursts?: Only<
     ErrorBurstConfig,
@@ -107,6 +111,11 @@ export const THRESHOLD_OVERRIDE_BOUNDS: {
     minLowRatio: { min: 0, max: 100 },
     minZ: { min: 1, max: 100 },
   },
+  trafficLowRateDrop: {
+    minPastLow: { min: 1, max: 1e9 },
+    maxLowRatio: { min: 0, max: 0.99 },
+    falseAlarmProbability: { min: 1e-15, max: 0.01 },
+  },
   failureBursts: {
     minCount: { min: 1, max: 1e9 },
     minRatio: { min: 1, max: 1000 },
@@ -155,6 +164,7 @@ export function withThresholdOverrides(config: AnomalyConfig, overrides: Thresho
       spike: over(traffic.spike, overrides.trafficSpike),
       sustained: over(traffic.sustained, overrides.trafficRamp),
       drop: over(traffic.drop, overrides.trafficDrop),
+      lowRateDrop: over(traffic.lowRateDrop, overrides.trafficLowRateDrop),
     },
     bursts: { ...over(bursts, overrides.failureBursts), errors: over(bursts.errors, overrides.errorBursts) },
     novelty: over(config.novelty, overrides.novelty),
