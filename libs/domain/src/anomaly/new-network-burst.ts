@@ -11,7 +11,9 @@ import type { KeyTrafficWindow } from './types';
  *
  * For each window of the newest 1 … `novelty.burstMinutes` (2) minutes, with `X` the window's calls and
  * `λ` the larger of its seasonal expectation and the key's average rate over as many minutes, the window is a
- * burst when `X ≥ burstMinCalls` and `P(Poisson(λ / D) ≥ X / D) ≤ burstFalseAlarmProbability`, counting in the
+ * burst when `X ≥ burstMinCalls`, `X − E ≥ additionZ × minutes × max(weeklySpread, relativeSpreadFloor × μ)` (the
+ * expectation `E` itself is uncertain by the key's level moving week to week) and
+ * `P(Poisson(λ / D) ≥ X / D) ≤ burstFalseAlarmProbability`, counting in the
  * key's usual batches (`D`, the dispersion: a client that sends 20 calls at once makes one event of them). The
  * newest minute must also be above the busiest minute of past weeks around this hour (`pastPeakNear`: a daily
  * cron whose client moved to a new network is not a stranger), and without the new networks' calls it must be
@@ -47,6 +49,9 @@ export function newNetworksCarryBurst(
     return false;
   }
   const dispersion = Number.isFinite(now.dispersion) ? Math.max(1, now.dispersion) : 1;
+  // The expectation's own error: the key's level moves from week to week (at least `relativeSpreadFloor` of it),
+  // and a level 25 % above last weeks' on a busy key is thousands of "improbable" calls to a Poisson test alone.
+  const levelSpread = Math.max(now.weeklySpread, traffic.relativeSpreadFloor * now.expected);
   let observed = 0;
   let expected = 0;
   let fires = false;
@@ -55,7 +60,7 @@ export function newNetworksCarryBurst(
     observed += window.minutes[window.minutes.length - length].requests;
     expected +=
       length === 1 ? now.expected : seasonalExpectation(baseline.seasonal, end - length + 1.5).expected;
-    if (observed < novelty.burstMinCalls) {
+    if (observed < novelty.burstMinCalls || observed - expected < novelty.additionZ * length * levelSpread) {
       continue;
     }
     const mean = Math.max(expected, length * now.weeklyMeanRate);
