@@ -1,13 +1,16 @@
 /**
  * Anomaly evaluator cost per minute for many active keys, on the machine's PostgreSQL and chDB: N keys (10 % of
- * them with a daily quota) with two calls a minute over the look-back window. Measures the first evaluation
- * (baselines built from what ClickHouse holds), a steady-state minute, a re-run of an evaluated minute, and the
- * time spent in each ClickHouse read. Side by side, the baseline of reading the same window with one query per
+ * them with a daily quota) with two calls a minute over the evaluator's whole look-back window
+ * (`requiredWindowMinutes`, 150 minutes with the default settings). Measures the first evaluation (baselines
+ * built from what ClickHouse holds), a steady-state minute (wall and process CPU time: chDB runs in the process),
+ * a re-run of an evaluated minute, and the time spent in each ClickHouse read. Side by side, the baseline of reading the same window with one query per
  * key (measured on a sample, extrapolated to N).
  * Build and run: npm run bench:alerts
  *
  * Environment: BENCH_KEYS (10 000), BENCH_SAMPLE (200 keys for the per-key baseline), BENCH_PG_ADMIN_URL
- * (postgres://postgres@127.0.0.1:5432/test: a database km_bench_alerts_<pid> is created and dropped after).
+ * (postgres://postgres@127.0.0.1:5432/test: a database km_bench_alerts_<pid> is created and dropped after),
+ * BENCH_LOW_RATE_DROP=off (the low-rate drop check's windows removed, so the look-back is 30 minutes as before
+ * that check: the comparison figure).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +20,7 @@ import { Client } from 'pg';
 import { createAlerts, ClickHouseKeyTrafficSource, type KeyTrafficSource } from '@keymeter/alerts';
 import { openClickHouse, runClickHouseMigrations } from '@keymeter/clickhouse';
 import { openDatabase, runDatabaseMigrations } from '@keymeter/database';
+import { DEFAULT_ANOMALY_CONFIG, requiredWindowMinutes, type AnomalyConfig } from '@keymeter/domain';
 import { createEmbeddedEventLog } from '@keymeter/event-log';
 import { createKeyManagement } from '@keymeter/keys';
 import { createProgress } from '@keymeter/platform';
@@ -25,7 +29,18 @@ const KEYS = Number(process.env.BENCH_KEYS ?? 10_000);
 const SAMPLE = Number(process.env.BENCH_SAMPLE ?? 200);
 const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const MINUTE = 60_000;
-const WINDOW = 30;
+const CONFIG: AnomalyConfig =
+  process.env.BENCH_LOW_RATE_DROP === 'off'
+    ? {
+        ...DEFAULT_ANOMALY_CONFIG,
+        traffic: {
+          ...DEFAULT_ANOMALY_CONFIG.traffic,
+          lowRateDrop: { ...DEFAULT_ANOMALY_CONFIG.traffic.lowRateDrop, windowsMinutes: [] },
+        },
+      }
+    : DEFAULT_ANOMALY_CONFIG;
+/** The evaluator's look-back: data is generated over all of it (and the minute after). */
+const WINDOW = requiredWindowMinutes(CONFIG);
 const INSERT_CHUNK = 50_000;
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -81,7 +96,7 @@ async function main(): Promise<void> {
   try {
     await runDatabaseMigrations(db);
     await runClickHouseMigrations(clickhouse);
-    log(`keys ${KEYS}, load average ${load()}`);
+    log(`keys ${KEYS}, look-back ${WINDOW} minutes, load average ${load()}`);
     await db.dataSource.query(
       `INSERT INTO customers (name, email, timezone, currency)
        SELECT 'c' || g, 'c' || g || '@bench.example', 'UTC', 'EUR' FROM generate_series(1, $1) g`,
@@ -103,6 +118,7 @@ async function main(): Promise<void> {
     const lastMinute = evalMinute + 1;
     const total = keys.length * (lastMinute - firstMinute + 1) * 2;
     const progress = createProgress('inserting events', { unit: 'events' });
+    const inserting = performance.now();
     let rows: Record<string, unknown>[] = [];
     let done = 0;
     for (const key of keys) {
@@ -148,7 +164,9 @@ async function main(): Promise<void> {
       await clickhouse.client.insert({ table: 'usage_events_raw', values: rows, format: 'JSONEachRow' });
       done += rows.length;
     }
-    progress.finish(`${done} events in ClickHouse`);
+    progress.finish(
+      `${done} events in ClickHouse (${((performance.now() - inserting) / 1000).toFixed(0)} s)`,
+    );
 
     const km = createKeyManagement({
       dataSource: db.dataSource,
@@ -162,6 +180,7 @@ async function main(): Promise<void> {
       dataSource: db.dataSource,
       traffic: timed(source, spent),
       apiKeys: km.apiKeys,
+      anomalyConfig: CONFIG,
       settings: {
         evaluationIntervalMs: 0,
         evaluationDelayMs: 15_000,
@@ -181,8 +200,16 @@ async function main(): Promise<void> {
       );
       spent.clear();
     };
-    report('first minute (warm-up)', await alerts.evaluator.evaluate(evalMinute));
-    report('steady-state minute', await alerts.evaluator.evaluate(evalMinute + 1));
+    /** Process CPU time (chDB runs in the process, so its work counts too) less waiting for a core. */
+    const withCpu = async <R>(run: () => Promise<R>): Promise<R> => {
+      const before = process.cpuUsage();
+      const result = await run();
+      const used = process.cpuUsage(before);
+      log(`  CPU ${((used.user + used.system) / 1000).toFixed(0)} ms`);
+      return result;
+    };
+    report('first minute (warm-up)', await withCpu(() => alerts.evaluator.evaluate(evalMinute)));
+    report('steady-state minute', await withCpu(() => alerts.evaluator.evaluate(evalMinute + 1)));
     report('same minute again', await alerts.evaluator.evaluate(evalMinute + 1));
 
     const sample = keys.slice(0, Math.min(SAMPLE, keys.length));
