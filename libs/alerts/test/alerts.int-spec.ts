@@ -589,6 +589,35 @@ describe('alert evaluation on Postgres and chDB', () => {
     expect(await alertsOf(fresh.id)).toEqual([]);
   });
 
+  it('reports the drop of a low-rate key silent for two hours, read as active from its calls before', async () => {
+    const batch = await km.customers.create(
+      { name: 'Batch', email: 'b@example.com', timezone: 'UTC', currency: 'EUR' },
+      ADMIN,
+    );
+    const quiet = await km.apiKeys.create(batch.id, { name: 'low-rate' }, ADMIN);
+    const minute = SPIKE_MINUTE + 200;
+    const rows = [];
+    // A call a minute (a tenth of what the 30-minute drop check needs), day and night, from three hours into
+    // the 15 warm-up days (the first half hour's partial sums are not at this hour) until 121 minutes ago; none
+    // since: only calls older than the last two hours make the key active in the 150-minute look-back.
+    for (let at = minute - 15 * 1440 + 180; at <= minute - 121; at++) {
+      rows.push(
+        toRawEventRow(
+          event(quiet.id, batch.id, at, 0),
+          { topic: 'usage-events', partition: 0, offset: String(rows.length), timestamp: at * MINUTE },
+          3_600_000,
+        ),
+      );
+    }
+    await clickhouse.client.insert({ table: 'usage_events_raw', values: rows, format: 'JSONEachRow' });
+
+    expect(await evaluate(minute)).toMatchObject({ evaluated: true });
+    const found = await alerts.service.list({ keyId: quiet.id });
+    expect(found.map((alert) => [alert.kind, alert.evidence.check, alert.evidence.observed])).toEqual([
+      ['traffic_drop', 'low-rate', 0],
+    ]);
+  });
+
   it('runs on its own schedule: each tick evaluates the minutes due', async () => {
     nowMs = (SPIKE_MINUTE + 200) * MINUTE + 20_000;
     const due = latestDueMinute(nowMs, 15_000);
