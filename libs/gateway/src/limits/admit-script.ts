@@ -1,4 +1,4 @@
-import { LEASES_LUA } from './lease-script';
+import { BUCKET_LUA, LEASES_LUA } from './lease-script';
 
 /**
  * Decide-and-count for calls, atomically in Redis: one round trip for every call admitted in the same turn of
@@ -26,6 +26,7 @@ import { LEASES_LUA } from './lease-script';
 export const ADMIT_SCRIPT = `
 local MICRO = 1000000
 local function fmt(n) return string.format('%.0f', n) end
+${BUCKET_LUA}
 ${LEASES_LUA}
 
 local function admit(KEYS, ARGV)
@@ -45,21 +46,7 @@ local updated = now
 local remaining = -1
 local reset = -1
 if perMs > 0 then
-  local state = redis.call('HMGET', KEYS[1], 't', 'u')
-  local t = tonumber(state[1])
-  local u = tonumber(state[2])
-  if t == nil or u == nil then
-    tokens = capacity
-  else
-    tokens = math.min(capacity, math.max(0, t))
-    updated = u
-    local elapsed = now - updated
-    if elapsed > 0 then
-      local msToFull = math.ceil((capacity - tokens) / perMs)
-      if elapsed >= msToFull then tokens = capacity else tokens = tokens + elapsed * perMs end
-      updated = now
-    end
-  end
+  tokens, updated = refilledBucket(KEYS[1], now, perMs, capacity)
   if tokens < MICRO then
     -- Refill is linear, so not storing the refused state changes no later decision.
     return { 1, math.ceil((MICRO - tokens) / perMs), math.floor(tokens / MICRO),

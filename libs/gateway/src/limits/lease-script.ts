@@ -28,6 +28,26 @@ end
 `;
 
 /**
+ * The token bucket's state now, in Lua (shared by `ADMIT_SCRIPT` and `LEASE_SCRIPT`): micro-tokens after the
+ * linear refill since the last write (at most `capacity`; a new bucket is full) and the time that state is for.
+ * Integer steps as in `takeToken` (@keymeter/domain).
+ */
+export const BUCKET_LUA = `
+local function refilledBucket(hash, now, perMs, capacity)
+  local state = redis.call('HMGET', hash, 't', 'u')
+  local t = tonumber(state[1])
+  local u = tonumber(state[2])
+  if t == nil or u == nil then return capacity, now end
+  local tokens = math.min(capacity, math.max(0, t))
+  local elapsed = now - u
+  if elapsed <= 0 then return tokens, u end
+  local msToFull = math.ceil((capacity - tokens) / perMs)
+  if elapsed >= msToFull then return capacity, now end
+  return tokens + elapsed * perMs, now
+end
+`;
+
+/**
  * Allowance leases, atomically in Redis: one run for every lease a gateway renews or returns in one turn of
  * its event loop (6 keys and 20 arguments per lease, in order; the reply is 6 numbers per lease). For each:
  *
@@ -57,6 +77,7 @@ local MICRO = 1000000
 local MIN_BLOCK = 4
 local SLACK = 3600000
 local function fmt(n) return string.format('%.0f', n) end
+${BUCKET_LUA}
 ${LEASES_LUA}
 
 local function lease(KEYS, ARGV)
@@ -89,21 +110,7 @@ end
 local tokens = -1
 local updated = now
 if perMs > 0 then
-  local state = redis.call('HMGET', KEYS[1], 't', 'u')
-  local t = tonumber(state[1])
-  local u = tonumber(state[2])
-  if t == nil or u == nil then
-    tokens = capacity
-  else
-    tokens = math.min(capacity, math.max(0, t))
-    updated = u
-    local elapsed = now - updated
-    if elapsed > 0 then
-      local msToFull = math.ceil((capacity - tokens) / perMs)
-      if elapsed >= msToFull then tokens = capacity else tokens = tokens + elapsed * perMs end
-      updated = now
-    end
-  end
+  tokens, updated = refilledBucket(KEYS[1], now, perMs, capacity)
   tokens = math.min(capacity, tokens + returned * MICRO)
 end
 
