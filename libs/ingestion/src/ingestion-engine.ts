@@ -154,6 +154,8 @@ export class IngestionEngine {
   private readonly watermarkIntervalMs: number;
   private watermarkTimer: NodeJS.Timeout | null = null;
   private watermarkWrite: Promise<void> | null = null;
+  /** A batch asked for a write while one was in flight: write again when it ends. */
+  private watermarkRewrite = false;
 
   constructor(private readonly options: IngestionEngineOptions) {
     if (!Number.isInteger(options.maxBatchEvents) || options.maxBatchEvents < 1) {
@@ -446,6 +448,10 @@ export class IngestionEngine {
       lastLogTimeMs: last.timestamp,
       maxOccurredAtMs: prepared.maxOccurredAtMs,
     });
+    // Caught up (nothing after this batch buffered or in the log): write the watermarks now, so an invoice
+    // cut-off taken right after the usage shows up includes it. Under a backlog they wait for the interval
+    // (one insert for many batches).
+    if (part.buffer.isCaughtUpAfter(range.lastOffset)) this.requestWatermarkWrite();
     // The commit after the insert carries the plan of the next batch when that batch is already complete
     // (under a backlog it is): this commit then fences it too, and it needs no commit before its insert.
     // Otherwise the commit says that nothing is planned from there. Should the commit fail, the partition's
@@ -513,6 +519,12 @@ export class IngestionEngine {
    * Writes the pending watermarks of every partition in one insert (one write at a time). A failed write
    * keeps them for the next one; batches never wait for it. Never throws.
    */
+  /** Writes the watermarks as soon as possible: now, or right after the write in flight. */
+  private requestWatermarkWrite(): void {
+    if (this.watermarkWrite) this.watermarkRewrite = true;
+    else void this.writeWatermarks();
+  }
+
   private writeWatermarks(): Promise<void> {
     if (this.watermarkWrite) return this.watermarkWrite;
     if (this.pendingWatermarks.size === 0) return Promise.resolve();
@@ -528,6 +540,10 @@ export class IngestionEngine {
       })
       .finally(() => {
         this.watermarkWrite = null;
+        if (this.watermarkRewrite && this.state === 'running') {
+          this.watermarkRewrite = false;
+          void this.writeWatermarks();
+        }
       });
     return this.watermarkWrite;
   }

@@ -79,6 +79,12 @@ export class PartitionBuffer {
     this.logEndOffset = undefined;
   }
 
+  /** True when nothing after `lastOffset` is buffered or, as of the latest delivery, in the log. */
+  isCaughtUpAfter(lastOffset: bigint): boolean {
+    if (this.records.length > 0 && this.lastBufferedOffset() > lastOffset) return false;
+    return this.logEndOffset !== undefined && this.logEndOffset <= lastOffset + 1n;
+  }
+
   /** When the oldest buffered record is due by time, epoch ms (undefined when empty). */
   dueAtMs(rules: CutRules): number | undefined {
     return this.records.length === 0 ? undefined : this.oldestArrivalMs + this.waitMs(rules);

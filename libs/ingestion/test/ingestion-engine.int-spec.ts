@@ -316,7 +316,7 @@ describe('ingestion engine on Kafka and chDB', () => {
     expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(stream)));
   });
 
-  it('writes the watermarks of all partitions in one insert, not one per batch (here: the write at stop)', async () => {
+  it('under a backlog writes the watermarks when a partition catches up and at stop, not once per batch', async () => {
     const real = new ClickHouseIngestStore(handle.client);
     const writes: number[][] = [];
     const counting: IngestStore = {
@@ -331,7 +331,7 @@ describe('ingestion engine on Kafka and chDB', () => {
     const stream = timestamps(300, Date.UTC(2026, 3, 8));
     await produce(log, topic, stream);
     let batches = 0;
-    // An interval longer than the test: only the write at stop happens.
+    // An interval longer than the test: only the writes of partitions catching up and the one at stop happen.
     const engine = startEngine(counting, {
       maxBatchEvents: 20,
       watermarkIntervalMs: 600_000,
@@ -341,14 +341,15 @@ describe('ingestion engine on Kafka and chDB', () => {
     });
     await engine.start();
     await waitFor('everything committed', async () => (await uncommitted(log, topic, groupId)) === 0);
-    expect(writes).toEqual([]);
-    expect(await readIngestWatermarks(handle.client, topic)).toEqual([]);
     await engine.stop();
 
     const filled = await filledPartitions();
-    expect(batches).toBeGreaterThan(filled.size);
-    expect(writes).toHaveLength(1);
-    expect([...writes[0]].sort()).toEqual([...filled.keys()].sort());
+    // 300 events in batches of 20: at least 15 batches, at most one write per partition catching up plus
+    // the one at stop (which has nothing left to write when every partition caught up).
+    expect(batches).toBeGreaterThanOrEqual(15);
+    expect(writes.length).toBeGreaterThanOrEqual(1);
+    expect(writes.length).toBeLessThanOrEqual(filled.size + 1);
+    expect([...new Set(writes.flat())].sort()).toEqual([...filled.keys()].sort());
     const marks = await readIngestWatermarks(handle.client, topic);
     expect(marks.map((m) => [m.partition, BigInt(m.lastOffset) + 1n])).toEqual(
       [...filled].sort((a, b) => a[0] - b[0]),

@@ -58,6 +58,19 @@ describe('PartitionBuffer', () => {
     expect(range(unknown.nextCut(backlogRules, 1100))).toBe('0-1');
   });
 
+  it('is caught up after a batch only when nothing later is buffered or known to be in the log', () => {
+    const buffer = new PartitionBuffer();
+    buffer.append(recordsAt(0, 1, 2, 3), 1000, 4n);
+    expect(buffer.isCaughtUpAfter(2n)).toBe(false); // offset 3 is buffered
+    expect(buffer.isCaughtUpAfter(3n)).toBe(true);
+    const behind = new PartitionBuffer();
+    behind.append(recordsAt(0, 1), 1000, 10n);
+    expect(behind.isCaughtUpAfter(1n)).toBe(false); // offsets 2-9 are in the log, not fetched yet
+    const unknown = new PartitionBuffer();
+    unknown.append(recordsAt(0, 1), 1000);
+    expect(unknown.isCaughtUpAfter(1n)).toBe(false); // the log's end is not known
+  });
+
   it('re-forms a recorded plan exactly, waiting for all of its records, whatever the size rule says', () => {
     const buffer = new PartitionBuffer();
     buffer.setPlans([{ firstOffset: 10n, lastOffset: 14n }]);
