@@ -79,26 +79,6 @@ export class ClickHouseIngestStore implements IngestStore {
     }));
   }
 
-  /**
-   * Records a plan in `ingest_batches`, as ingestors did before plans moved into the offset commits; kept
-   * to test the upgrade from that layout (`loadPlans`).
-   */
-  async recordPlan(range: BatchRange): Promise<void> {
-    await this.client(range.partition).insert({
-      table: 'ingest_batches',
-      values: [
-        {
-          topic: range.topic,
-          partition: range.partition,
-          first_offset: range.firstOffset.toString(),
-          last_offset: range.lastOffset.toString(),
-        },
-      ],
-      format: 'JSONEachRow',
-      clickhouse_settings: { async_insert: 0 },
-    });
-  }
-
   async findIdsStoredElsewhere(
     eventIds: readonly string[],
     range: BatchRange,

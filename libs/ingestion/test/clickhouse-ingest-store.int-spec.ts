@@ -10,6 +10,7 @@ import {
   type BatchRange,
   type BatchWatermark,
 } from '../src';
+import { recordLegacyPlan } from './ingestion-harness';
 import { eventMessage, groundTruth, makeEvent, type StreamMessage } from './usage-stream';
 import { allTotals, expectedForEveryTable } from './usage-totals';
 
@@ -259,10 +260,10 @@ describe('usage schema and the ClickHouse ingest store (chDB)', () => {
   });
 
   it('returns recorded plans from an offset on, in recording order', async () => {
-    await store.recordPlan(rangeOf(0, 0, 9));
-    await store.recordPlan(rangeOf(0, 10, 19));
-    await store.recordPlan(rangeOf(1, 10, 12));
-    await store.recordPlan(rangeOf(0, 10, 15));
+    await recordLegacyPlan(handle.client, rangeOf(0, 0, 9));
+    await recordLegacyPlan(handle.client, rangeOf(0, 10, 19));
+    await recordLegacyPlan(handle.client, rangeOf(1, 10, 12));
+    await recordLegacyPlan(handle.client, rangeOf(0, 10, 15));
 
     expect(await store.loadPlans('usage-events', 0, 10n)).toEqual([
       { firstOffset: 10n, lastOffset: 19n },

@@ -17,6 +17,7 @@ import {
   openKafka,
   produce,
   readTopic,
+  recordLegacyPlan,
   uncommitted,
   uniqueName,
   waitFor,
@@ -302,7 +303,7 @@ describe('ingestion engine on Kafka and chDB', () => {
     const legacy = new Map<number, { first: bigint; last: bigint }>();
     for (const [partition, high] of filled) {
       legacy.set(partition, { first: 0n, last: high / 2n });
-      await store.recordPlan({ topic, partition, firstOffset: 0n, lastOffset: high / 2n });
+      await recordLegacyPlan(handle.client, { topic, partition, firstOffset: 0n, lastOffset: high / 2n });
     }
 
     const batches = firstBatches();

@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EventLog, LogRecord } from '@keymeter/event-log';
 import { createKafkaEventLog } from '@keymeter/event-log';
+import type { BatchRange } from '../src';
 import type { StreamMessage } from './usage-stream';
 
 export { uniqueName, waitFor, ChildProcessRun } from '../../event-log/test/event-log-contract';
@@ -95,4 +96,24 @@ export function withOutageSwitch(client: ClickHouseClient): {
     },
   });
   return { client: proxy, setDown: (value) => (down = value) };
+}
+
+/**
+ * Records a plan in `ingest_batches` as ingestors did before plans moved into the offset commits: the layout
+ * an upgrade reads (`ClickHouseIngestStore.loadPlans`).
+ */
+export async function recordLegacyPlan(client: ClickHouseClient, range: BatchRange): Promise<void> {
+  await client.insert({
+    table: 'ingest_batches',
+    values: [
+      {
+        topic: range.topic,
+        partition: range.partition,
+        first_offset: range.firstOffset.toString(),
+        last_offset: range.lastOffset.toString(),
+      },
+    ],
+    format: 'JSONEachRow',
+    clickhouse_settings: { async_insert: 0 },
+  });
 }
