@@ -1,5 +1,5 @@
 import { bucketParameters, MICRO_TOKENS_PER_TOKEN, type RateLimit } from '@keymeter/domain';
-import type { AdmissionDecision, AdmissionRequest } from './limit-store';
+import type { AdmissionDecision, AdmissionRequest, DecisionDraft } from './limit-store';
 
 /** How allowance leases are sized and how long they live. */
 export interface LeasePolicy {
@@ -252,7 +252,7 @@ export class AllowanceLeases {
 
   private spend(lease: Lease, request: AdmissionRequest): AdmissionDecision {
     this.stats.local += 1;
-    const decision: { -readonly [K in keyof AdmissionDecision]: AdmissionDecision[K] } = {
+    const decision: DecisionDraft = {
       outcome: 'allowed',
       retryAfterMs: 0,
     };

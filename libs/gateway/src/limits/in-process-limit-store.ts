@@ -9,12 +9,11 @@ import {
 import type {
   AdmissionDecision,
   AdmissionRequest,
+  DecisionDraft,
   LimitDecisionCounts,
   LimitStore,
   Settlement,
 } from './limit-store';
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface WindowCounter {
   readonly endMs: number;
@@ -95,7 +94,7 @@ export class InProcessLimitStore implements LimitStore {
       const dayWait = dayRefused && requestsPerDay ? requestsPerDay.window.endMs - nowMs : 0;
       const monthWait = monthRefused && creditsPerMonth ? creditsPerMonth.window.endMs - nowMs : 0;
       // Built field by field (no spreads of temporary objects): this runs on every call.
-      const refused: Mutable<AdmissionDecision> = {
+      const refused: DecisionDraft = {
         outcome: 'quota_exceeded',
         retryAfterMs: Math.max(dayWait, monthWait),
       };
@@ -108,7 +107,7 @@ export class InProcessLimitStore implements LimitStore {
       this.buckets.set(keyId, { state: bucket.state, fullAtMs: nowMs + bucket.resetMs });
     if (dayKey && requestsPerDay) this.add(dayKey, requestsPerDay.window, 1n);
     if (monthKey && creditsPerMonth) this.add(monthKey, creditsPerMonth.window, creditsPerMonth.costMicro);
-    const allowed: Mutable<AdmissionDecision> = { outcome: 'allowed', retryAfterMs: 0 };
+    const allowed: DecisionDraft = { outcome: 'allowed', retryAfterMs: 0 };
     if (bucket) allowed.bucket = bucketView(bucket);
     if (requestsPerDay) allowed.requestsUsed = Number(requestsUsed + 1n);
     if (creditsPerMonth) allowed.creditsUsedMicro = creditsUsed + creditsPerMonth.costMicro;

@@ -31,6 +31,9 @@ export interface AdmissionDecision {
   readonly degraded?: boolean;
 }
 
+/** A decision under construction: stores build it field by field on every call (no spreads of temporaries). */
+export type DecisionDraft = { -readonly [K in keyof AdmissionDecision]: AdmissionDecision[K] };
+
 /**
  * Calls decided by a store, by where: in this process's own counters (in-process store), from an allowance
  * lease held in memory, or by a script run in Redis. Calls let through because Redis failed are not decisions

@@ -13,6 +13,7 @@ import { LEASE_SCRIPT } from './lease-script';
 import type {
   AdmissionDecision,
   AdmissionRequest,
+  DecisionDraft,
   LimitDecisionCounts,
   LimitStore,
   Settlement,
@@ -356,9 +357,7 @@ export class RedisLimitStore implements LimitStore {
 function decisionOf(request: AdmissionRequest, reply: AdmitReply, at: number): AdmissionDecision {
   const code = reply[at];
   // Built field by field rather than with conditional spreads: this runs on every call.
-  const decision: {
-    -readonly [K in keyof AdmissionDecision]: AdmissionDecision[K];
-  } = {
+  const decision: DecisionDraft = {
     outcome: code === 0 ? 'allowed' : code === 1 ? 'rate_limited' : 'quota_exceeded',
     retryAfterMs: reply[at + 1],
   };
