@@ -1,3 +1,4 @@
+import { round2 } from './window-sums';
 import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from './anomaly-config';
 import { unknownSources, type KeyBaseline } from './key-baseline';
 import { newNetworksCarryBurst } from './new-network-burst';
@@ -236,11 +237,11 @@ export function detectNewSourceNetwork(
       newNetworks: networks.unknown.length,
       recentNewNetworks: networks.unknown.length + justSeen,
       knownNetworks: Object.keys(baseline.networks).length,
-      networkChurn: Math.round(churn * 100) / 100,
+      networkChurn: round2(churn),
       newCountries: firstSeen ? newCountriesOf(window, baseline, config).length : 0,
       newRoutes: firstSeen ? unknownSources(baseline.routes, window.sources.routes, minCalls).length : 0,
-      expectedCalls: Math.round(addition.expected * 100) / 100,
-      excessCalls: Math.round(addition.excess * 100) / 100,
+      expectedCalls: round2(addition.expected),
+      excessCalls: round2(addition.excess),
       carriedCalls: carried,
       carriesSpike: spikeCarried ? 1 : 0,
     },

@@ -1,3 +1,4 @@
+import { round2 } from './window-sums';
 import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from './anomaly-config';
 import { authenticatedCalls, type KeyBaseline } from './key-baseline';
 import { poissonUpperTailBound } from './poisson-tail';
@@ -57,7 +58,7 @@ export function detectRetiredKeyUse(
     severity: cause === 'revoked' || attempts >= 100 ? 'high' : 'medium',
     evidence: {
       observed: attempts,
-      expected: Math.round(expected * 100) / 100,
+      expected: round2(expected),
       window: windowEnding(minute, minutes),
       cause,
       retiredAt: new Date(sinceMs).toISOString(),

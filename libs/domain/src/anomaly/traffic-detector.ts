@@ -2,7 +2,7 @@ import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from './anomaly-config';
 import type { KeyBaseline } from './key-baseline';
 import { pastPeakNear, seasonalExpectation, type SeasonalExpectation } from './seasonal-baseline';
 import { type AnomalyFinding, type AnomalySeverity, type KeyTrafficWindow, windowEnding } from './types';
-import { formatCount, sumNewest } from './window-sums';
+import { formatCount, round2, sumNewest } from './window-sums';
 
 /**
  * Whether one minute's count passes the one-minute spike conditions at the given ratio and past-peak ratio.
@@ -273,8 +273,4 @@ function trafficFinding(
     },
     summary: `Traffic ${what}: ${formatCount(observed)} calls in ${minutes} min, the same hour of past weeks suggests ${formatCount(round2(expected))}.`,
   };
-}
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
 }

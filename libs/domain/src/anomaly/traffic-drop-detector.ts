@@ -3,7 +3,7 @@ import type { KeyBaseline } from './key-baseline';
 import { poissonLowerTailBound } from './poisson-tail';
 import { NO_LOW, seasonalExpectation } from './seasonal-baseline';
 import { MINUTES_PER_HOUR, type AnomalyFinding, type KeyTrafficWindow, windowEnding } from './types';
-import { formatCount } from './window-sums';
+import { formatCount, round2 } from './window-sums';
 
 /**
  * The smallest number of calls the key made in the `minutes` minutes ending at `endMinute` in any past week,
@@ -124,8 +124,4 @@ function lowRateDropFinding(
     },
     summary: `Traffic drop: ${formatCount(observed)} calls in ${length} min; the same hours of past weeks never had fewer than ${formatCount(pastLow)} and usually ${formatCount(round2(expected))}.`,
   };
-}
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
 }

@@ -19,3 +19,8 @@ export function newestMinute(window: KeyTrafficWindow): MinuteCounts | undefined
 export function formatCount(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(2).replace(/\.?0+$/, '');
 }
+
+/** Rounds a figure of an alert's evidence to two decimals. */
+export function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
