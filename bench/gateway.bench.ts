@@ -6,7 +6,8 @@
  *   5. the gateway of another build (BENCH_BASELINE_DIST), for before/after figures side by side.
  * The targets are measured in several short alternating rounds (BENCH_ROUNDS, each target BENCH_DURATION_S per
  * round, even rounds in reverse order) at saturation, then the same rounds at one fixed rate: half of the bare
- * proxy's median saturation. Ratios are taken within a round and reported as the median over rounds with their
+ * proxy's median saturation, offered by an open-loop paced load (bench/gateway/paced-load.ts says why not autocannon's
+ * own rate mode; BENCH_FIXED_LOAD=autocannon uses it anyway). Ratios are taken within a round and reported as the median over rounds with their
  * range, so drift of the shared machine between measurements does not decide the figure.
  *
  * Build and run: npm run bench:gateway
@@ -30,11 +31,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { tmpdir } from 'node:os';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? '5');
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? '3'));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? '50');
+const FIXED_LOAD = process.env.BENCH_FIXED_LOAD === 'autocannon' ? 'autocannon' : 'paced';
 const UPSTREAM_BODY = JSON.stringify({
   symbol: 'AAPL',
   price: 187.25,
@@ -321,6 +324,14 @@ interface CpuReading {
   readonly cpuMicros: number;
   /** The main thread only, µs (clock-tick resolution). */
   readonly mainMicros: number;
+  /** Event-loop delay since the previous reading: p99 and maximum, ms. */
+  readonly loopDelayP99Ms: number;
+  readonly loopDelayMaxMs: number;
+  /** Garbage-collection pauses on the main thread since the previous reading: how many, and their total, ms. */
+  readonly gcPauses: number;
+  readonly gcPauseMs: number;
+  /** The longest of them, ms. */
+  readonly gcPauseMaxMs: number;
 }
 
 /** CPU time a child has used since it started; children answer a 'cpu' message. */
@@ -337,12 +348,25 @@ function cpuOf(child: ChildProcess): Promise<CpuReading> {
   });
 }
 
-function load(
+/** What one measurement gives, whichever tool made the load. */
+interface LoadResult {
+  /** Answered requests per second. */
+  readonly rate: number;
+  readonly total: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Only the paced load reports it (autocannon's percentiles stop at p99 here). */
+  readonly p999Ms?: number;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+
+function autocannonLoad(
   url: string,
   headers: Record<string, string>,
   durationS: number,
   overallRate?: number,
-): Promise<AutocannonResult> {
+): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -352,9 +376,52 @@ function load(
         duration: durationS,
         ...(overallRate === undefined ? {} : { overallRate }),
       },
-      (error, result) => (error ? reject(error) : resolve(result)),
+      (error, result) =>
+        error
+          ? reject(error)
+          : resolve({
+              rate: result.requests.average,
+              total: result.requests.total,
+              p50Ms: result.latency.p50,
+              p99Ms: result.latency.p99,
+              non2xx: result.non2xx,
+              errors: result.errors + result.timeouts,
+            }),
     );
   });
+}
+
+/**
+ * Saturation: autocannon. A fixed rate: the paced open-loop load (bench/gateway/paced-load.ts, why there) unless
+ * BENCH_FIXED_LOAD=autocannon asks for autocannon's `overallRate`, as the figures before 2026-11-29 14:00 UTC used.
+ */
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  durationS: number,
+  overallRate?: number,
+): Promise<LoadResult> {
+  if (overallRate === undefined || FIXED_LOAD === 'autocannon') {
+    return autocannonLoad(url, headers, durationS, overallRate);
+  }
+  // Loaded in the parent only, like autocannon.
+  const { pacedLoad } = await import('./gateway/paced-load');
+  const result = await pacedLoad({
+    url: `${url}/v1/quotes/AAPL`,
+    headers,
+    rate: overallRate,
+    durationS,
+    connections: CONNECTIONS,
+  });
+  return {
+    rate: result.rate,
+    total: result.answered,
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    p999Ms: result.p999Ms,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
 }
 
 const UPSTREAM = 'upstream direct';
@@ -374,11 +441,13 @@ interface Row {
   readonly round: number;
   readonly target: string;
   readonly load: string;
-  readonly result: AutocannonResult;
+  readonly result: LoadResult;
   /** CPU µs the target's own process spent per answered request. */
   readonly cpuPerRequest: number;
   /** The part of it spent on the main thread. */
   readonly mainPerRequest: number;
+  /** The target's event-loop stalls and GC pauses during the measurement (absent for older builds' children). */
+  readonly stalls: Partial<Omit<CpuReading, 'cpuMicros' | 'mainMicros'>>;
 }
 
 /** One measurement, with the CPU time the target process used during it. */
@@ -386,7 +455,7 @@ async function measure(round: number, target: Target, kind: string, overallRate?
   const before = await cpuOf(target.child);
   const result = await load(target.url, target.headers, DURATION_S, overallRate);
   const after = await cpuOf(target.child);
-  const requests = Math.max(1, result.requests.total);
+  const requests = Math.max(1, result.total);
   return {
     round,
     target: target.name,
@@ -394,6 +463,7 @@ async function measure(round: number, target: Target, kind: string, overallRate?
     result,
     cpuPerRequest: (after.cpuMicros - before.cpuMicros) / requests,
     mainPerRequest: (after.mainMicros - before.mainMicros) / requests,
+    stalls: after,
   };
 }
 
@@ -461,9 +531,7 @@ async function main(): Promise<void> {
     // Warm-up: connections, JIT, the registry and limit paths.
     for (const target of targets) await load(target.url, target.headers, 2);
     await runRounds(targets, 'saturation', rows);
-    halfRate = Math.floor(
-      median(valuesOf(rows, BARE, 'saturation', (row) => row.result.requests.average)) / 2,
-    );
+    halfRate = Math.floor(median(valuesOf(rows, BARE, 'saturation', (row) => row.result.rate)) / 2);
     await runRounds(targets, `fixed ${halfRate} req/s`, rows, halfRate);
   } finally {
     for (const target of targets) target.child.kill('SIGTERM');
@@ -514,24 +582,28 @@ function spread(values: readonly number[], format: (value: number) => string): s
   return `${format(median(values))} (${format(Math.min(...values))} to ${format(Math.max(...values))})`;
 }
 
+/** A baseline build's children may not report stalls (older bench files): those figures print as n/a. */
+const oneDecimal = (value: number | undefined): string => (value === undefined ? 'n/a' : value.toFixed(1));
+/** autocannon reports whole milliseconds; the paced load fractions of one. */
+const latency = (ms: number): string => (Number.isInteger(ms) ? String(ms) : ms.toFixed(2));
 const percent = (value: number): string => `${(value * 100).toFixed(1)} %`;
 const micros = (value: number): string => `${Math.round(value)} µs`;
-const signedMs = (value: number): string => `${value > 0 ? '+' : ''}${Math.round(value * 10) / 10} ms`;
+const signedMs = (value: number): string => `${value > 0 ? '+' : ''}${Math.round(value * 100) / 100} ms`;
 
 function print(rows: readonly Row[], halfRate: number, withBaseline: boolean): void {
   const lines = [
-    `| round | target | load | req/s | p50 ms | p99 ms | CPU µs/req | main thread µs/req | non-2xx | errors |`,
-    `| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+    `| round | target | load | req/s | p50 ms | p99 ms | p99.9 ms | CPU µs/req | main thread µs/req | loop delay p99 / max ms | GC pauses: count, total / max ms | non-2xx | errors |`,
+    `| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
     ...rows.map(
-      ({ round, target, load: kind, result, cpuPerRequest, mainPerRequest }) =>
-        `| ${round} | ${target} | ${kind} | ${Math.round(result.requests.average)} | ${result.latency.p50} | ${result.latency.p99} | ${Math.round(cpuPerRequest)} | ${Math.round(mainPerRequest)} | ${result.non2xx} | ${result.errors + result.timeouts} |`,
+      ({ round, target, load: kind, result, cpuPerRequest, mainPerRequest, stalls }) =>
+        `| ${round} | ${target} | ${kind} | ${Math.round(result.rate)} | ${latency(result.p50Ms)} | ${latency(result.p99Ms)} | ${result.p999Ms === undefined ? 'n/a' : latency(result.p999Ms)} | ${Math.round(cpuPerRequest)} | ${Math.round(mainPerRequest)} | ${oneDecimal(stalls.loopDelayP99Ms)} / ${oneDecimal(stalls.loopDelayMaxMs)} | ${stalls.gcPauses ?? 'n/a'}, ${oneDecimal(stalls.gcPauseMs)} / ${oneDecimal(stalls.gcPauseMaxMs)} | ${result.non2xx} | ${result.errors} |`,
     ),
   ];
-  const throughput = (row: Row): number => row.result.requests.average;
+  const throughput = (row: Row): number => row.result.rate;
   const ratio = (a: Row, b: Row): number => throughput(a) / Math.max(1, throughput(b));
   const cpuBound = (a: Row, b: Row): number => b.cpuPerRequest / Math.max(1, a.cpuPerRequest);
   const mainBound = (a: Row, b: Row): number => b.mainPerRequest / Math.max(1, a.mainPerRequest);
-  const addedP99 = (a: Row, b: Row): number => a.result.latency.p99 - b.result.latency.p99;
+  const addedP99 = (a: Row, b: Row): number => a.result.p99Ms - b.result.p99Ms;
   const cpu = (target: string, value: (row: Row) => number): string =>
     spread(valuesOf(rows, target, 'saturation', value), micros);
   const summary = (gateway: string, label: string): string[] => [
@@ -570,7 +642,7 @@ function print(rows: readonly Row[], halfRate: number, withBaseline: boolean): v
     );
   }
   lines.push(
-    `rounds: ${ROUNDS} (alternating, even rounds in reverse order), connections: ${CONNECTIONS}, duration: ${DURATION_S} s per measurement, event log: ${process.env.KAFKA_BROKERS ? `Kafka ${process.env.KAFKA_BROKERS}` : 'embedded'}, limits: ${process.env.REDIS_URL ? 'Redis' : 'in-process'}, events: ${process.env.BENCH_SINK === 'none' ? 'dropped' : process.env.BENCH_SINK === 'thread' ? 'produced on the request thread' : 'produced'}`,
+    `rounds: ${ROUNDS} (alternating, even rounds in reverse order), connections: ${CONNECTIONS}, fixed-rate load: ${FIXED_LOAD === 'paced' ? 'paced, open loop' : 'autocannon overallRate'}, duration: ${DURATION_S} s per measurement, event log: ${process.env.KAFKA_BROKERS ? `Kafka ${process.env.KAFKA_BROKERS}` : 'embedded'}, limits: ${process.env.REDIS_URL ? 'Redis' : 'in-process'}, events: ${process.env.BENCH_SINK === 'none' ? 'dropped' : process.env.BENCH_SINK === 'thread' ? 'produced on the request thread' : 'produced'}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -584,13 +656,55 @@ async function child(role: string, arg: string | undefined): Promise<void> {
         : role === 'bare-undici-proxy'
           ? await runBareUndiciProxy(arg as string)
           : await runGateway(arg as string);
+  const stalls = watchStalls();
   process.on('message', (message) => {
     if (message !== 'cpu') return;
     const usage = process.cpuUsage();
-    process.send?.({ cpuMicros: usage.user + usage.system, mainMicros: mainThreadMicros() });
+    const reading: CpuReading = {
+      cpuMicros: usage.user + usage.system,
+      mainMicros: mainThreadMicros(),
+      ...stalls.take(),
+    };
+    process.send?.(reading);
   });
   process.send?.(ready);
   if (role !== 'gateway') process.on('SIGTERM', () => process.exit(0));
+}
+
+/**
+ * Where a tail of latency can come from inside a process: stalls of its event loop (sampled every 1 ms by
+ * monitorEventLoopDelay) and the garbage collector's pauses of the main thread. Read and reset at each 'cpu' message,
+ * so each figure covers one measurement.
+ */
+function watchStalls(): { take(): Omit<CpuReading, 'cpuMicros' | 'mainMicros'> } {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  let gcPauses = 0;
+  let gcPauseMs = 0;
+  let gcPauseMaxMs = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcPauses += 1;
+      gcPauseMs += entry.duration;
+      gcPauseMaxMs = Math.max(gcPauseMaxMs, entry.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  return {
+    take() {
+      const reading = {
+        loopDelayP99Ms: delay.percentile(99) / 1e6,
+        loopDelayMaxMs: delay.max / 1e6,
+        gcPauses,
+        gcPauseMs,
+        gcPauseMaxMs,
+      };
+      delay.reset();
+      gcPauses = 0;
+      gcPauseMs = 0;
+      gcPauseMaxMs = 0;
+      return reading;
+    },
+  };
 }
 
 /** CPU time of the main thread (utime + stime of /proc/self/task/<pid>/stat, in 100 Hz clock ticks). */
