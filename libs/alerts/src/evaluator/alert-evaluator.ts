@@ -74,7 +74,10 @@ export interface RangeEvaluationOptions {
  * step (`evaluateMinute`) runs on it, so both give the same alerts on the same data.
  */
 export interface MinuteInputs {
-  /** Every key with a call in the look-back window ending at the minute (its minutes may cover more). */
+  /**
+   * Every key with a call in the look-back window ending at the minute (its minutes may cover more). The live
+   * path reads the window's older minutes with their calls only (`KeyMinuteSeries.countsFrom`).
+   */
   readonly active: readonly KeyMinuteSeries[];
   /** The minute's client IPs and routes per key. */
   readonly sources: ReadonlyMap<string, KeyMinuteSources>;
@@ -100,6 +103,19 @@ export interface AlertEvaluatorOptions {
   readonly clock?: () => number;
 }
 
+/**
+ * Minutes of the look-back the detectors read more than calls of: the look-back without the low-rate drop
+ * check's windows, which sum calls only (`detectLowRateTrafficDrop`); what is left (every other detector's
+ * window) is the same for every customer, as overrides do not change window lengths.
+ */
+function detailWindowMinutes(config: AnomalyConfig): number {
+  const { traffic } = config;
+  return requiredWindowMinutes({
+    ...config,
+    traffic: { ...traffic, lowRateDrop: { ...traffic.lowRateDrop, windowsMinutes: [] } },
+  });
+}
+
 function sourcesOf(sources: KeyMinuteSources | undefined): MinuteSources {
   if (sources === undefined) return NO_SOURCES;
   return {
@@ -111,10 +127,14 @@ function sourcesOf(sources: KeyMinuteSources | undefined): MinuteSources {
 
 /**
  * Evaluates minutes: reads the per-key minute series of every key active in the look-back window (one grouped
- * ClickHouse query), the newest minute's sources (one more) and its auth failures per client IP (one more, for
+ * ClickHouse query; full counts for the newest `detailWindowMinutes`, calls only before them), the newest
+ * minute's sources (one more) and its auth failures per client IP (one more, for
  * the per-network burst), the keys' facts from Postgres (one query) and
  * the quota use of keys with a quota (two grouped ClickHouse queries), runs
  * the detectors against each key's baseline, folds the minute into it, and applies the findings to the alerts.
+ * A baseline that folds minutes read with calls only (the evaluator skipped half an hour or more while the
+ * process kept its baselines, or calls arrived late) gets those minutes read again in full first, so the folds
+ * and findings are those of a full read.
  * A minute is claimed in `alert_evaluations` first: evaluating it again (a retry, a second instance, an
  * explicit call) changes nothing. `evaluateRange` catches up many minutes (after the billing app was down)
  * with the same reads made once per chunk of minutes, then the same step minute by minute.
@@ -123,12 +143,15 @@ export class AlertEvaluator {
   private readonly config: AnomalyConfig;
   private readonly clock: () => number;
   private readonly windowLength: number;
+  /** The newest minutes of the look-back read with all their counts on the live path (the rest: calls only). */
+  private readonly detailLength: number;
   private readonly networks: NetworkBurstBaselines;
 
   constructor(private readonly options: AlertEvaluatorOptions) {
     this.config = options.config ?? DEFAULT_ANOMALY_CONFIG;
     this.clock = options.clock ?? Date.now;
     this.windowLength = requiredWindowMinutes(this.config);
+    this.detailLength = Math.min(this.windowLength, detailWindowMinutes(this.config));
     this.networks = new NetworkBurstBaselines(this.config);
   }
 
@@ -226,11 +249,14 @@ export class AlertEvaluator {
     return { fromMinute, toMinute, ...totals, elapsedMs: this.clock() - began };
   }
 
-  /** The live path's reads for one minute: five ClickHouse and three Postgres queries, whatever the keys. */
+  /**
+   * The live path's reads for one minute: five ClickHouse and three Postgres queries, whatever the keys (one
+   * more when baselines fold minutes read with calls only, see `withFoldedCounts`).
+   */
   private async readMinute(minute: EpochMinute): Promise<MinuteInputs> {
     const { traffic, dataSource } = this.options;
     const [active, sources, unresolved, authFailures] = await Promise.all([
-      traffic.activeKeys(minute - this.windowLength + 1, minute),
+      traffic.activeKeys(minute - this.windowLength + 1, minute, minute - this.detailLength + 1),
       traffic.minuteSources(minute),
       keysWithUnresolvedAlerts(dataSource),
       traffic.authFailuresByIp(minute),
@@ -251,15 +277,63 @@ export class AlertEvaluator {
     };
   }
 
+  /**
+   * The series whose baseline folds minutes with calls that were read with calls only (before the series'
+   * `countsFrom`), read again with all their counts over those minutes (one grouped query for all of them):
+   * the folds need every counter of every minute they add. A key whose baseline is up to date folds only the
+   * minute itself; one silent for the rest of the look-back folds silent minutes (zero whatever was read), so
+   * this reads only after the evaluator skipped `detailLength` minutes or more while it kept its baselines,
+   * or when calls arrived late.
+   */
+  private async withFoldedCounts(
+    series: readonly KeyMinuteSeries[],
+    minute: EpochMinute,
+  ): Promise<readonly KeyMinuteSeries[]> {
+    /** Per key: the minutes to read again, `[first folded, countsFrom)`. */
+    const stale = new Map<string, readonly [EpochMinute, EpochMinute]>();
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (const entry of series) {
+      if (entry.countsFrom === undefined) continue;
+      const lastMinute = this.options.baselines.get(entry.keyId)?.lastMinute ?? null;
+      const folded = firstFolded(lastMinute, minute, this.windowLength);
+      if (folded >= entry.countsFrom) continue;
+      for (const [at, counts] of entry.minutes) {
+        if (at >= folded && at < entry.countsFrom && counts.requests > 0) {
+          stale.set(entry.keyId, [folded, entry.countsFrom]);
+          from = Math.min(from, folded);
+          to = Math.max(to, entry.countsFrom - 1);
+          break;
+        }
+      }
+    }
+    if (stale.size === 0) return series;
+    const full = new Map(
+      (await this.options.traffic.activeKeys(from, to)).map((entry) => [entry.keyId, entry.minutes]),
+    );
+    return series.map((entry) => {
+      const span = stale.get(entry.keyId);
+      if (span === undefined) return entry;
+      const [first, countsFrom] = span;
+      const within = (at: EpochMinute): boolean => at >= first && at < countsFrom;
+      const minutes = new Map([...entry.minutes].filter(([at]) => !within(at)));
+      for (const [at, counts] of full.get(entry.keyId) ?? []) {
+        if (within(at)) minutes.set(at, counts);
+      }
+      return { keyId: entry.keyId, customerId: entry.customerId, minutes, countsFrom: first };
+    });
+  }
+
   /** One minute's step on its inputs: detect and fold per key, then the alert lifecycle and network bursts. */
   private async evaluateMinute(minute: EpochMinute, inputs: MinuteInputs): Promise<MinuteTotals> {
     const { baselines, writer } = this.options;
     const { active, sources, unresolved, authFailures, facts, configs } = inputs;
-    const known = active.filter((series) => facts.has(series.keyId));
+    const activeKnown = active.filter((series) => facts.has(series.keyId));
     const warmedUp = await baselines.warmUp(
-      known.map((series) => ({ keyId: series.keyId, customerId: series.customerId })),
+      activeKnown.map((series) => ({ keyId: series.keyId, customerId: series.customerId })),
       minute,
     );
+    const known = await this.withFoldedCounts(activeKnown, minute);
     const quotas = await inputs.quotas(known.map((series) => series.keyId));
     const totals: MinuteTotals = { ...NONE, warmedUp };
     const findingsByKey = new Map<string, AnomalyFinding[]>();
@@ -308,6 +382,11 @@ export class AlertEvaluator {
     totals.resolved += networkChanges.resolved;
     return totals;
   }
+}
+
+/** The first minute `updateKeyBaseline` folds for this window: after the last one folded, within the window. */
+function firstFolded(lastMinute: EpochMinute | null, minute: EpochMinute, windowLength: number): EpochMinute {
+  return lastMinute === null ? minute : Math.max(lastMinute + 1, minute - windowLength + 1);
 }
 
 type MinuteTotals = { -readonly [K in keyof EvaluationCounts]: number };

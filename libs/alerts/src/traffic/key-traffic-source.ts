@@ -5,6 +5,12 @@ export interface KeyMinuteSeries {
   readonly keyId: string;
   readonly customerId: string;
   readonly minutes: ReadonlyMap<EpochMinute, MinuteCounts>;
+  /**
+   * Set when the series was read with calls only before this minute (`activeKeys` with `countsFrom`): the
+   * minutes before it carry their `requests` (every call), every other counter reads 0. Absent: every minute
+   * carries all its counts.
+   */
+  readonly countsFrom?: EpochMinute;
 }
 
 /** Calls per client IP, per route and per country (calls whose country is known) of a key in one minute. */
@@ -47,8 +53,17 @@ export interface KeyQuotaUse {
  * ends.
  */
 export interface KeyTrafficSource {
-  /** The per-minute series of every key with at least one call in the range. */
-  activeKeys(fromMinute: EpochMinute, toMinute: EpochMinute): Promise<KeyMinuteSeries[]>;
+  /**
+   * The per-minute series of every key with at least one call in the range. With `countsFrom` (inside the
+   * range), the minutes before it come with their calls only (`requests`; see `KeyMinuteSeries.countsFrom`),
+   * the minutes from it with all their counts: what the evaluator's look-back needs every minute, as the
+   * detectors read more than calls only over its newest minutes.
+   */
+  activeKeys(
+    fromMinute: EpochMinute,
+    toMinute: EpochMinute,
+    countsFrom?: EpochMinute,
+  ): Promise<KeyMinuteSeries[]>;
   /** Client IPs and routes of the given minute, per key. */
   minuteSources(minute: EpochMinute): Promise<Map<string, KeyMinuteSources>>;
   /** The per-minute series of the given keys over the range (history for a new baseline). */
