@@ -154,6 +154,14 @@ export interface NoveltyDetectorConfig {
   readonly burstMinCalls: number;
   /** …and at least as improbable as this under Poisson(the key's expectation, in batches) (per window test). */
   readonly burstFalseAlarmProbability: number;
+  /**
+   * Calls on routes the key never used, in one minute, that count by themselves as a sign of someone else (for
+   * `new_route` from a new network and for `new_source_network`); fewer, on a single new route, need another sign
+   * (a new country, several new networks, calls on top of the usual traffic, a carried spike or burst, refused
+   * calls) or a later minute of the episode that reaches it. One call is what an owner's client trying a route
+   * makes; a stranger exploring a key makes several, or tries several routes.
+   */
+  readonly newRouteMinCalls: number;
   /** Known sources kept per key (least recently seen forgotten first). */
   readonly maxKnown: number;
 }
@@ -261,6 +269,7 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
     burstMinutes: 2,
     burstMinCalls: 8,
     burstFalseAlarmProbability: 1e-7,
+    newRouteMinCalls: 2,
     maxKnown: 256,
   },
   quotaBurn: {

@@ -320,3 +320,143 @@ describe('a new network in the minute of a batch client', () => {
     expect(detectNewSourceNetwork(window, replay.baseline)?.severity).toBe('high');
   });
 });
+
+describe('a new route from a new network on a quiet key', () => {
+  const HOME_NET = '203.0.113.0/24';
+  const NEW_NET = '192.0.2.0/24';
+  const NEW_ROUTE = 'POST /v1/orders';
+  // Two weeks and a day of a quiet key: one call every 83 minutes (0.012 a minute), from its one network and
+  // country, on its one route; a stable key (no new network since its first day).
+  const quietAt = (minute: number) => (minute % 83 === 0 ? 1 : 0);
+  const quiet = replayUntil(
+    startReplay(MONDAY),
+    MONDAY + 2 * WEEK + 1440 + 40,
+    (minute) => calls(quietAt(minute)),
+    (minute): MinuteSources =>
+      quietAt(minute) > 0
+        ? { networks: { [HOME_NET]: 1 }, countries: { DE: 1 }, routes: { 'GET /v1/news': 1 } }
+        : { networks: {}, countries: {}, routes: {} },
+  );
+  const fromNewNetwork = (routes: Record<string, number>, country = 'DE'): MinuteSources => {
+    const total = Object.values(routes).reduce((sum, count) => sum + count, 0);
+    return { networks: { [NEW_NET]: total }, countries: { [country]: total }, routes };
+  };
+  const single = fromNewNetwork({ [NEW_ROUTE]: 1 });
+
+  it('keeps a single call on a new route from a new network low when nothing else stands out (benign churn)', () => {
+    const window = windowWith(quiet, calls(1), single);
+    expect(detectNewRoute(window, quiet.baseline)).toMatchObject({
+      severity: 'low',
+      evidence: { observed: 1, route: NEW_ROUTE, newRoutes: 1, fromNewNetwork: 1, otherSigns: 0 },
+    });
+    // The same call is no stronger as a new network: a route tried once is not a sign of someone else.
+    expect(detectNewSourceNetwork(window, quiet.baseline)).toMatchObject({
+      severity: 'low',
+      evidence: { newRoutes: 1 },
+    });
+  });
+
+  it('reports a leak-like minute (several calls on the new route from the new network) as medium', () => {
+    const leak = windowWith(quiet, calls(6), fromNewNetwork({ [NEW_ROUTE]: 4, 'GET /v1/news': 2 }));
+    expect(detectNewRoute(leak, quiet.baseline)).toMatchObject({
+      severity: 'medium',
+      evidence: { observed: 4, route: NEW_ROUTE },
+    });
+    expect(detectNewSourceNetwork(leak, quiet.baseline)?.severity).toBe('high');
+    // Two calls on the new route stand out by themselves (no other sign: too few to be more than usual traffic).
+    const two = windowWith(quiet, calls(2), fromNewNetwork({ [NEW_ROUTE]: 2 }));
+    expect(detectNewRoute(two, quiet.baseline)).toMatchObject({
+      severity: 'medium',
+      evidence: { otherSigns: 0 },
+    });
+    expect(detectNewSourceNetwork(two, quiet.baseline)?.severity).toBe('high');
+  });
+
+  it('raises a single call when another sign holds: several new routes, a new country, refused calls', () => {
+    const strict = {
+      ...DEFAULT_ANOMALY_CONFIG,
+      novelty: { ...DEFAULT_ANOMALY_CONFIG.novelty, newRouteMinCalls: 3 },
+    };
+    const routes = windowWith(quiet, calls(2), fromNewNetwork({ [NEW_ROUTE]: 1, 'GET /v1/fx/:pair': 1 }));
+    expect(detectNewRoute(routes, quiet.baseline, strict)?.severity).toBe('medium');
+    const abroad = windowWith(quiet, calls(1), fromNewNetwork({ [NEW_ROUTE]: 1 }, 'VN'));
+    expect(detectNewRoute(abroad, quiet.baseline)).toMatchObject({
+      severity: 'medium',
+      evidence: { otherSigns: 1 },
+    });
+    const refused = windowWith(quiet, calls(1, { billable: 0, scopeRejected: 1 }), single);
+    expect(detectNewRoute(refused, quiet.baseline)).toMatchObject({
+      severity: 'medium',
+      evidence: { refusedCalls: 1 },
+    });
+  });
+
+  it('keeps a new route from the key own networks low, however many calls', () => {
+    const own = {
+      networks: { [HOME_NET]: 9 },
+      countries: { DE: 9 },
+      routes: { [NEW_ROUTE]: 9 },
+    };
+    expect(detectNewRoute(windowWith(quiet, calls(9), own), quiet.baseline)).toMatchObject({
+      severity: 'low',
+      evidence: { fromNewNetwork: 0 },
+    });
+  });
+
+  it('raises the episode when the new network comes back for more on the route, and only then', () => {
+    const afterFirst = step(quiet, calls(1), single);
+    const later = (minutes: number) =>
+      replayUntil(
+        afterFirst,
+        afterFirst.next + minutes,
+        () => calls(0),
+        () => ({ networks: {}, countries: {}, routes: {} }),
+      );
+    const soon = later(3);
+    expect(
+      detectNewRoute(windowWith(soon, calls(3), fromNewNetwork({ [NEW_ROUTE]: 3 })), soon.baseline),
+    ).toMatchObject({ severity: 'medium', evidence: { observed: 3, route: NEW_ROUTE, newRoutes: 0 } });
+    // The owner's next single call from the network it moved to: nothing new (the low was reported).
+    expect(detectNewRoute(windowWith(soon, calls(1), single), soon.baseline)).toBeNull();
+    // The route called from the key's own network: not the episode.
+    const home = { networks: { [HOME_NET]: 3 }, countries: { DE: 3 }, routes: { [NEW_ROUTE]: 3 } };
+    expect(detectNewRoute(windowWith(soon, calls(3), home), soon.baseline)).toBeNull();
+    // Once the episode is over, the route and the network are simply known.
+    const hourLater = later(61);
+    expect(
+      detectNewRoute(windowWith(hourLater, calls(3), fromNewNetwork({ [NEW_ROUTE]: 3 })), hourLater.baseline),
+    ).toBeNull();
+  });
+
+  it('is medium from newRouteMinCalls calls on new routes, low for one call with no other sign (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 10 }),
+        (routeCalls, minCalls) => {
+          const config = {
+            ...DEFAULT_ANOMALY_CONFIG,
+            novelty: { ...DEFAULT_ANOMALY_CONFIG.novelty, newRouteMinCalls: minCalls },
+          };
+          const window = windowWith(quiet, calls(routeCalls), fromNewNetwork({ [NEW_ROUTE]: routeCalls }));
+          const severity = detectNewRoute(window, quiet.baseline, config)?.severity;
+          if (routeCalls >= minCalls) {
+            return severity === 'medium';
+          }
+          return routeCalls > 1 || severity === 'low';
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps the previous rule with newRouteMinCalls 1: any new route from a new network is medium', () => {
+    const config = {
+      ...DEFAULT_ANOMALY_CONFIG,
+      novelty: { ...DEFAULT_ANOMALY_CONFIG.novelty, newRouteMinCalls: 1 },
+    };
+    expect(detectNewRoute(windowWith(quiet, calls(1), single), quiet.baseline, config)?.severity).toBe(
+      'medium',
+    );
+  });
+});

@@ -174,10 +174,54 @@ function addsToUsualTraffic(
   };
 }
 
+interface NetworkAssessment {
+  /** Networks the key never used, in the newest minute. */
+  readonly networks: Novelty;
+  /** The newest minute's calls from networks first seen in the last `multipleWithinMinutes` (the episode). */
+  readonly episode: { readonly networks: readonly string[]; readonly calls: number };
+  readonly firstSeen: boolean;
+  readonly justSeen: number;
+  readonly churn: number;
+  readonly stable: boolean;
+  readonly carried: number;
+  readonly spikeCarried: boolean;
+}
+
+/**
+ * The newest minute's new networks (first seen now, or in the episode of the last `multipleWithinMinutes`), the
+ * key's own churn before them and whether they carry a spike or a burst; null without calls from such networks.
+ */
+function assessNewNetworks(
+  window: KeyTrafficWindow,
+  baseline: KeyBaseline,
+  config: AnomalyConfig,
+): NetworkAssessment | null {
+  const { minCalls, churnyAt, multipleWithinMinutes } = config.novelty;
+  const networks = novelty(baseline.networks, window.sources.networks, minCalls);
+  const episode = episodeNetworkCalls(window, baseline, multipleWithinMinutes, config);
+  const firstSeen = networks.unknown.length > 0;
+  if (!firstSeen && episode.calls === 0) {
+    return null;
+  }
+  const justSeen = networksFirstSeenWithin(baseline, window.endMinute, multipleWithinMinutes, config);
+  // The key's own churn before this episode: networks that appeared in the last minutes are part of what is
+  // being judged, not evidence that the key is churny.
+  const churn = Math.max(
+    0,
+    recentNew(baseline, baseline.recentNew.networks, window.endMinute, config) - justSeen,
+  );
+  const carried = networks.calls + episode.calls;
+  const spikeCarried =
+    carriesTrafficSpike(window, baseline, carried, config) ||
+    newNetworksCarryBurst(window, baseline, carried, config);
+  return { networks, episode, firstSeen, justSeen, churn, stable: churn < churnyAt, carried, spikeCarried };
+}
+
 /**
  * Calls from a source network (/24, /48) the key never used, after its learning period. A new network alone
  * is low severity: servers move, scale out and change providers. It rises one step for each other sign of a
- * leaked key (a new country or a new route in the same minute, several new networks within
+ * leaked key (a new country in the same minute, calls on new routes that stand out by themselves (at least
+ * `newRouteMinCalls`, or several new routes: see `detectNewRoute`), several new networks within
  * `multipleWithinMinutes`, calls that come on top of the key's usual traffic rather than in place of part of
  * it, a traffic spike the new networks carry) and one more when the key's set of networks is stable (fewer
  * than `churnyAt` recent new networks), capped at high. On a churny key the signs that are themselves churn
@@ -196,27 +240,14 @@ export function detectNewSourceNetwork(
   if (isLearning(window, baseline, config)) {
     return null;
   }
-  const { minCalls, churnyAt, multipleWithinMinutes } = config.novelty;
-  const networks = novelty(baseline.networks, window.sources.networks, minCalls);
-  const episode = episodeNetworkCalls(window, baseline, multipleWithinMinutes, config);
-  const firstSeen = networks.unknown.length > 0;
-  if (!firstSeen && episode.calls === 0) {
+  const { minCalls, multipleWithinMinutes } = config.novelty;
+  const assessed = assessNewNetworks(window, baseline, config);
+  if (assessed === null) {
     return null;
   }
-  const justSeen = networksFirstSeenWithin(baseline, window.endMinute, multipleWithinMinutes, config);
-  // The key's own churn before this episode: networks that appeared in the last minutes are part of what is
-  // being judged, not evidence that the key is churny.
-  const churn = Math.max(
-    0,
-    recentNew(baseline, baseline.recentNew.networks, window.endMinute, config) - justSeen,
-  );
-  const stable = churn < churnyAt;
-  const carried = networks.calls + episode.calls;
-  const spikeCarried =
-    carriesTrafficSpike(window, baseline, carried, config) ||
-    newNetworksCarryBurst(window, baseline, carried, config);
+  const { networks, episode, firstSeen, justSeen, churn, stable, carried, spikeCarried } = assessed;
   const level = firstSeen
-    ? firstSightLevel(window, baseline, networks, justSeen, stable, spikeCarried, config)
+    ? firstSightLevel(window, baseline, assessed, config)
     : // A later minute of the episode: only the traffic it carries is new evidence.
       spikeCarried
       ? 1 + (stable ? 1 : 0)
@@ -257,27 +288,49 @@ function newCountriesOf(window: KeyTrafficWindow, baseline: KeyBaseline, config:
     : unknownSources(baseline.countries, window.sources.countries, config.novelty.minCalls);
 }
 
+/**
+ * Whether the newest minute's calls on routes the key never used are a sign of someone else by themselves: at
+ * least `newRouteMinCalls` calls on them, or several new routes at once. A single call on one new route is what the
+ * owner's client trying a route makes as much as a stranger's first try; it needs another sign.
+ */
+function newRoutesStandOut(routes: Novelty, config: AnomalyConfig): boolean {
+  return routes.unknown.length >= 2 || routes.calls >= config.novelty.newRouteMinCalls;
+}
+
+/**
+ * The first-sight signs of someone else other than a new route (each counted once): a new country in the same
+ * minute, several new networks within `multipleWithinMinutes` on a stable key, and more calls than usual (on top of
+ * the usual traffic on a stable key; a spike or a burst the new networks carry on any key).
+ */
+function otherFirstSightSigns(
+  window: KeyTrafficWindow,
+  baseline: KeyBaseline,
+  assessed: NetworkAssessment,
+  config: AnomalyConfig,
+): number {
+  const { networks, justSeen, stable, spikeCarried } = assessed;
+  const newCountries = newCountriesOf(window, baseline, config);
+  const recentNetworks = networks.unknown.length + justSeen;
+  const addition = addsToUsualTraffic(window, baseline, networks.calls, config);
+  return (
+    (newCountries.length > 0 ? 1 : 0) +
+    (stable && recentNetworks >= 2 ? 1 : 0) +
+    // More traffic than usual: on a churny key only as a spike the new networks carry.
+    ((stable && addition.adds) || spikeCarried ? 1 : 0)
+  );
+}
+
 /** The severity step (0 low, 1 medium, 2 high) of the minute a network is first seen. */
 function firstSightLevel(
   window: KeyTrafficWindow,
   baseline: KeyBaseline,
-  networks: Novelty,
-  justSeen: number,
-  stable: boolean,
-  spikeCarried: boolean,
+  assessed: NetworkAssessment,
   config: AnomalyConfig,
 ): number {
-  const newCountries = newCountriesOf(window, baseline, config);
-  const newRoutes = unknownSources(baseline.routes, window.sources.routes, config.novelty.minCalls);
-  const recentNetworks = networks.unknown.length + justSeen;
-  const addition = addsToUsualTraffic(window, baseline, networks.calls, config);
+  const newRoutes = novelty(baseline.routes, window.sources.routes, config.novelty.minCalls);
   const signs =
-    (newCountries.length > 0 ? 1 : 0) +
-    (newRoutes.length > 0 ? 1 : 0) +
-    (stable && recentNetworks >= 2 ? 1 : 0) +
-    // More traffic than usual: on a churny key only as a spike the new networks carry.
-    ((stable && addition.adds) || spikeCarried ? 1 : 0);
-  return Math.min(signs, 1) + (signs > 0 && stable ? 1 : 0) + (signs > 1 ? 1 : 0);
+    otherFirstSightSigns(window, baseline, assessed, config) + (newRoutesStandOut(newRoutes, config) ? 1 : 0);
+  return Math.min(signs, 1) + (signs > 0 && assessed.stable ? 1 : 0) + (signs > 1 ? 1 : 0);
 }
 
 /**
@@ -318,7 +371,21 @@ export function detectNewCountry(
   };
 }
 
-/** Calls on routes the key never called, after its learning period (low; medium with a new network). */
+/**
+ * Calls on routes the key never called, after its learning period. Low (informational) alone or from the key's
+ * known networks: clients start using routes the key's scopes allow. From a network the key never used (first seen
+ * in the same minute) it is medium when the route stands out by itself (at least `newRouteMinCalls` calls on new
+ * routes in the minute, or several new routes) or another sign of someone else holds in the minute: a new country,
+ * several new networks, calls on top of the usual traffic or a spike or burst the new networks carry (the signs of
+ * `detectNewSourceNetwork`), or refused calls (401/403). A single call on one new route from a new network with
+ * none of these stays low: a quiet key's client that moved and started using a route shows exactly that, and so does
+ * nothing else a stranger would do.
+ *
+ * For `multipleWithinMinutes` after such a first sight, the route is judged again in each minute with calls on it
+ * from networks first seen in the same minute as it (the episode): such a minute is reported, medium, when the
+ * route's calls stand out, the new networks carry a spike or burst, or calls are refused (a stranger who tried one
+ * call and came back for more). Otherwise a later minute reports nothing (the low was reported at first sight).
+ */
 export function detectNewRoute(
   window: KeyTrafficWindow,
   baseline: KeyBaseline,
@@ -327,23 +394,86 @@ export function detectNewRoute(
   if (isLearning(window, baseline, config)) {
     return null;
   }
-  const routes = novelty(baseline.routes, window.sources.routes, config.novelty.minCalls);
-  if (routes.unknown.length === 0) {
+  const { minCalls, multipleWithinMinutes } = config.novelty;
+  const routes = novelty(baseline.routes, window.sources.routes, minCalls);
+  const firstSeen = routes.unknown.length > 0;
+  let episode = routes;
+  if (!firstSeen) {
+    // A later minute: only routes first seen with a network of an episode that calls in this minute.
+    const networks = episodeNetworkCalls(window, baseline, multipleWithinMinutes, config);
+    if (networks.calls === 0) {
+      return null;
+    }
+    episode = episodeRoutes(window, baseline, networks.networks, config);
+    if (episode.unknown.length === 0) {
+      return null;
+    }
+  }
+  const fromNewNetwork = firstSeen
+    ? unknownSources(baseline.networks, window.sources.networks, minCalls).length > 0
+    : true;
+  const assessed = fromNewNetwork ? assessNewNetworks(window, baseline, config) : null;
+  const newest = window.minutes[window.minutes.length - 1];
+  const refused = newest === undefined ? 0 : newest.authRejected + newest.scopeRejected;
+  const otherSigns =
+    assessed === null
+      ? 0
+      : firstSeen
+        ? otherFirstSightSigns(window, baseline, assessed, config)
+        : // A later minute: only the traffic it carries is new evidence (as for its networks).
+          assessed.spikeCarried
+          ? 1
+          : 0;
+  const raised = fromNewNetwork && (newRoutesStandOut(episode, config) || otherSigns > 0 || refused > 0);
+  if (!firstSeen && !raised) {
     return null;
   }
-  const withNewNetwork =
-    unknownSources(baseline.networks, window.sources.networks, config.novelty.minCalls).length > 0;
   return {
     kind: 'new_route',
-    severity: withNewNetwork ? 'medium' : 'low',
+    severity: raised ? 'medium' : 'low',
     evidence: {
-      observed: routes.calls,
+      observed: episode.calls,
       expected: 0,
       window: windowEnding(window.endMinute, 1),
-      route: routes.unknown[0],
-      newRoutes: routes.unknown.length,
+      route: episode.unknown[0],
+      newRoutes: firstSeen ? routes.unknown.length : 0,
       knownRoutes: Object.keys(baseline.routes).length,
+      newNetworks: assessed === null ? 0 : assessed.networks.unknown.length,
+      fromNewNetwork: fromNewNetwork ? 1 : 0,
+      otherSigns,
+      refusedCalls: refused,
     },
-    summary: `Key called ${routes.unknown.length === 1 ? 'a route' : 'routes'} it never used before (${routes.unknown.slice(0, 3).join(', ')}): ${routes.calls} calls in one minute.`,
+    summary: firstSeen
+      ? `Key called ${routes.unknown.length === 1 ? 'a route' : 'routes'} it never used before (${routes.unknown.slice(0, 3).join(', ')}): ${routes.calls} calls in one minute.`
+      : `Key called again ${episode.unknown.length === 1 ? 'a route' : 'routes'} first seen in the last ${multipleWithinMinutes} min with a new network (${episode.unknown.slice(0, 3).join(', ')}): ${episode.calls} calls in one minute.`,
   };
+}
+
+/**
+ * The newest minute's calls on routes first seen in the same minute as one of the episode's networks that call in
+ * it (networks first seen in the last `multipleWithinMinutes`, after the key's home period).
+ */
+function episodeRoutes(
+  window: KeyTrafficWindow,
+  baseline: KeyBaseline,
+  networks: readonly string[],
+  config: AnomalyConfig,
+): Novelty {
+  const firstMinutes = new Set<number>();
+  for (const network of networks) {
+    firstMinutes.add(baseline.networks[network][0]);
+  }
+  const seen = window.sources.routes;
+  const unknown: string[] = [];
+  let calls = 0;
+  for (const route in seen) {
+    const span = Object.prototype.hasOwnProperty.call(baseline.routes, route)
+      ? baseline.routes[route]
+      : undefined;
+    if (span !== undefined && seen[route] >= config.novelty.minCalls && firstMinutes.has(span[0])) {
+      unknown.push(route);
+      calls += seen[route];
+    }
+  }
+  return { unknown: unknown.sort(), calls };
 }

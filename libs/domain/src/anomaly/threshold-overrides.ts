@@ -58,6 +58,7 @@ export interface ThresholdOverrides {
     | 'additionZ'
     | 'burstMinCalls'
     | 'burstFalseAlarmProbability'
+    | 'newRouteMinCalls'
   >;
   readonly quotaBurn?: Only<
     QuotaBurnDetectorConfig,
@@ -135,6 +136,7 @@ export const THRESHOLD_OVERRIDE_BOUNDS: {
     additionZ: { min: 0, max: 100 },
     burstMinCalls: { min: 1, max: 1e9 },
     burstFalseAlarmProbability: { min: 1e-15, max: 0.01 },
+    newRouteMinCalls: { min: 1, max: 1e9 },
   },
   quotaBurn: {
     minLeadMinutes: { min: 0, max: 31 * DAY },
