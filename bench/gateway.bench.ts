@@ -17,7 +17,8 @@
  * the worker-thread sink, for side-by-side runs), BENCH_BASELINE_DIST=<dir> (another build's dist/ directory, e.g.
  * a copy of the build before a change, with node_modules reachable from it: its gateway is measured in the same
  * rounds), BENCH_CPU_PROFILE=<dir> (V8 CPU profiles of the gateway and the bare proxies, in <dir>/gateway,
- * <dir>/gateway-baseline, <dir>/bare-proxy and <dir>/bare-undici-proxy).
+ * <dir>/gateway-baseline, <dir>/bare-proxy and <dir>/bare-undici-proxy), BENCH_CHILD_NODE_ARGS (flags for every child
+ * process, e.g. --trace-gc).
  * The upstream, the bare proxies and the gateways each run in their own process; autocannon runs in this one.
  * Besides req/s and latency, each row reports the CPU time the measured process spent per answered request
  * (user + system, from process.cpuUsage, all threads) and the part of it spent by the main thread (the event loop
@@ -308,7 +309,11 @@ function startChild(
   const profile = role !== 'upstream' && profileDir !== undefined;
   const child = fork(script, [role, ...(arg === undefined ? [] : [arg])], {
     stdio: 'inherit',
-    execArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, profileName)}`] : [],
+    execArgv: [
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, profileName)}`] : []),
+      // BENCH_CHILD_NODE_ARGS: V8/Node flags for the measured processes, e.g. --trace-gc.
+      ...(process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? []),
+    ],
   });
   started.push(child);
   return new Promise((resolve, reject) => {
