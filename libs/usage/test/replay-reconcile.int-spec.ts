@@ -139,6 +139,7 @@ describe('replay and reconciliation (Kafka, chDB)', () => {
     const after = await tableCounts(ch.handle.client, 'keymeter');
     expect(after.rawRows).toBe('121');
     expect(after.rollupMinuteEvents).toBe('121');
+    expect(after.rollupHourEvents).toBe('121');
     expect(after.rollupDayEvents).toBe('121');
   });
 
