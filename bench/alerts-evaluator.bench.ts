@@ -3,14 +3,16 @@
  * them with a daily quota) with two calls a minute over the evaluator's whole look-back window
  * (`requiredWindowMinutes`, 150 minutes with the default settings). Measures the first evaluation (baselines
  * built from what ClickHouse holds), a steady-state minute (wall and process CPU time: chDB runs in the process),
- * a re-run of an evaluated minute, and the time spent in each ClickHouse read. Side by side, the baseline of reading the same window with one query per
- * key (measured on a sample, extrapolated to N).
+ * a re-run of an evaluated minute, and the time spent in each ClickHouse read. Then the window read alone in
+ * alternating rounds: the whole look-back in full, as the live path reads it (calls only before its newest 30
+ * minutes), and the newest 30 minutes alone (the reference), with a check that the first two agree. Side by side,
+ * the baseline of reading the same window with one query per key (measured on a sample, extrapolated to N).
  * Build and run: npm run bench:alerts
  *
  * Environment: BENCH_KEYS (10 000), BENCH_SAMPLE (200 keys for the per-key baseline), BENCH_PG_ADMIN_URL
  * (postgres://postgres@127.0.0.1:5432/test: a database km_bench_alerts_<pid> is created and dropped after),
  * BENCH_LOW_RATE_DROP=off (the low-rate drop check's windows removed, so the look-back is 30 minutes as before
- * that check: the comparison figure).
+ * that check: the comparison figure), BENCH_READ_ROUNDS (5 rounds of the window read alone; 0 skips them).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,6 +43,13 @@ const CONFIG: AnomalyConfig =
     : DEFAULT_ANOMALY_CONFIG;
 /** The evaluator's look-back: data is generated over all of it (and the minute after). */
 const WINDOW = requiredWindowMinutes(CONFIG);
+/** The newest minutes of the look-back the live read returns with all their counts (the rest: calls only). */
+const DETAIL = requiredWindowMinutes({
+  ...CONFIG,
+  traffic: { ...CONFIG.traffic, lowRateDrop: { ...CONFIG.traffic.lowRateDrop, windowsMinutes: [] } },
+});
+/** Alternating rounds of the window read alone, full and with calls only before the newest DETAIL minutes. */
+const READ_ROUNDS = Number(process.env.BENCH_READ_ROUNDS ?? 5);
 const INSERT_CHUNK = 50_000;
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -211,6 +220,73 @@ async function main(): Promise<void> {
     report('first minute (warm-up)', await withCpu(() => alerts.evaluator.evaluate(evalMinute)));
     report('steady-state minute', await withCpu(() => alerts.evaluator.evaluate(evalMinute + 1)));
     report('same minute again', await alerts.evaluator.evaluate(evalMinute + 1));
+
+    if (DETAIL < WINDOW && READ_ROUNDS > 0) {
+      // The window read alone, side by side: the full tuples of every minute (what the live path read before,
+      // and what evaluateRange reads), the live read (calls only before the newest DETAIL minutes), and the
+      // full read of the newest DETAIL minutes alone (a look-back without the low-rate drop check: the reference).
+      const to = evalMinute + 1;
+      const from = to - WINDOW + 1;
+      const countsFrom = to - DETAIL + 1;
+      const readOnce = async (start: number, calls?: number) => {
+        const cpu = process.cpuUsage();
+        const began = performance.now();
+        const series = await source.activeKeys(start, to, calls);
+        const wallMs = performance.now() - began;
+        const used = process.cpuUsage(cpu);
+        return { wallMs, cpuMs: (used.user + used.system) / 1000, series };
+      };
+      const runs: Record<'full' | 'live' | 'reference', { wallMs: number; cpuMs: number }[]> = {
+        full: [],
+        live: [],
+        reference: [],
+      };
+      let mismatches = 0;
+      for (let round = 0; round < READ_ROUNDS; round++) {
+        const full = await readOnce(from);
+        const live = await readOnce(from, countsFrom);
+        runs.full.push(full);
+        runs.live.push(live);
+        runs.reference.push(await readOnce(countsFrom));
+        if (round > 0) continue;
+        // Check: the same keys and calls per minute; the same counts from countsFrom on.
+        const byKey = new Map(full.series.map((entry) => [entry.keyId, entry.minutes]));
+        for (const entry of live.series) {
+          const minutes = byKey.get(entry.keyId);
+          if (minutes === undefined || minutes.size !== entry.minutes.size) mismatches += 1;
+          else
+            for (const [minute, counts] of entry.minutes) {
+              const other = minutes.get(minute);
+              const same =
+                minute >= countsFrom
+                  ? JSON.stringify(other) === JSON.stringify(counts)
+                  : other?.requests === counts.requests;
+              if (!same) mismatches += 1;
+            }
+        }
+        if (live.series.length !== full.series.length) mismatches += 1;
+      }
+      const median = (values: number[]): number => {
+        const sorted = [...values].sort((a, b) => a - b);
+        return sorted[Math.floor(sorted.length / 2)];
+      };
+      const labels = {
+        full: `${WINDOW} minutes in full`,
+        live: `${WINDOW} minutes, calls only before the newest ${DETAIL}`,
+        reference: `the newest ${DETAIL} minutes alone (reference)`,
+      };
+      for (const name of ['full', 'live', 'reference'] as const) {
+        log(
+          `window read, ${labels[name]}, ` +
+            `${READ_ROUNDS} alternating rounds: median wall ${median(runs[name].map((run) => run.wallMs)).toFixed(0)} ms, ` +
+            `median CPU ${median(runs[name].map((run) => run.cpuMs)).toFixed(0)} ms ` +
+            `(CPU per round ${runs[name].map((run) => run.cpuMs.toFixed(0)).join(', ')})`,
+        );
+      }
+      log(
+        `check: ${mismatches === 0 ? 'same keys, calls and newest counts' : `${mismatches} MISMATCHES`}; load ${load()}`,
+      );
+    }
 
     const sample = keys.slice(0, Math.min(SAMPLE, keys.length));
     const began = performance.now();
