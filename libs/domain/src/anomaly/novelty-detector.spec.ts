@@ -372,6 +372,21 @@ describe('a new route from a new network on a quiet key', () => {
     expect(detectNewSourceNetwork(two, quiet.baseline)?.severity).toBe('high');
   });
 
+  it('reports a stranger spreading many calls over the key routes and a new one as medium, one on the new route', () => {
+    const spread = {
+      networks: { [NEW_NET]: 10, '198.51.100.0/24': 8 },
+      countries: { DE: 18 },
+      routes: { 'GET /v1/news': 17, [NEW_ROUTE]: 1 },
+    };
+    expect(detectNewRoute(windowWith(quiet, calls(18), spread), quiet.baseline)?.severity).toBe('medium');
+    // Two calls from the new network, one of them on the new route: the route stands out with no other sign.
+    const two = fromNewNetwork({ 'GET /v1/news': 1, [NEW_ROUTE]: 1 });
+    expect(detectNewRoute(windowWith(quiet, calls(2), two), quiet.baseline)).toMatchObject({
+      severity: 'medium',
+      evidence: { observed: 1, otherSigns: 0 },
+    });
+  });
+
   it('raises a single call when another sign holds: several new routes, a new country, refused calls', () => {
     const strict = {
       ...DEFAULT_ANOMALY_CONFIG,

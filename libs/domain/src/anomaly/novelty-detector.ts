@@ -289,12 +289,19 @@ function newCountriesOf(window: KeyTrafficWindow, baseline: KeyBaseline, config:
 }
 
 /**
- * Whether the newest minute's calls on routes the key never used are a sign of someone else by themselves: at
- * least `newRouteMinCalls` calls on them, or several new routes at once. A single call on one new route is what the
- * owner's client trying a route makes as much as a stranger's first try; it needs another sign.
+ * Whether the newest minute's calls on routes the key never used are a sign of someone else by themselves: several
+ * new routes at once, or at least `newRouteMinCalls` calls on them or, at first sight, from the networks first
+ * seen with them (`newNetworkCalls`: a stranger spreads calls over the key's routes and a new one, so the new
+ * route may carry one of many). A single call on one new route from a new network that made no other call is what
+ * the owner's client trying a route makes as much as a stranger's first try; it needs another sign.
  */
-function newRoutesStandOut(routes: Novelty, config: AnomalyConfig): boolean {
-  return routes.unknown.length >= 2 || routes.calls >= config.novelty.newRouteMinCalls;
+function newRoutesStandOut(routes: Novelty, newNetworkCalls: number, config: AnomalyConfig): boolean {
+  if (routes.unknown.length === 0) {
+    return false;
+  }
+  return (
+    routes.unknown.length >= 2 || Math.max(routes.calls, newNetworkCalls) >= config.novelty.newRouteMinCalls
+  );
 }
 
 /**
@@ -329,7 +336,8 @@ function firstSightLevel(
 ): number {
   const newRoutes = novelty(baseline.routes, window.sources.routes, config.novelty.minCalls);
   const signs =
-    otherFirstSightSigns(window, baseline, assessed, config) + (newRoutesStandOut(newRoutes, config) ? 1 : 0);
+    otherFirstSightSigns(window, baseline, assessed, config) +
+    (newRoutesStandOut(newRoutes, assessed.networks.calls, config) ? 1 : 0);
   return Math.min(signs, 1) + (signs > 0 && assessed.stable ? 1 : 0) + (signs > 1 ? 1 : 0);
 }
 
@@ -424,7 +432,10 @@ export function detectNewRoute(
           assessed.spikeCarried
           ? 1
           : 0;
-  const raised = fromNewNetwork && (newRoutesStandOut(episode, config) || otherSigns > 0 || refused > 0);
+  // At first sight the new networks' calls count too; in a later minute only the calls on the episode's routes.
+  const newNetworkCalls = firstSeen && assessed !== null ? assessed.networks.calls : 0;
+  const raised =
+    fromNewNetwork && (newRoutesStandOut(episode, newNetworkCalls, config) || otherSigns > 0 || refused > 0);
   if (!firstSeen && !raised) {
     return null;
   }
