@@ -1,4 +1,10 @@
+import { THRESHOLD_OVERRIDE_BOUNDS } from '@keymeter/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/** The groups and thresholds a policy may override, from the bounds the domain validates them with. */
+const OVERRIDABLE_THRESHOLDS = Object.entries(THRESHOLD_OVERRIDE_BOUNDS)
+  .map(([group, bounds]) => `${group} { ${Object.keys(bounds).join(', ')} }`)
+  .join(', ');
 
 export class AlertActionDto {
   @ApiProperty() id!: string;
@@ -58,14 +64,7 @@ export class AlertPolicyRuleDto {
 export class AlertPolicyDto {
   @ApiProperty({ type: [AlertPolicyRuleDto] }) rules!: AlertPolicyRuleDto[];
   @ApiPropertyOptional({
-    description:
-      'Detection thresholds over the defaults, every group and value optional: trafficSpike { minCalls, ' +
-      'minExcess, minRatio, minZ, minPeakRatio, minBurstinessMultiple, minBatches }, trafficRamp ' +
-      '{ minExcessPerMinute, minRatio, minZ, minPeakRatio }, trafficDrop { minExpectedPerMinute, maxRatio, ' +
-      'minLowRatio, minZ }, failureBursts { minCount, minRatio, minZ }, errorBursts { minCount, minShare, ' +
-      'minShareRatio, falseAlarmProbability }, novelty { learningMinutes, minCalls, churnyAt, ' +
-      'multipleWithinMinutes, additionZ }, quotaBurn { minLeadMinutes, minUsedFraction, rateLowerBoundZ }, ' +
-      'retiredKey { minAttempts, minZ, falseAlarmProbability, horizonMinutes }. Defaults, bounds and reasons: docs/anomaly-detection.md',
+    description: `Detection thresholds over the defaults, every group and value optional: ${OVERRIDABLE_THRESHOLDS}. Defaults, bounds and reasons: docs/anomaly-detection.md`,
     example: { trafficSpike: { minCalls: 100 } },
   })
   thresholds?: Record<string, Record<string, number>>;
