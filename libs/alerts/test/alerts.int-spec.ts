@@ -1,29 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { QueryFailedError } from 'typeorm';
-import { openClickHouse, runClickHouseMigrations, type ClickHouseHandle } from '@keymeter/clickhouse';
+import type { ClickHouseHandle } from '@keymeter/clickhouse';
 import { isBillable, newEventId, type UsageEventV1 } from '@keymeter/contracts';
-import {
-  AlertEntity,
-  AuditLogEntity,
-  WebhookEventEntity,
-  openDatabase,
-  runDatabaseMigrations,
-  type DatabaseHandle,
-} from '@keymeter/database';
-import { createKafkaEventLog, type EventLog } from '@keymeter/event-log';
+import { AlertEntity, AuditLogEntity, WebhookEventEntity, type DatabaseHandle } from '@keymeter/database';
 import { toRawEventRow } from '@keymeter/ingestion';
-import {
-  CustomerKeyAuthenticator,
-  createKeyManagement,
-  type AuditActor,
-  type KeyManagement,
-} from '@keymeter/keys';
+import { CustomerKeyAuthenticator, type AuditActor, type KeyManagement } from '@keymeter/keys';
 import { ApiError } from '@keymeter/platform';
-import { createTestDatabase, type TestDatabase } from '@keymeter/testing';
 import { createAlerts, latestDueMinute, type Alerts } from '@keymeter/alerts';
+import { openAlertsTestEnvironment, type AlertsTestEnvironment } from './alerts-test-environment';
 
 const ADMIN: AuditActor = { type: 'admin_token', id: '00000000-0000-4000-8000-000000000001', label: 'ops' };
 const MINUTE = 60_000;
@@ -34,11 +18,9 @@ const MINUTE = 60_000;
 const SPIKE_MINUTE = Math.floor(Date.now() / MINUTE) - 300;
 const AUTO_RESOLVE_MINUTES = 5;
 
-let db: TestDatabase;
+let env: AlertsTestEnvironment;
 let handle: DatabaseHandle;
-let chDir: string;
 let clickhouse: ClickHouseHandle;
-let log: EventLog;
 let km: KeyManagement;
 let alerts: Alerts;
 let nowMs = (SPIKE_MINUTE + 1) * MINUTE;
@@ -90,24 +72,8 @@ async function evaluate(minute: number) {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  handle = await openDatabase({ url: db.url });
-  await runDatabaseMigrations(handle);
-  chDir = mkdtempSync(join(tmpdir(), 'km-alerts-'));
-  clickhouse = await openClickHouse({ chdbPath: chDir, database: 'keymeter' });
-  await runClickHouseMigrations(clickhouse);
-  const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter((b) => b !== '');
-  if (brokers.length === 0) throw new Error('KAFKA_BROKERS is not set: run these tests through jest');
-  log = createKafkaEventLog({ brokers, clientId: 'keymeter-alerts-test' });
-  const topic = `key-registry-alerts-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await log.ensureTopics([{ name: topic, partitions: 1, compacted: true }]);
-  km = createKeyManagement({
-    dataSource: handle.dataSource,
-    eventLog: log,
-    registryTopic: topic,
-    showAdminTokenOnce: () => undefined,
-  });
-  await km.start();
+  env = await openAlertsTestEnvironment('alerts');
+  ({ handle, clickhouse, km } = env);
   alerts = createAlerts({
     dataSource: handle.dataSource,
     traffic: clickhouse,
@@ -141,12 +107,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await km?.stop();
-  await log?.close();
-  await clickhouse?.close();
-  await handle?.close();
-  await db?.drop();
-  if (chDir) rmSync(chDir, { recursive: true, force: true });
+  await env?.close();
 });
 
 describe('alert evaluation on Postgres and chDB', () => {

@@ -1,15 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openClickHouse, runClickHouseMigrations, type ClickHouseHandle } from '@keymeter/clickhouse';
+import type { ClickHouseHandle } from '@keymeter/clickhouse';
 import { isBillable, newEventId, type UsageEventV1, type UsageOutcome } from '@keymeter/contracts';
-import { openDatabase, runDatabaseMigrations, type DatabaseHandle } from '@keymeter/database';
-import { createKafkaEventLog, type EventLog } from '@keymeter/event-log';
+import type { DatabaseHandle } from '@keymeter/database';
 import { toRawEventRow, type RawEventRow } from '@keymeter/ingestion';
-import { createKeyManagement, type AuditActor, type KeyManagement } from '@keymeter/keys';
-import { createTestDatabase, type TestDatabase } from '@keymeter/testing';
+import type { AuditActor, KeyManagement } from '@keymeter/keys';
 import { createAlerts, type Alerts } from '@keymeter/alerts';
+import { openAlertsTestEnvironment, type AlertsTestEnvironment } from './alerts-test-environment';
 
 /**
  * Catching up a range of minutes (`evaluateRange`, one read per chunk of minutes) gives the alerts that
@@ -26,11 +22,9 @@ const FROM = Math.floor(Date.now() / MINUTE) - 240;
 const TO = FROM + 179;
 const AUTO_RESOLVE_MINUTES = 5;
 
-let db: TestDatabase;
+let env: AlertsTestEnvironment;
 let handle: DatabaseHandle;
-let chDir: string;
 let clickhouse: ClickHouseHandle;
-let log: EventLog;
 let km: KeyManagement;
 let nowMs = FROM * MINUTE;
 const rows: RawEventRow[] = [];
@@ -124,25 +118,8 @@ async function outcome(): Promise<{ alerts: unknown[]; events: unknown[]; minute
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  handle = await openDatabase({ url: db.url });
-  await runDatabaseMigrations(handle);
-  chDir = mkdtempSync(join(tmpdir(), 'km-alerts-range-'));
-  clickhouse = await openClickHouse({ chdbPath: chDir, database: 'keymeter' });
-  await runClickHouseMigrations(clickhouse);
-  const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter((b) => b !== '');
-  if (brokers.length === 0) throw new Error('KAFKA_BROKERS is not set: run these tests through jest');
-  log = createKafkaEventLog({ brokers, clientId: 'keymeter-alerts-range-test' });
-  const topic = `key-registry-alerts-range-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await log.ensureTopics([{ name: topic, partitions: 1, compacted: true }]);
-  km = createKeyManagement({
-    dataSource: handle.dataSource,
-    eventLog: log,
-    registryTopic: topic,
-    showAdminTokenOnce: () => undefined,
-    clock: () => new Date(nowMs),
-  });
-  await km.start();
+  env = await openAlertsTestEnvironment('range', () => new Date(nowMs));
+  ({ handle, clickhouse, km } = env);
   const customer = (name: string) =>
     km.customers.create({ name, email: `ops@${name}.example`, timezone: 'UTC', currency: 'EUR' }, ADMIN);
   const acme = (await customer('acme')).id;
@@ -198,12 +175,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await km?.stop();
-  await log?.close();
-  await clickhouse?.close();
-  await handle?.close();
-  await db?.drop();
-  if (chDir) rmSync(chDir, { recursive: true, force: true });
+  await env?.close();
 });
 
 describe('catching up a range of minutes', () => {

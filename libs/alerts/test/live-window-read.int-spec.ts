@@ -1,15 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openClickHouse, runClickHouseMigrations, type ClickHouseHandle } from '@keymeter/clickhouse';
+import type { ClickHouseHandle } from '@keymeter/clickhouse';
 import { isBillable, newEventId, type UsageEventV1, type UsageOutcome } from '@keymeter/contracts';
-import { openDatabase, runDatabaseMigrations, type DatabaseHandle } from '@keymeter/database';
-import { createKafkaEventLog, type EventLog } from '@keymeter/event-log';
+import type { DatabaseHandle } from '@keymeter/database';
 import { toRawEventRow, type RawEventRow } from '@keymeter/ingestion';
-import { createKeyManagement, type AuditActor, type KeyManagement } from '@keymeter/keys';
-import { createTestDatabase, type TestDatabase } from '@keymeter/testing';
+import type { AuditActor, KeyManagement } from '@keymeter/keys';
 import { ClickHouseKeyTrafficSource, createAlerts, type KeyTrafficSource } from '@keymeter/alerts';
+import { openAlertsTestEnvironment, type AlertsTestEnvironment } from './alerts-test-environment';
 
 /**
  * The live path reads the look-back's older minutes with their calls only (`activeKeys` with `countsFrom`).
@@ -32,11 +28,9 @@ const EVALUATED = [
 const LAST = FROM + 190;
 const AUTO_RESOLVE_MINUTES = 5;
 
-let db: TestDatabase;
+let env: AlertsTestEnvironment;
 let handle: DatabaseHandle;
-let chDir: string;
 let clickhouse: ClickHouseHandle;
-let log: EventLog;
 let km: KeyManagement;
 let nowMs = FROM * MINUTE;
 const rows: RawEventRow[] = [];
@@ -152,25 +146,8 @@ async function outcome(): Promise<{ alerts: unknown[]; events: unknown[]; minute
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  handle = await openDatabase({ url: db.url });
-  await runDatabaseMigrations(handle);
-  chDir = mkdtempSync(join(tmpdir(), 'km-alerts-window-'));
-  clickhouse = await openClickHouse({ chdbPath: chDir, database: 'keymeter' });
-  await runClickHouseMigrations(clickhouse);
-  const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter((b) => b !== '');
-  if (brokers.length === 0) throw new Error('KAFKA_BROKERS is not set: run these tests through jest');
-  log = createKafkaEventLog({ brokers, clientId: 'keymeter-alerts-window-test' });
-  const topic = `key-registry-alerts-window-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await log.ensureTopics([{ name: topic, partitions: 1, compacted: true }]);
-  km = createKeyManagement({
-    dataSource: handle.dataSource,
-    eventLog: log,
-    registryTopic: topic,
-    showAdminTokenOnce: () => undefined,
-    clock: () => new Date(nowMs),
-  });
-  await km.start();
+  env = await openAlertsTestEnvironment('window', () => new Date(nowMs));
+  ({ handle, clickhouse, km } = env);
   const acme = (
     await km.customers.create(
       { name: 'acme', email: 'ops@acme.example', timezone: 'UTC', currency: 'EUR' },
@@ -210,12 +187,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await km?.stop();
-  await log?.close();
-  await clickhouse?.close();
-  await handle?.close();
-  await db?.drop();
-  if (chDir) rmSync(chDir, { recursive: true, force: true });
+  await env?.close();
 });
 
 describe('the live look-back read with calls only for its older minutes', () => {
