@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { openClickHouse, runClickHouseMigrations, type ClickHouseHandle } from '@keymeter/clickhouse';
 import { openDatabase, runDatabaseMigrations, type DatabaseHandle } from '@keymeter/database';
 import { createKafkaEventLog, type EventLog } from '@keymeter/event-log';
+import type { RawEventRow } from '@keymeter/ingestion';
 import { createKeyManagement, type KeyManagement } from '@keymeter/keys';
 import { createTestDatabase, type TestDatabase } from '@keymeter/testing';
 
@@ -13,6 +14,8 @@ export interface AlertsTestEnvironment {
   readonly handle: DatabaseHandle;
   readonly clickhouse: ClickHouseHandle;
   readonly km: KeyManagement;
+  /** Inserts raw event rows (the views fill the rollups and the minute tables), in chunks of 50,000. */
+  insertRawRows(rows: readonly RawEventRow[]): Promise<void>;
   /** Stops key management and closes and removes everything opened. */
   close(): Promise<void>;
 }
@@ -60,7 +63,17 @@ export async function openAlertsTestEnvironment(
       ...(clock === undefined ? {} : { clock }),
     });
     await km.start();
-    return { handle, clickhouse, km, close };
+    const opened = clickhouse;
+    const insertRawRows = async (rows: readonly RawEventRow[]): Promise<void> => {
+      for (let start = 0; start < rows.length; start += 50_000) {
+        await opened.client.insert({
+          table: 'usage_events_raw',
+          values: rows.slice(start, start + 50_000),
+          format: 'JSONEachRow',
+        });
+      }
+    };
+    return { handle, clickhouse, km, insertRawRows, close };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;

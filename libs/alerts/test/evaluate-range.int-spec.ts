@@ -165,13 +165,7 @@ beforeAll(async () => {
   for (let minute = FROM + 130; minute < FROM + 136; minute++) {
     addCalls('', '', minute, 60, { outcome: 'rejected_auth', status: 401, ip: '192.0.2.44' });
   }
-  for (let start = 0; start < rows.length; start += 50_000) {
-    await clickhouse.client.insert({
-      table: 'usage_events_raw',
-      values: rows.slice(start, start + 50_000),
-      format: 'JSONEachRow',
-    });
-  }
+  await env.insertRawRows(rows);
 }, 120_000);
 
 afterAll(async () => {

@@ -177,13 +177,7 @@ beforeAll(async () => {
     addCalls(flaky, acme, minute + 3, 25, 'rejected_auth', 401);
     addCalls(flaky, acme, minute + 6, 12, 'forwarded', 503);
   }
-  for (let start = 0; start < rows.length; start += 50_000) {
-    await clickhouse.client.insert({
-      table: 'usage_events_raw',
-      values: rows.slice(start, start + 50_000),
-      format: 'JSONEachRow',
-    });
-  }
+  await env.insertRawRows(rows);
 }, 120_000);
 
 afterAll(async () => {
