@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { ClickHouseHandle } from '@keymeter/clickhouse';
-import { isBillable, newEventId, type UsageEventV1, type UsageOutcome } from '@keymeter/contracts';
 import type { DatabaseHandle } from '@keymeter/database';
-import { toRawEventRow, type RawEventRow } from '@keymeter/ingestion';
+import type { RawEventRow } from '@keymeter/ingestion';
 import type { AuditActor, KeyManagement } from '@keymeter/keys';
 import { createAlerts, type Alerts } from '@keymeter/alerts';
+import { pushCalls, type TestCall } from './raw-call-rows';
 import { openAlertsTestEnvironment, type AlertsTestEnvironment } from './alerts-test-environment';
 
 /**
@@ -29,47 +28,14 @@ let km: KeyManagement;
 let nowMs = FROM * MINUTE;
 const rows: RawEventRow[] = [];
 
-interface Call {
-  readonly outcome?: UsageOutcome;
-  readonly status?: number;
-  readonly ip?: string;
-  readonly route?: string;
-  readonly country?: string;
-}
-
-function addCalls(keyId: string, customerId: string, minute: number, count: number, call: Call = {}): void {
-  const outcome = call.outcome ?? 'forwarded';
-  const status = call.status ?? 200;
-  for (let index = 0; index < count; index++) {
-    const occurredMs = minute * MINUTE + Math.floor((index * MINUTE) / Math.max(count, 1));
-    const event: UsageEventV1 = {
-      v: 1,
-      id: newEventId(occurredMs, (n) => randomBytes(n)),
-      occurredAt: new Date(occurredMs).toISOString(),
-      gatewayId: 'gw-range-test',
-      keyId,
-      customerId,
-      method: 'GET',
-      route: call.route ?? '/v1/quotes/:symbol',
-      status,
-      latencyMs: 5,
-      requestBytes: 100,
-      responseBytes: 500,
-      units: isBillable(outcome, status) ? '1' : '0',
-      clientIp: call.ip ?? '203.0.113.7',
-      userAgent: 'range-test/1.0',
-      outcome,
-      billable: isBillable(outcome, status),
-      country: call.country ?? 'US',
-    };
-    rows.push(
-      toRawEventRow(
-        event,
-        { topic: 'usage-events', partition: 0, offset: String(rows.length), timestamp: occurredMs },
-        3_600_000,
-      ),
-    );
-  }
+function addCalls(
+  keyId: string,
+  customerId: string,
+  minute: number,
+  count: number,
+  call: TestCall = {},
+): void {
+  pushCalls(rows, 'range', { keyId, customerId, minute, count }, call);
 }
 
 /** Steady calls over the same hours one and two weeks back, the three hours before the range, and in it. */

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { ClickHouseHandle } from '@keymeter/clickhouse';
-import { isBillable, newEventId, type UsageEventV1, type UsageOutcome } from '@keymeter/contracts';
+import type { UsageOutcome } from '@keymeter/contracts';
 import type { DatabaseHandle } from '@keymeter/database';
-import { toRawEventRow, type RawEventRow } from '@keymeter/ingestion';
+import type { RawEventRow } from '@keymeter/ingestion';
 import type { AuditActor, KeyManagement } from '@keymeter/keys';
 import { ClickHouseKeyTrafficSource, createAlerts, type KeyTrafficSource } from '@keymeter/alerts';
+import { pushCalls } from './raw-call-rows';
 import { openAlertsTestEnvironment, type AlertsTestEnvironment } from './alerts-test-environment';
 
 /**
@@ -43,36 +43,7 @@ function addCalls(
   outcome: UsageOutcome = 'forwarded',
   status = 200,
 ): void {
-  for (let index = 0; index < count; index++) {
-    const occurredMs = minute * MINUTE + Math.floor((index * MINUTE) / Math.max(count, 1));
-    const event: UsageEventV1 = {
-      v: 1,
-      id: newEventId(occurredMs, (n) => randomBytes(n)),
-      occurredAt: new Date(occurredMs).toISOString(),
-      gatewayId: 'gw-window-test',
-      keyId,
-      customerId,
-      method: 'GET',
-      route: '/v1/quotes/:symbol',
-      status,
-      latencyMs: 5,
-      requestBytes: 100,
-      responseBytes: 500,
-      units: isBillable(outcome, status) ? '1' : '0',
-      clientIp: '203.0.113.7',
-      userAgent: 'window-test/1.0',
-      outcome,
-      billable: isBillable(outcome, status),
-      country: 'US',
-    };
-    rows.push(
-      toRawEventRow(
-        event,
-        { topic: 'usage-events', partition: 0, offset: String(rows.length), timestamp: occurredMs },
-        3_600_000,
-      ),
-    );
-  }
+  pushCalls(rows, 'window', { keyId, customerId, minute, count }, { outcome, status });
 }
 
 /** 429s, upstream 503s and 401s on top of the usual calls: what the background rates fold. */
