@@ -19,7 +19,8 @@
  * rounds), BENCH_CPU_PROFILE=<dir> (V8 CPU profiles of the gateway and the bare proxies, in <dir>/gateway,
  * <dir>/gateway-baseline, <dir>/bare-proxy and <dir>/bare-undici-proxy), BENCH_CHILD_NODE_ARGS (flags for every child
  * process, e.g. --trace-gc).
- * The upstream, the bare proxies and the gateways each run in their own process; autocannon runs in this one.
+ * The upstream, the bare proxies, the gateways and the paced load each run in their own process; autocannon runs in
+ * this one.
  * Besides req/s and latency, each row reports the CPU time the measured process spent per answered request
  * (user + system, from process.cpuUsage, all threads) and the part of it spent by the main thread (the event loop
  * every call passes through; from /proc/self/task/<pid>/stat): on a shared machine these vary far less than
@@ -34,6 +35,7 @@ import type { Dispatcher } from 'undici';
 import { tmpdir } from 'node:os';
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
+import type { PacedLoadOptions, PacedLoadResult } from './gateway/paced-load';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? '5');
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? '3'));
@@ -306,7 +308,7 @@ function startChild(
 ): Promise<{ child: ChildProcess; ready: Ready }> {
   // BENCH_CPU_PROFILE=dir writes V8 CPU profiles of the gateway and the bare proxy to dir/<role>/.
   const profileDir = process.env.BENCH_CPU_PROFILE;
-  const profile = role !== 'upstream' && profileDir !== undefined;
+  const profile = role !== 'upstream' && role !== 'load-client' && profileDir !== undefined;
   const child = fork(script, [role, ...(arg === undefined ? [] : [arg])], {
     stdio: 'inherit',
     execArgv: [
@@ -364,7 +366,11 @@ interface LoadResult {
   readonly p999Ms?: number;
   readonly non2xx: number;
   readonly errors: number;
+  /** The paced load's own process: its event-loop stalls and GC pauses during the measurement. */
+  readonly loadStalls?: Stalls;
 }
+
+type Stalls = Omit<CpuReading, 'cpuMicros' | 'mainMicros'>;
 
 function autocannonLoad(
   url: string,
@@ -409,9 +415,7 @@ async function load(
   if (overallRate === undefined || FIXED_LOAD === 'autocannon') {
     return autocannonLoad(url, headers, durationS, overallRate);
   }
-  // Loaded in the parent only, like autocannon.
-  const { pacedLoad } = await import('./gateway/paced-load');
-  const result = await pacedLoad({
+  const { result, stalls } = await pacedLoadInChild({
     url: `${url}/v1/quotes/AAPL`,
     headers,
     rate: overallRate,
@@ -426,7 +430,50 @@ async function load(
     p999Ms: result.p999Ms,
     non2xx: result.non2xx,
     errors: result.errors,
+    loadStalls: stalls,
   };
+}
+
+interface PacedLoadAnswer {
+  readonly result: PacedLoadResult;
+  readonly stalls: Stalls;
+}
+
+let loadClient: Promise<ChildProcess> | undefined;
+
+/**
+ * The paced load runs in a child process of its own, started on first use: a fresh heap that holds nothing but the
+ * load, so its stalls are its own (the parent holds autocannon and every result), and they are reported.
+ */
+async function pacedLoadInChild(options: PacedLoadOptions): Promise<PacedLoadAnswer> {
+  loadClient ??= startChild('load-client').then(({ child }) => child);
+  const child = await loadClient;
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown): void => {
+      if (typeof message === 'object' && message !== null && 'stalls' in message) {
+        child.off('message', onMessage);
+        resolve(message as PacedLoadAnswer);
+      }
+    };
+    child.on('message', onMessage);
+    child.send({ paced: options });
+  });
+}
+
+/** Child: the paced load; answers each `{ paced: options }` message with the result and its own stalls. */
+async function runLoadClient(): Promise<void> {
+  const { pacedLoad } = await import('./gateway/paced-load');
+  const stalls = watchStalls();
+  process.on('message', (message) => {
+    if (typeof message !== 'object' || message === null || !('paced' in message)) return;
+    stalls.take();
+    void pacedLoad((message as { paced: PacedLoadOptions }).paced).then((result) => {
+      const answer: PacedLoadAnswer = { result, stalls: stalls.take() };
+      process.send?.(answer);
+    });
+  });
+  process.send?.({ url: '' });
+  process.on('SIGTERM', () => process.exit(0));
 }
 
 const UPSTREAM = 'upstream direct';
@@ -452,7 +499,7 @@ interface Row {
   /** The part of it spent on the main thread. */
   readonly mainPerRequest: number;
   /** The target's event-loop stalls and GC pauses during the measurement (absent for older builds' children). */
-  readonly stalls: Partial<Omit<CpuReading, 'cpuMicros' | 'mainMicros'>>;
+  readonly stalls: Partial<Stalls>;
 }
 
 /** One measurement, with the CPU time the target process used during it. */
@@ -537,9 +584,12 @@ async function main(): Promise<void> {
     for (const target of targets) await load(target.url, target.headers, 2);
     await runRounds(targets, 'saturation', rows);
     halfRate = Math.floor(median(valuesOf(rows, BARE, 'saturation', (row) => row.result.rate)) / 2);
+    // Warm-up of the paced load's own process (its start, JIT and first connections), against the upstream.
+    await load(upstream.ready.url, {}, 2, halfRate);
     await runRounds(targets, `fixed ${halfRate} req/s`, rows, halfRate);
   } finally {
     for (const target of targets) target.child.kill('SIGTERM');
+    (await loadClient)?.kill('SIGTERM');
   }
   print(rows, halfRate, baseline !== undefined);
 }
@@ -597,11 +647,11 @@ const signedMs = (value: number): string => `${value > 0 ? '+' : ''}${Math.round
 
 function print(rows: readonly Row[], halfRate: number, withBaseline: boolean): void {
   const lines = [
-    `| round | target | load | req/s | p50 ms | p99 ms | p99.9 ms | CPU µs/req | main thread µs/req | loop delay p99 / max ms | GC pauses: count, total / max ms | non-2xx | errors |`,
-    `| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+    `| round | target | load | req/s | p50 ms | p99 ms | p99.9 ms | CPU µs/req | main thread µs/req | loop delay p99 / max ms | GC pauses: count, total / max ms | load client loop delay p99 / max, GC max ms | non-2xx | errors |`,
+    `| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
     ...rows.map(
       ({ round, target, load: kind, result, cpuPerRequest, mainPerRequest, stalls }) =>
-        `| ${round} | ${target} | ${kind} | ${Math.round(result.rate)} | ${latency(result.p50Ms)} | ${latency(result.p99Ms)} | ${result.p999Ms === undefined ? 'n/a' : latency(result.p999Ms)} | ${Math.round(cpuPerRequest)} | ${Math.round(mainPerRequest)} | ${oneDecimal(stalls.loopDelayP99Ms)} / ${oneDecimal(stalls.loopDelayMaxMs)} | ${stalls.gcPauses ?? 'n/a'}, ${oneDecimal(stalls.gcPauseMs)} / ${oneDecimal(stalls.gcPauseMaxMs)} | ${result.non2xx} | ${result.errors} |`,
+        `| ${round} | ${target} | ${kind} | ${Math.round(result.rate)} | ${latency(result.p50Ms)} | ${latency(result.p99Ms)} | ${result.p999Ms === undefined ? 'n/a' : latency(result.p999Ms)} | ${Math.round(cpuPerRequest)} | ${Math.round(mainPerRequest)} | ${oneDecimal(stalls.loopDelayP99Ms)} / ${oneDecimal(stalls.loopDelayMaxMs)} | ${stalls.gcPauses ?? 'n/a'}, ${oneDecimal(stalls.gcPauseMs)} / ${oneDecimal(stalls.gcPauseMaxMs)} | ${result.loadStalls === undefined ? 'n/a' : `${oneDecimal(result.loadStalls.loopDelayP99Ms)} / ${oneDecimal(result.loadStalls.loopDelayMaxMs)}, ${oneDecimal(result.loadStalls.gcPauseMaxMs)}`} | ${result.non2xx} | ${result.errors} |`,
     ),
   ];
   const throughput = (row: Row): number => row.result.rate;
@@ -653,6 +703,7 @@ function print(rows: readonly Row[], halfRate: number, withBaseline: boolean): v
 }
 
 async function child(role: string, arg: string | undefined): Promise<void> {
+  if (role === 'load-client') return runLoadClient();
   const ready =
     role === 'upstream'
       ? await runUpstream()
@@ -681,7 +732,7 @@ async function child(role: string, arg: string | undefined): Promise<void> {
  * monitorEventLoopDelay) and the garbage collector's pauses of the main thread. Read and reset at each 'cpu' message,
  * so each figure covers one measurement.
  */
-function watchStalls(): { take(): Omit<CpuReading, 'cpuMicros' | 'mainMicros'> } {
+function watchStalls(): { take(): Stalls } {
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
   let gcPauses = 0;

@@ -9,9 +9,16 @@
  * saturation for about half of each second; and it corrects for coordinated omission with an expected interval
  * rounded up to 1 ms, which adds synthetic samples to every latency above 1 ms. Its figures at a fixed rate
  * measure queueing under bursts, in whole milliseconds.
+ *
+ * Why raw sockets rather than an HTTP client: the load shares the two cores with what it measures, so its own
+ * cost per request and its own garbage are part of every target's tail. A request here is one write of bytes
+ * built once; an answer is read by finding the end of its head and counting its body (Content-Length or chunked),
+ * with no objects per request beyond the socket's chunks. It runs in a process of its own (see gateway.bench.ts)
+ * and reports its own event-loop stalls, so a stall of the load is told apart from one of the target.
  */
+import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'undici';
+import { HttpAnswerReader } from './http-answer-reader';
 
 export interface PacedLoadOptions {
   /** Origin and path, e.g. http://127.0.0.1:8080/v1/quotes/AAPL. */
@@ -41,10 +48,25 @@ export interface PacedLoadResult {
 
 const TICK_MS = 1;
 
+interface Connection {
+  readonly socket: Socket;
+  readonly reader: HttpAnswerReader;
+  /** Due time of the request in flight on it, or NaN when idle. */
+  dueMs: number;
+}
+
+function requestBytes(url: URL, headers: Record<string, string>): Buffer {
+  const lines = [
+    `GET ${url.pathname}${url.search} HTTP/1.1`,
+    `host: ${url.host}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+}
+
 export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadResult> {
   const target = new URL(options.url);
-  const pool = new Pool(target.origin, { connections: options.connections, pipelining: 1 });
-  const path = `${target.pathname}${target.search}`;
+  const request = requestBytes(target, options.headers);
   const total = Math.floor(options.rate * options.durationS);
   const latencies = new Float64Array(total);
   let sent = 0;
@@ -52,41 +74,79 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadRes
   let non2xx = 0;
   let errors = 0;
   const intervalMs = 1000 / options.rate;
+  /** Due times of requests waiting for a free connection, in order. */
+  const waiting: number[] = [];
+  let waitingHead = 0;
+  const idle: Connection[] = [];
+  let open = 0;
+  let finish: (() => void) | undefined;
 
-  const send = (dueMs: number): Promise<void> =>
-    pool
-      .request({ method: 'GET', path, headers: options.headers })
-      .then(async (response) => {
-        await response.body.dump();
-        if (response.statusCode < 200 || response.statusCode >= 300) non2xx += 1;
-        latencies[answered++] = performance.now() - dueMs;
-      })
-      .catch(() => {
-        errors += 1;
-      });
+  const dispatch = (connection: Connection, dueMs: number): void => {
+    connection.dueMs = dueMs;
+    connection.socket.write(request);
+  };
+  const release = (connection: Connection): void => {
+    connection.dueMs = Number.NaN;
+    if (waitingHead < waiting.length) dispatch(connection, waiting[waitingHead++]);
+    else idle.push(connection);
+    if (answered + errors === total) finish?.();
+  };
+  const openConnection = (): void => {
+    open += 1;
+    const socket = connect({ host: target.hostname, port: Number(target.port), noDelay: true });
+    const connection: Connection = {
+      socket,
+      dueMs: Number.NaN,
+      reader: new HttpAnswerReader((status) => {
+        latencies[answered++] = performance.now() - connection.dueMs;
+        if (status < 200 || status >= 300) non2xx += 1;
+        release(connection);
+      }),
+    };
+    socket.on('data', (chunk: Buffer) => connection.reader.read(chunk));
+    socket.once('connect', () => release(connection));
+    let connected = false;
+    socket.once('connect', () => {
+      connected = true;
+    });
+    socket.once('close', () => {
+      open -= 1;
+      const index = idle.indexOf(connection);
+      if (index >= 0) idle.splice(index, 1);
+      if (!Number.isNaN(connection.dueMs)) errors += 1;
+      if (!connected) {
+        // The target refuses connections: what is due or still to come cannot be answered.
+        errors += waiting.length - waitingHead + (total - sent);
+        waitingHead = waiting.length;
+        sent = total;
+      } else if (waitingHead < waiting.length) openConnection();
+      if (answered + errors === total) finish?.();
+    });
+    socket.on('error', () => undefined);
+  };
 
-  const inFlight = new Set<Promise<void>>();
   const startMs = performance.now();
   await new Promise<void>((resolve) => {
+    finish = resolve;
     const tick = (): void => {
       const dueCount = Math.min(total, Math.floor((performance.now() - startMs) / intervalMs) + 1);
       while (sent < dueCount) {
-        const request = send(startMs + sent * intervalMs);
-        inFlight.add(request);
-        void request.finally(() => inFlight.delete(request));
+        const dueMs = startMs + sent * intervalMs;
         sent += 1;
+        const connection = idle.pop();
+        if (connection !== undefined) dispatch(connection, dueMs);
+        else {
+          waiting.push(dueMs);
+          if (open < options.connections) openConnection();
+        }
       }
-      if (sent >= total) {
-        clearInterval(timer);
-        resolve();
-      }
+      if (sent >= total) clearInterval(timer);
     };
     const timer = setInterval(tick, TICK_MS);
     tick();
   });
-  await Promise.all(inFlight);
   const elapsedS = (performance.now() - startMs) / 1000;
-  await pool.close();
+  for (const connection of idle) connection.socket.destroy();
 
   const sorted = latencies.subarray(0, answered).sort();
   const at = (fraction: number): number =>
