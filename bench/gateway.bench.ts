@@ -500,13 +500,21 @@ interface Row {
   readonly mainPerRequest: number;
   /** The target's event-loop stalls and GC pauses during the measurement (absent for older builds' children). */
   readonly stalls: Partial<Stalls>;
+  /** The upstream's, when the target is a proxy in front of it: a stall there is in every proxy's latency. */
+  readonly upstreamStalls?: Stalls;
 }
+
+/** The upstream's process, whose stalls are read around every proxy's measurement. */
+let upstreamChild: ChildProcess | undefined;
 
 /** One measurement, with the CPU time the target process used during it. */
 async function measure(round: number, target: Target, kind: string, overallRate?: number): Promise<Row> {
+  const upstream = target.child === upstreamChild ? undefined : upstreamChild;
+  if (upstream !== undefined) await cpuOf(upstream);
   const before = await cpuOf(target.child);
   const result = await load(target.url, target.headers, DURATION_S, overallRate);
   const after = await cpuOf(target.child);
+  const upstreamStalls = upstream === undefined ? undefined : await cpuOf(upstream);
   const requests = Math.max(1, result.total);
   return {
     round,
@@ -516,6 +524,7 @@ async function measure(round: number, target: Target, kind: string, overallRate?
     cpuPerRequest: (after.cpuMicros - before.cpuMicros) / requests,
     mainPerRequest: (after.mainMicros - before.mainMicros) / requests,
     stalls: after,
+    upstreamStalls,
   };
 }
 
@@ -542,6 +551,7 @@ async function runRounds(
 
 async function main(): Promise<void> {
   const upstream = await startChild('upstream');
+  upstreamChild = upstream.child;
   const bare = await startChild('bare-proxy', upstream.ready.url);
   const bareUndici = await startChild('bare-undici-proxy', upstream.ready.url);
   const gateway = await startChild('gateway', upstream.ready.url);
@@ -647,11 +657,11 @@ const signedMs = (value: number): string => `${value > 0 ? '+' : ''}${Math.round
 
 function print(rows: readonly Row[], halfRate: number, withBaseline: boolean): void {
   const lines = [
-    `| round | target | load | req/s | p50 ms | p99 ms | p99.9 ms | CPU µs/req | main thread µs/req | loop delay p99 / max ms | GC pauses: count, total / max ms | load client loop delay p99 / max, GC max ms | non-2xx | errors |`,
-    `| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+    `| round | target | load | req/s | p50 ms | p99 ms | p99.9 ms | CPU µs/req | main thread µs/req | loop delay p99 / max ms | GC pauses: count, total / max ms | upstream loop delay max ms | load client loop delay p99 / max, GC max ms | non-2xx | errors |`,
+    `| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
     ...rows.map(
-      ({ round, target, load: kind, result, cpuPerRequest, mainPerRequest, stalls }) =>
-        `| ${round} | ${target} | ${kind} | ${Math.round(result.rate)} | ${latency(result.p50Ms)} | ${latency(result.p99Ms)} | ${result.p999Ms === undefined ? 'n/a' : latency(result.p999Ms)} | ${Math.round(cpuPerRequest)} | ${Math.round(mainPerRequest)} | ${oneDecimal(stalls.loopDelayP99Ms)} / ${oneDecimal(stalls.loopDelayMaxMs)} | ${stalls.gcPauses ?? 'n/a'}, ${oneDecimal(stalls.gcPauseMs)} / ${oneDecimal(stalls.gcPauseMaxMs)} | ${result.loadStalls === undefined ? 'n/a' : `${oneDecimal(result.loadStalls.loopDelayP99Ms)} / ${oneDecimal(result.loadStalls.loopDelayMaxMs)}, ${oneDecimal(result.loadStalls.gcPauseMaxMs)}`} | ${result.non2xx} | ${result.errors} |`,
+      ({ round, target, load: kind, result, cpuPerRequest, mainPerRequest, stalls, upstreamStalls }) =>
+        `| ${round} | ${target} | ${kind} | ${Math.round(result.rate)} | ${latency(result.p50Ms)} | ${latency(result.p99Ms)} | ${result.p999Ms === undefined ? 'n/a' : latency(result.p999Ms)} | ${Math.round(cpuPerRequest)} | ${Math.round(mainPerRequest)} | ${oneDecimal(stalls.loopDelayP99Ms)} / ${oneDecimal(stalls.loopDelayMaxMs)} | ${stalls.gcPauses ?? 'n/a'}, ${oneDecimal(stalls.gcPauseMs)} / ${oneDecimal(stalls.gcPauseMaxMs)} | ${oneDecimal(upstreamStalls?.loopDelayMaxMs)} | ${result.loadStalls === undefined ? 'n/a' : `${oneDecimal(result.loadStalls.loopDelayP99Ms)} / ${oneDecimal(result.loadStalls.loopDelayMaxMs)}, ${oneDecimal(result.loadStalls.gcPauseMaxMs)}`} | ${result.non2xx} | ${result.errors} |`,
     ),
   ];
   const throughput = (row: Row): number => row.result.rate;
