@@ -8,7 +8,9 @@
  * round, even rounds in reverse order) at saturation, then the same rounds at one fixed rate: half of the bare
  * proxy's median saturation, offered by an open-loop paced load (bench/gateway/paced-load.ts says why not autocannon's
  * own rate mode; BENCH_FIXED_LOAD=autocannon uses it anyway). Ratios are taken within a round and reported as the median over rounds with their
- * range, so drift of the shared machine between measurements does not decide the figure.
+ * range, so drift of the shared machine between measurements does not decide the figure. Last, the proxies are
+ * measured at the same rate interleaved in round-robin time slices of BENCH_SLICE_MS (default 500 ms) within one
+ * measurement, so that they meet the same drift within a second.
  *
  * Build and run: npm run bench:gateway
  * Environment: KAFKA_BROKERS (else the embedded event log in a temp dir), REDIS_URL (else in-process limits),
@@ -35,12 +37,15 @@ import type { Dispatcher } from 'undici';
 import { tmpdir } from 'node:os';
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
-import type { PacedLoadOptions, PacedLoadResult } from './gateway/paced-load';
+import type { InterleavedPacedLoadOptions, PacedLoadResult } from './gateway/paced-load';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? '5');
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? '3'));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? '50');
 const FIXED_LOAD = process.env.BENCH_FIXED_LOAD === 'autocannon' ? 'autocannon' : 'paced';
+const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? '500');
+/** The `load` column of interleaved rows starts with this. */
+const INTERLEAVED = 'interleaved';
 const UPSTREAM_BODY = JSON.stringify({
   symbol: 'AAPL',
   price: 187.25,
@@ -415,13 +420,20 @@ async function load(
   if (overallRate === undefined || FIXED_LOAD === 'autocannon') {
     return autocannonLoad(url, headers, durationS, overallRate);
   }
-  const { result, stalls } = await pacedLoadInChild({
-    url: `${url}/v1/quotes/AAPL`,
-    headers,
+  const {
+    results: [result],
+    stalls,
+  } = await pacedLoadInChild({
+    targets: [{ url: `${url}/v1/quotes/AAPL`, headers }],
     rate: overallRate,
     durationS,
     connections: CONNECTIONS,
+    sliceMs: 0,
   });
+  return loadResultOf(result, stalls);
+}
+
+function loadResultOf(result: PacedLoadResult, stalls: Stalls): LoadResult {
   return {
     rate: result.rate,
     total: result.answered,
@@ -435,7 +447,7 @@ async function load(
 }
 
 interface PacedLoadAnswer {
-  readonly result: PacedLoadResult;
+  readonly results: PacedLoadResult[];
   readonly stalls: Stalls;
 }
 
@@ -445,7 +457,7 @@ let loadClient: Promise<ChildProcess> | undefined;
  * The paced load runs in a child process of its own, started on first use: a fresh heap that holds nothing but the
  * load, so its stalls are its own (the parent holds autocannon and every result), and they are reported.
  */
-async function pacedLoadInChild(options: PacedLoadOptions): Promise<PacedLoadAnswer> {
+async function pacedLoadInChild(options: InterleavedPacedLoadOptions): Promise<PacedLoadAnswer> {
   loadClient ??= startChild('load-client').then(({ child }) => child);
   const child = await loadClient;
   return new Promise((resolve) => {
@@ -460,15 +472,15 @@ async function pacedLoadInChild(options: PacedLoadOptions): Promise<PacedLoadAns
   });
 }
 
-/** Child: the paced load; answers each `{ paced: options }` message with the result and its own stalls. */
+/** Child: the paced load; answers each `{ paced: options }` message with the results and its own stalls. */
 async function runLoadClient(): Promise<void> {
-  const { pacedLoad } = await import('./gateway/paced-load');
+  const { interleavedPacedLoad } = await import('./gateway/paced-load');
   const stalls = watchStalls();
   process.on('message', (message) => {
     if (typeof message !== 'object' || message === null || !('paced' in message)) return;
     stalls.take();
-    void pacedLoad((message as { paced: PacedLoadOptions }).paced).then((result) => {
-      const answer: PacedLoadAnswer = { result, stalls: stalls.take() };
+    void interleavedPacedLoad((message as { paced: InterleavedPacedLoadOptions }).paced).then((results) => {
+      const answer: PacedLoadAnswer = { results, stalls: stalls.take() };
       process.send?.(answer);
     });
   });
@@ -526,6 +538,37 @@ async function measure(round: number, target: Target, kind: string, overallRate?
     stalls: after,
     upstreamStalls,
   };
+}
+
+/**
+ * One measurement of several targets in round-robin time slices of SLICE_MS (paced-load.ts says why), each target
+ * for DURATION_S in all, with the CPU time each target process used during it.
+ */
+async function measureInterleaved(round: number, targets: readonly Target[], rate: number): Promise<Row[]> {
+  const before = await Promise.all(targets.map((target) => cpuOf(target.child)));
+  if (upstreamChild !== undefined) await cpuOf(upstreamChild);
+  const { results, stalls } = await pacedLoadInChild({
+    targets: targets.map((target) => ({ url: `${target.url}/v1/quotes/AAPL`, headers: target.headers })),
+    rate,
+    durationS: DURATION_S * targets.length,
+    connections: CONNECTIONS,
+    sliceMs: SLICE_MS,
+  });
+  const after = await Promise.all(targets.map((target) => cpuOf(target.child)));
+  const upstreamStalls = upstreamChild === undefined ? undefined : await cpuOf(upstreamChild);
+  return targets.map((target, index) => {
+    const requests = Math.max(1, results[index].answered);
+    return {
+      round,
+      target: target.name,
+      load: `${INTERLEAVED} ${rate} req/s in ${SLICE_MS} ms slices`,
+      result: loadResultOf(results[index], stalls),
+      cpuPerRequest: (after[index].cpuMicros - before[index].cpuMicros) / requests,
+      mainPerRequest: (after[index].mainMicros - before[index].mainMicros) / requests,
+      stalls: after[index],
+      upstreamStalls,
+    };
+  });
 }
 
 /**
@@ -597,6 +640,14 @@ async function main(): Promise<void> {
     // Warm-up of the paced load's own process (its start, JIT and first connections), against the upstream.
     await load(upstream.ready.url, {}, 2, halfRate);
     await runRounds(targets, `fixed ${halfRate} req/s`, rows, halfRate);
+    if (FIXED_LOAD === 'paced') {
+      const proxies = targets.filter((target) => target.name !== UPSTREAM);
+      for (let round = 1; round <= ROUNDS; round++) {
+        rows.push(
+          ...(await measureInterleaved(round, round % 2 === 1 ? proxies : [...proxies].reverse(), halfRate)),
+        );
+      }
+    }
   } finally {
     for (const target of targets) target.child.kill('SIGTERM');
     (await loadClient)?.kill('SIGTERM');
@@ -604,15 +655,20 @@ async function main(): Promise<void> {
   print(rows, halfRate, baseline !== undefined);
 }
 
+type LoadKind = 'saturation' | 'fixed' | 'interleaved';
+
+function kindOf(row: Row): LoadKind {
+  if (row.load === 'saturation') return 'saturation';
+  return row.load.startsWith(INTERLEAVED) ? 'interleaved' : 'fixed';
+}
+
 function valuesOf(
   rows: readonly Row[],
   target: string,
-  kind: 'saturation' | 'fixed',
+  kind: LoadKind,
   value: (row: Row) => number,
 ): number[] {
-  return rows
-    .filter((row) => row.target === target && (kind === 'saturation') === (row.load === 'saturation'))
-    .map(value);
+  return rows.filter((row) => row.target === target && kindOf(row) === kind).map(value);
 }
 
 /** Per round, `value(a) / value(b)` (or minus) for the rounds both were measured in. */
@@ -620,12 +676,12 @@ function perRound(
   rows: readonly Row[],
   a: string,
   b: string,
-  kind: 'saturation' | 'fixed',
+  kind: LoadKind,
   combine: (a: Row, b: Row) => number,
 ): number[] {
   const out: number[] = [];
   for (const row of rows) {
-    if (row.target !== a || (kind === 'saturation') !== (row.load === 'saturation')) continue;
+    if (row.target !== a || kindOf(row) !== kind) continue;
     const other = rows.find(
       (candidate) => candidate.target === b && candidate.round === row.round && candidate.load === row.load,
     );
@@ -674,6 +730,7 @@ function print(rows: readonly Row[], halfRate: number, withBaseline: boolean): v
   const summary = (gateway: string, label: string): string[] => [
     `${label} / bare proxy throughput at saturation, median of ${ROUNDS} rounds (range): ${spread(perRound(rows, gateway, BARE, 'saturation', ratio), percent)} (target ≥ 85 %); against the bare proxy on undici: ${spread(perRound(rows, gateway, BARE_UNDICI, 'saturation', ratio), percent)}`,
     `${label} p99 minus bare proxy p99 at the fixed rate (${halfRate} req/s), median (range): ${spread(perRound(rows, gateway, BARE, 'fixed', addedP99), signedMs)} (target ≤ 1 ms); against the bare proxy on undici: ${spread(perRound(rows, gateway, BARE_UNDICI, 'fixed', addedP99), signedMs)}`,
+    `${label} p99 minus bare proxy p99, interleaved in ${SLICE_MS} ms slices at the same rate, median (range): ${spread(perRound(rows, gateway, BARE, 'interleaved', addedP99), signedMs)}; against the bare proxy on undici: ${spread(perRound(rows, gateway, BARE_UNDICI, 'interleaved', addedP99), signedMs)}`,
     `${label} CPU-bound ratio at saturation (bare proxy CPU per request / ${label}'s, per round): all threads ${spread(perRound(rows, gateway, BARE, 'saturation', cpuBound), percent)}; main thread ${spread(perRound(rows, gateway, BARE, 'saturation', mainBound), percent)}; main thread against the bare proxy on undici ${spread(perRound(rows, gateway, BARE_UNDICI, 'saturation', mainBound), percent)}`,
     `${label} CPU per request at saturation: all threads ${cpu(gateway, (row) => row.cpuPerRequest)}, main thread ${cpu(gateway, (row) => row.mainPerRequest)}`,
   ];

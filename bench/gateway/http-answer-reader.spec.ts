@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { HttpAnswerReader } from './http-answer-reader';
-import { pacedLoad } from './paced-load';
+import { interleavedPacedLoad, pacedLoad } from './paced-load';
 
 interface Answer {
   readonly status: number;
@@ -135,5 +135,41 @@ describe('pacedLoad', () => {
     });
     expect(result.answered).toBe(0);
     expect(result.errors).toBe(20);
+  });
+
+  it('gives each target of an interleaved load the requests of its own slices', async () => {
+    const calls = [0, 0];
+    const servers = calls.map((_, index) =>
+      http.createServer((req, res) => {
+        calls[index] += 1;
+        res.writeHead(200, { 'content-length': 1 });
+        res.end(String(index));
+      }),
+    );
+    const urls = await Promise.all(
+      servers.map(
+        (one) =>
+          new Promise<string>((resolve) =>
+            one.listen(0, '127.0.0.1', () =>
+              resolve(`http://127.0.0.1:${(one.address() as AddressInfo).port}/`),
+            ),
+          ),
+      ),
+    );
+    try {
+      // 200 requests over 0.5 s in 100 ms slices: slices 0, 2 and 4 to the first target, 1 and 3 to the second.
+      const results = await interleavedPacedLoad({
+        targets: urls.map((url) => ({ url, headers: {} })),
+        rate: 400,
+        durationS: 0.5,
+        connections: 4,
+        sliceMs: 100,
+      });
+      expect(results.map((result) => result.answered)).toEqual([120, 80]);
+      expect(calls).toEqual([120, 80]);
+      expect(results.every((result) => result.errors === 0 && result.non2xx === 0)).toBe(true);
+    } finally {
+      await Promise.all(servers.map((one) => new Promise<void>((resolve) => one.close(() => resolve()))));
+    }
   });
 });
