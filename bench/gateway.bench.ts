@@ -28,7 +28,7 @@
  * every call passes through; from /proc/self/task/<pid>/stat): on a shared machine these vary far less than
  * throughput does.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess, type Serializable } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -346,18 +346,23 @@ interface CpuReading {
   readonly gcPauseMaxMs: number;
 }
 
-/** CPU time a child has used since it started; children answer a 'cpu' message. */
-function cpuOf(child: ChildProcess): Promise<CpuReading> {
+/** Sends `request` to a child and resolves with its first answer that carries `answerField`. */
+function ask<Answer>(child: ChildProcess, request: Serializable, answerField: keyof Answer): Promise<Answer> {
   return new Promise((resolve) => {
     const onMessage = (message: unknown): void => {
-      if (typeof message === 'object' && message !== null && 'cpuMicros' in message) {
+      if (typeof message === 'object' && message !== null && answerField in message) {
         child.off('message', onMessage);
-        resolve(message as CpuReading);
+        resolve(message as Answer);
       }
     };
     child.on('message', onMessage);
-    child.send('cpu');
+    child.send(request);
   });
+}
+
+/** CPU time a child has used since it started; children answer a 'cpu' message. */
+function cpuOf(child: ChildProcess): Promise<CpuReading> {
+  return ask<CpuReading>(child, 'cpu', 'cpuMicros');
 }
 
 /** What one measurement gives, whichever tool made the load. */
@@ -459,17 +464,7 @@ let loadClient: Promise<ChildProcess> | undefined;
  */
 async function pacedLoadInChild(options: InterleavedPacedLoadOptions): Promise<PacedLoadAnswer> {
   loadClient ??= startChild('load-client').then(({ child }) => child);
-  const child = await loadClient;
-  return new Promise((resolve) => {
-    const onMessage = (message: unknown): void => {
-      if (typeof message === 'object' && message !== null && 'stalls' in message) {
-        child.off('message', onMessage);
-        resolve(message as PacedLoadAnswer);
-      }
-    };
-    child.on('message', onMessage);
-    child.send({ paced: options });
-  });
+  return ask<PacedLoadAnswer>(await loadClient, { paced: options }, 'stalls');
 }
 
 /** Child: the paced load; answers each `{ paced: options }` message with the results and its own stalls. */
