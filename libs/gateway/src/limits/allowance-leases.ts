@@ -32,10 +32,14 @@ const FAILURE_BACKOFF_MS = 1_000;
 /** A key not seen for this long (and holding no lease) is forgotten. */
 const FORGET_AFTER_MS = 10_000;
 
-/** A block of a key's allowance held by this instance, and what it needs to answer like Redis would. */
-interface Lease {
+/**
+ * The limits and windows a lease is granted under: the lease script gets them with each run, and a lease keeps
+ * them to tell whether a call still falls under the same ones. -1 (-1n) for a limit the key does not have.
+ */
+export interface LeaseTerms {
   readonly rate: number;
   readonly burst: number;
+  /** The rate limit's bucket as the scripts keep it (0 and 0 without a rate limit). */
   readonly perMs: number;
   readonly capacity: number;
   readonly dayLimit: number;
@@ -44,6 +48,10 @@ interface Lease {
   readonly monthLimitMicro: bigint;
   readonly monthStartMs: number;
   readonly monthEndMs: number;
+}
+
+/** A block of a key's allowance held by this instance, and what it needs to answer like Redis would. */
+interface Lease extends LeaseTerms {
   readonly grantedAtMs: number;
   readonly expiresAtMs: number;
   readonly grantedTokens: number;
@@ -70,17 +78,9 @@ interface KeyState {
 }
 
 /** One lease to renew or give back: what the lease script gets for it. */
-export interface LeaseRun {
+export interface LeaseRun extends LeaseTerms {
   readonly keyId: string;
   readonly nowMs: number;
-  readonly perMs: number;
-  readonly capacity: number;
-  readonly dayLimit: number;
-  readonly dayStartMs: number;
-  readonly dayEndMs: number;
-  readonly monthLimitMicro: bigint;
-  readonly monthStartMs: number;
-  readonly monthEndMs: number;
   /** The previous lease: unspent tokens back to the bucket, what was admitted from it to its windows. */
   readonly returnedTokens: number;
   readonly reportedRequests: number;
@@ -95,9 +95,6 @@ export interface LeaseRun {
   readonly minCredits: bigint;
   /** Expiry as Redis keeps it (the local one plus the margin). */
   readonly redisExpiresAtMs: number;
-  /** What the grant is for (to rebuild the lease from the reply). */
-  readonly rate: number;
-  readonly burst: number;
 }
 
 /** What the lease script answered for one run. */
@@ -191,16 +188,7 @@ export class AllowanceLeases {
       return;
     }
     state.lease = {
-      rate: run.rate,
-      burst: run.burst,
-      perMs: run.perMs,
-      capacity: run.capacity,
-      dayLimit: run.dayLimit,
-      dayStartMs: run.dayStartMs,
-      dayEndMs: run.dayEndMs,
-      monthLimitMicro: run.monthLimitMicro,
-      monthStartMs: run.monthStartMs,
-      monthEndMs: run.monthEndMs,
+      ...termsOf(run),
       grantedAtMs: run.nowMs,
       expiresAtMs: run.redisExpiresAtMs - this.policy.expiryMarginMs,
       grantedTokens: grant.tokens,
@@ -306,29 +294,17 @@ export class AllowanceLeases {
     state.lease = null;
     state.busy = true;
     const asks = want >= MIN_BLOCK;
-    const bucket = rateLimit === null ? { perMs: 0, capacity: 0 } : bucketParameters(rateLimit);
-    const day = requestsPerDay?.window;
-    const month = creditsPerMonth?.window;
     const expiresAt = nowMs + this.policy.ttlMs + this.policy.expiryMarginMs;
     this.due.push({
       keyId,
       nowMs,
-      perMs: bucket.perMs,
-      capacity: bucket.capacity,
-      dayLimit: requestsPerDay?.limit ?? -1,
-      dayStartMs: day?.startMs ?? 0,
-      dayEndMs: day?.endMs ?? 0,
-      monthLimitMicro: creditsPerMonth?.limitMicro ?? -1n,
-      monthStartMs: month?.startMs ?? 0,
-      monthEndMs: month?.endMs ?? 0,
+      ...termsFor(request),
       ...reported(lease),
       wantTokens: asks && rateLimit !== null ? want : 0,
       wantRequests: asks && requestsPerDay !== null ? want : 0,
       wantCredits: asks && creditsPerMonth !== null ? BigInt(want) * unitCost : 0n,
       minCredits: BigInt(MIN_BLOCK) * unitCost,
       redisExpiresAtMs: expiresAt,
-      rate: rateLimit?.rate ?? 0,
-      burst: rateLimit?.burst ?? 0,
     });
   }
 }
@@ -401,21 +377,45 @@ function returnRun(keyId: string, lease: Lease, nowMs: number): LeaseRun {
   return {
     keyId,
     nowMs,
-    perMs: lease.perMs,
-    capacity: lease.capacity,
-    dayLimit: lease.dayLimit,
-    dayStartMs: lease.dayStartMs,
-    dayEndMs: lease.dayEndMs,
-    monthLimitMicro: lease.monthLimitMicro,
-    monthStartMs: lease.monthStartMs,
-    monthEndMs: lease.monthEndMs,
+    ...termsOf(lease),
     ...reported(lease),
     wantTokens: 0,
     wantRequests: 0,
     wantCredits: 0n,
     minCredits: 0n,
     redisExpiresAtMs: nowMs,
-    rate: lease.rate,
-    burst: lease.burst,
+  };
+}
+
+/** The terms alone, copied field by field (a lease or a run carries more that must not travel with them). */
+function termsOf(terms: LeaseTerms): LeaseTerms {
+  return {
+    rate: terms.rate,
+    burst: terms.burst,
+    perMs: terms.perMs,
+    capacity: terms.capacity,
+    dayLimit: terms.dayLimit,
+    dayStartMs: terms.dayStartMs,
+    dayEndMs: terms.dayEndMs,
+    monthLimitMicro: terms.monthLimitMicro,
+    monthStartMs: terms.monthStartMs,
+    monthEndMs: terms.monthEndMs,
+  };
+}
+
+/** The terms a call's limits and windows give. */
+function termsFor({ rateLimit, requestsPerDay, creditsPerMonth }: AdmissionRequest): LeaseTerms {
+  const bucket = rateLimit === null ? { perMs: 0, capacity: 0 } : bucketParameters(rateLimit);
+  return {
+    rate: rateLimit?.rate ?? 0,
+    burst: rateLimit?.burst ?? 0,
+    perMs: bucket.perMs,
+    capacity: bucket.capacity,
+    dayLimit: requestsPerDay?.limit ?? -1,
+    dayStartMs: requestsPerDay?.window.startMs ?? 0,
+    dayEndMs: requestsPerDay?.window.endMs ?? 0,
+    monthLimitMicro: creditsPerMonth?.limitMicro ?? -1n,
+    monthStartMs: creditsPerMonth?.window.startMs ?? 0,
+    monthEndMs: creditsPerMonth?.window.endMs ?? 0,
   };
 }
