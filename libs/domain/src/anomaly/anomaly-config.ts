@@ -48,6 +48,21 @@ export interface TrafficDetectorConfig {
      * (`pastPeakNear`): a daily cron's runs count only near the time it runs (1–60).
      */
     readonly peakNearMinutes: number;
+    /**
+     * The same check over the sum of the newest 5 and 10 minutes (`windowed`; a structural setting, not
+     * overridable: the baseline keeps each window's busiest sum per hour), counted in the key's usual batches:
+     * a batch client's sustained rise that no minute or two show. Each window needs the sum at least
+     * `windowMinRatio` × its expectation, `minExcess` calls a minute above it and `minZ` level spreads…
+     */
+    readonly windowsMinutes: readonly number[];
+    readonly windowMinRatio: number;
+    /** …at least as improbable as this under Poisson(expectation in batches) (upper tail, per window test)… */
+    readonly windowFalseAlarmProbability: number;
+    /**
+     * …and above the largest sum over as many minutes around this hour in past weeks by this many of its counting
+     * deviations (√(peak × dispersion)): a cron's run or a batch client's busiest minutes repeating is not a spike.
+     */
+    readonly windowPeakMarginZ: number;
   };
   /** Check over the last `minutes` minutes: catches slow ramps and moderate sustained rises. */
   readonly sustained: {
@@ -232,6 +247,10 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
       persistentMinPeakRatio: 1,
       persistentPeakMarginZ: 1,
       peakNearMinutes: 30,
+      windowsMinutes: [5, 10],
+      windowMinRatio: 2,
+      windowFalseAlarmProbability: 1e-7,
+      windowPeakMarginZ: 1,
     },
     sustained: { minutes: 30, minExcessPerMinute: 5, minRatio: 1.8, minZ: 6, minPeakRatio: 1.3 },
     drop: { minutes: 30, minExpectedPerMinute: 10, maxRatio: 0.25, minZ: 6, minLowRatio: 1.5 },
@@ -295,6 +314,7 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
 export function requiredWindowMinutes(config: AnomalyConfig = DEFAULT_ANOMALY_CONFIG): number {
   return Math.max(
     config.traffic.spike.persistentMinutes,
+    ...config.traffic.spike.windowsMinutes,
     config.traffic.sustained.minutes,
     config.traffic.drop.minutes,
     // A key is read while a call lies in the look-back window: one half hour beyond the longest drop window, so a

@@ -60,7 +60,7 @@ export function createKeyBaseline(
     keyId,
     firstMinute: null,
     lastMinute: null,
-    seasonal: createSeasonalBaseline(config.seasonWeeks),
+    seasonal: createSeasonalBaseline(config.seasonWeeks, config.traffic.spike.windowsMinutes.length),
     rates: { calls: 0, authFailures: 0, authRejected: 0, rateLimited: 0, serverErrors: 0 },
     networks: {},
     countries: {},
@@ -94,7 +94,8 @@ export function updateKeyBaseline(
       seasonal,
       current,
       counts.requests,
-      trailingRequests(window, current, config),
+      trailingRequests(window, current, config.traffic.sustained.minutes),
+      shortTrailingRequests(window, current, config),
     );
     rates = updateRates(rates, counts, current - previous, config);
     previous = current;
@@ -137,15 +138,24 @@ export function updateKeyBaseline(
   };
 }
 
-/** Calls in the `traffic.sustained.minutes` minutes of the window ending at `minute`. */
-function trailingRequests(window: KeyTrafficWindow, minute: EpochMinute, config: AnomalyConfig): number {
+/** Calls in the `length` minutes of the window ending at `minute`. */
+function trailingRequests(window: KeyTrafficWindow, minute: EpochMinute, length: number): number {
   const windowStart = window.endMinute - window.minutes.length + 1;
   const last = minute - windowStart;
   let total = 0;
-  for (let index = Math.max(0, last - config.traffic.sustained.minutes + 1); index <= last; index++) {
+  for (let index = Math.max(0, last - length + 1); index <= last; index++) {
     total += window.minutes[index]?.requests ?? 0;
   }
   return total;
+}
+
+/** Calls in each of the spike check's short windows (`traffic.spike.windowsMinutes`) ending at `minute`. */
+function shortTrailingRequests(
+  window: KeyTrafficWindow,
+  minute: EpochMinute,
+  config: AnomalyConfig,
+): readonly number[] {
+  return config.traffic.spike.windowsMinutes.map((length) => trailingRequests(window, minute, length));
 }
 
 function updateRates(

@@ -34,6 +34,13 @@ export interface SeasonalBaseline {
   readonly windowPeaks: readonly number[];
   /** The smallest such sum ending in that hour. */
   readonly windowLows: readonly number[];
+  /** How many short trailing windows (`traffic.spike.windowsMinutes`) the baseline keeps peaks of. */
+  readonly shortWindows: number;
+  /**
+   * Per slot and short window (`slot * shortWindows + window`): the largest sum of calls over that many minutes
+   * ending in that hour (a batch client's busiest 5 or 10 minutes, a cron's run).
+   */
+  readonly shortWindowPeaks: readonly number[];
   /** The hour being accumulated, or null before the first minute. */
   readonly open: OpenHour | null;
   /** Slot statistics around the hour of the next minute to evaluate (a cache; recomputed when missing). */
@@ -48,6 +55,8 @@ export interface OpenHour {
   readonly windowPeak: number;
   /** Smallest trailing-window sum so far this hour (`NO_LOW` before the first minute). */
   readonly windowLow: number;
+  /** Largest sum over each short trailing window so far this hour (`shortWindows` entries). */
+  readonly shortWindowPeaks: readonly number[];
   /** The largest minute count in each 10-minute block of the hour so far (`PEAK_BLOCKS` entries). */
   readonly blockPeaks: readonly number[];
   /** The minute within the hour of each block's largest minute (-1 while the block has no calls). */
@@ -99,6 +108,11 @@ export interface SeasonalCache {
   readonly nearEntries: readonly number[];
   /** Per hour `hour - 2 … hour + 1`: the largest off-peak minute (`offPeaks`) of the same hour of day. */
   readonly nearOffPeaks: readonly number[];
+  /**
+   * Per hour `hour - 2 … hour + 1` and short window (`slot * shortWindows + window`): the largest such sum of the
+   * same hour of day (any day of the kept weeks, so the same day of week too).
+   */
+  readonly dayShortWindowPeaks: readonly number[];
 }
 
 /** The seasonal expectation for a minute, linearly interpolated between the centres of neighbouring hours. */
@@ -166,9 +180,16 @@ const NO_HISTORY: SlotStats = Object.freeze({
   weeks: 0,
 });
 
-export function createSeasonalBaseline(weeks: number): SeasonalBaseline {
+/**
+ * An empty baseline keeping `weeks` past weeks and, per hour, the peaks of `shortWindows` short trailing windows
+ * (the caller passes their sums to `foldSeasonalMinute`, in the same order).
+ */
+export function createSeasonalBaseline(weeks: number, shortWindows = 0): SeasonalBaseline {
   if (!Number.isInteger(weeks) || weeks < 1 || weeks > 12) {
     throw new RangeError(`weeks: must be a whole number from 1 to 12, got ${String(weeks)}`);
+  }
+  if (!Number.isInteger(shortWindows) || shortWindows < 0 || shortWindows > 8) {
+    throw new RangeError(`shortWindows: must be a whole number from 0 to 8, got ${String(shortWindows)}`);
   }
   const size = HOURS_PER_WEEK * (weeks + 1);
   return {
@@ -181,6 +202,8 @@ export function createSeasonalBaseline(weeks: number): SeasonalBaseline {
     offPeaks: new Array<number>(size).fill(0),
     windowPeaks: new Array<number>(size).fill(0),
     windowLows: new Array<number>(size).fill(NO_LOW),
+    shortWindows,
+    shortWindowPeaks: new Array<number>(size * shortWindows).fill(0),
     open: null,
     cache: null,
   };
@@ -200,12 +223,15 @@ function ringIndex(baseline: SeasonalBaseline, epochHour: number): number {
 /**
  * Adds the calls of `minute` and the sum of calls over the trailing window ending at it (`trailingSum`) (the minutes must come in increasing order; a minute at or before the last one
  * folded is ignored, so replays are harmless). Minutes skipped since the last call count as zero calls.
+ * `shortTrailingSums` are the sums over the short trailing windows ending at it (`shortWindows` of them, missing
+ * ones taken as `calls`).
  */
 export function foldSeasonalMinute(
   baseline: SeasonalBaseline,
   minute: EpochMinute,
   calls: number,
   trailingSum: number = calls,
+  shortTrailingSums: readonly number[] = NO_SUMS,
 ): SeasonalBaseline {
   const hour = Math.floor(minute / MINUTES_PER_HOUR);
   let next = baseline;
@@ -224,6 +250,7 @@ export function foldSeasonalMinute(
     peak: 0,
     windowPeak: 0,
     windowLow: NO_LOW,
+    shortWindowPeaks: zeros(baseline.shortWindows),
     blockPeaks: EMPTY_BLOCKS,
     blockPeakMinutes: NO_BLOCK_MINUTES,
   };
@@ -231,6 +258,16 @@ export function foldSeasonalMinute(
   const block = Math.floor(minuteOfHour / PEAK_BLOCK_MINUTES);
   // The block arrays are copied only when a block's largest minute changes (a few times an hour).
   const newBlockPeak = calls > 0 && calls > current.blockPeaks[block];
+  // Copied only when a peak grows (a few times an hour).
+  let grownShortPeaks: number[] | null = null;
+  for (let index = 0; index < current.shortWindowPeaks.length; index++) {
+    const sum = shortTrailingSums[index] ?? calls;
+    if (sum > current.shortWindowPeaks[index]) {
+      grownShortPeaks ??= [...current.shortWindowPeaks];
+      grownShortPeaks[index] = sum;
+    }
+  }
+  const shortWindowPeaks = grownShortPeaks ?? current.shortWindowPeaks;
   const updated: SeasonalBaseline = {
     ...next,
     open: {
@@ -240,6 +277,7 @@ export function foldSeasonalMinute(
       peak: Math.max(current.peak, calls),
       windowPeak: Math.max(current.windowPeak, trailingSum),
       windowLow: Math.min(current.windowLow, trailingSum),
+      shortWindowPeaks,
       blockPeaks: newBlockPeak ? replaced(current.blockPeaks, block, calls) : current.blockPeaks,
       blockPeakMinutes: newBlockPeak
         ? replaced(current.blockPeakMinutes, block, minuteOfHour)
@@ -251,6 +289,11 @@ export function foldSeasonalMinute(
 }
 
 const EMPTY_BLOCKS: readonly number[] = Object.freeze(new Array<number>(PEAK_BLOCKS).fill(0));
+const NO_SUMS: readonly number[] = Object.freeze([]);
+
+function zeros(length: number): readonly number[] {
+  return length === 0 ? NO_SUMS : new Array<number>(length).fill(0);
+}
 const NO_BLOCK_MINUTES: readonly number[] = Object.freeze(new Array<number>(PEAK_BLOCKS).fill(-1));
 
 function replaced(values: readonly number[], index: number, value: number): number[] {
@@ -297,6 +340,8 @@ function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: numbe
   const offPeaks = [...baseline.offPeaks];
   const windowPeaks = [...baseline.windowPeaks];
   const windowLows = [...baseline.windowLows];
+  const shortWindows = baseline.shortWindows;
+  const shortWindowPeaks = [...baseline.shortWindowPeaks];
   const write = (
     hour: number,
     mean: number,
@@ -306,6 +351,7 @@ function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: numbe
     windowLow: number,
     peakMinute = -1,
     offPeak = 0,
+    shortPeaks: readonly number[] = NO_SUMS,
   ): void => {
     const index = ringIndex(baseline, hour);
     entryHours[index] = hour;
@@ -316,6 +362,9 @@ function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: numbe
     offPeaks[index] = offPeak;
     windowPeaks[index] = windowPeak;
     windowLows[index] = windowLow;
+    for (let window = 0; window < shortWindows; window++) {
+      shortWindowPeaks[index * shortWindows + window] = shortPeaks[window] ?? 0;
+    }
   };
   const mean = open.sum / MINUTES_PER_HOUR;
   const { peakMinute, offPeak } = peakAndOffPeak(open);
@@ -328,6 +377,7 @@ function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: numbe
     open.windowLow,
     peakMinute,
     offPeak,
+    open.shortWindowPeaks,
   );
   // Idle hours are real zeros; beyond the ring's length older ones would be overwritten anyway.
   const firstIdle = Math.max(open.hour + 1, untilHour - HOURS_PER_WEEK * (baseline.weeks + 1));
@@ -344,6 +394,7 @@ function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: numbe
     offPeaks,
     windowPeaks,
     windowLows,
+    shortWindowPeaks,
     cache: null,
   };
 }
@@ -416,6 +467,8 @@ function buildCache(baseline: SeasonalBaseline, hour: number): SeasonalCache {
   const nearPeakCounts = new Array<number>(4 * MINUTES_PER_HOUR).fill(0);
   const nearEntries = [0, 0, 0, 0];
   const nearOffPeaks = [0, 0, 0, 0];
+  const shortWindows = baseline.shortWindows;
+  const dayShortWindowPeaks = new Array<number>(4 * shortWindows).fill(0);
   for (let index = 0; index < baseline.entryHours.length; index++) {
     const entryHour = baseline.entryHours[index];
     if (entryHour < 0) {
@@ -429,6 +482,13 @@ function buildCache(baseline: SeasonalBaseline, hour: number): SeasonalCache {
         dayWindowLows[slot] = Math.min(dayWindowLows[slot], baseline.windowLows[index]);
         nearOffPeaks[slot] = Math.max(nearOffPeaks[slot], baseline.offPeaks[index]);
         nearEntries[slot] += 1;
+        for (let window = 0; window < shortWindows; window++) {
+          const at = slot * shortWindows + window;
+          dayShortWindowPeaks[at] = Math.max(
+            dayShortWindowPeaks[at],
+            baseline.shortWindowPeaks[index * shortWindows + window],
+          );
+        }
         const peakMinute = baseline.peakMinutes[index];
         if (peakMinute >= 0) {
           const at = slot * MINUTES_PER_HOUR + peakMinute;
@@ -454,6 +514,7 @@ function buildCache(baseline: SeasonalBaseline, hour: number): SeasonalCache {
     nearPeakCounts,
     nearEntries,
     nearOffPeaks,
+    dayShortWindowPeaks,
   };
 }
 
@@ -565,4 +626,69 @@ export function pastPeakNear(baseline: SeasonalBaseline, t: number, nearMinutes:
     }
   }
   return peak;
+}
+
+/**
+ * The largest sum of calls over the short trailing window number `window` (of `traffic.spike.windowsMinutes`)
+ * seen in the hour of time `t` (epoch minutes, fractional) or either neighbouring hour, on any day of the kept
+ * weeks (the same day of week included): what the key's busiest 5 or 10 minutes around this time of day were, a
+ * batch client's luckiest run of batches or a cron's run. 0 without history or when the baseline keeps no such
+ * window. O(1) from the cache.
+ */
+export function pastShortWindowPeak(baseline: SeasonalBaseline, t: number, window: number): number {
+  const count = baseline.shortWindows;
+  if (window < 0 || window >= count) {
+    return 0;
+  }
+  const hour = Math.floor(t / MINUTES_PER_HOUR);
+  const cache =
+    baseline.cache !== null && (baseline.cache.hour === hour || baseline.cache.hour === hour + 1)
+      ? baseline.cache
+      : buildCache(baseline, hour);
+  let peak = 0;
+  for (let epochHour = hour - 1; epochHour <= hour + 1; epochHour++) {
+    const slot = epochHour - cache.hour + 2;
+    peak = Math.max(peak, cache.dayShortWindowPeaks[slot * count + window] ?? 0);
+  }
+  return peak;
+}
+
+/**
+ * Whether a job that recurs at the same time of day (as `pastPeakNear` tells it: at least half of the days' same
+ * hour in the kept weeks had a one-off peak within `RECURRENCE_BAND_MINUTES`) runs at a minute of
+ * `[startMinute, endMinute]` (epoch minutes, at most an hour before the minute after the last one folded): a daily
+ * cron's run, which a sum over those minutes compared with the hour's mean would read as a spike. O(minutes × 11)
+ * from the cache; meant for a window that passes every other condition of a check.
+ */
+export function recurringPeakWithin(
+  baseline: SeasonalBaseline,
+  startMinute: number,
+  endMinute: number,
+): boolean {
+  const hour = Math.floor(endMinute / MINUTES_PER_HOUR);
+  const cache =
+    baseline.cache !== null && (baseline.cache.hour === hour || baseline.cache.hour === hour + 1)
+      ? baseline.cache
+      : buildCache(baseline, hour);
+  for (let minute = startMinute; minute <= endMinute; minute++) {
+    const epochHour = Math.floor(minute / MINUTES_PER_HOUR);
+    const slot = epochHour - cache.hour + 2;
+    if (slot < 0 || slot > 3) {
+      continue;
+    }
+    const base = slot * MINUTES_PER_HOUR;
+    const ofHour = minute - epochHour * MINUTES_PER_HOUR;
+    let sameTime = 0;
+    for (
+      let other = Math.max(0, ofHour - RECURRENCE_BAND_MINUTES);
+      other <= Math.min(MINUTES_PER_HOUR - 1, ofHour + RECURRENCE_BAND_MINUTES);
+      other++
+    ) {
+      sameTime += cache.nearPeakCounts[base + other];
+    }
+    if (sameTime > 0 && 2 * sameTime >= cache.nearEntries[slot]) {
+      return true;
+    }
+  }
+  return false;
 }

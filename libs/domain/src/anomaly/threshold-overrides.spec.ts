@@ -47,7 +47,7 @@ describe('withThresholdOverrides', () => {
   it('bounds every threshold so that the default lies within them', () => {
     const config = DEFAULT_ANOMALY_CONFIG;
     const defaults: Record<string, Record<string, number>> = {
-      trafficSpike: { ...config.traffic.spike },
+      trafficSpike: { ...config.traffic.spike } as unknown as Record<string, number>,
       trafficRamp: { ...config.traffic.sustained },
       trafficDrop: { ...config.traffic.drop },
       trafficLowRateDrop: { ...config.traffic.lowRateDrop } as unknown as Record<string, number>,

@@ -31,6 +31,9 @@ export interface ThresholdOverrides {
     | 'persistentMinPeakRatio'
     | 'persistentPeakMarginZ'
     | 'peakNearMinutes'
+    | 'windowMinRatio'
+    | 'windowFalseAlarmProbability'
+    | 'windowPeakMarginZ'
   >;
   readonly trafficRamp?: Only<
     TrafficDetectorConfig['sustained'],
@@ -99,6 +102,9 @@ export const THRESHOLD_OVERRIDE_BOUNDS: {
     persistentMinPeakRatio: { min: 0, max: 100 },
     persistentPeakMarginZ: { min: 0, max: 100 },
     peakNearMinutes: { min: 1, max: 60 },
+    windowMinRatio: { min: 1, max: 1000 },
+    windowFalseAlarmProbability: { min: 1e-15, max: 0.01 },
+    windowPeakMarginZ: { min: 0, max: 100 },
   },
   trafficRamp: {
     minExcessPerMinute: { min: 0, max: 1e9 },

@@ -1,6 +1,13 @@
 import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from './anomaly-config';
 import type { KeyBaseline } from './key-baseline';
-import { pastPeakNear, seasonalExpectation, type SeasonalExpectation } from './seasonal-baseline';
+import { poissonUpperTailBound } from './poisson-tail';
+import {
+  pastPeakNear,
+  pastShortWindowPeak,
+  recurringPeakWithin,
+  seasonalExpectation,
+  type SeasonalExpectation,
+} from './seasonal-baseline';
 import { type AnomalyFinding, type AnomalySeverity, type KeyTrafficWindow, windowEnding } from './types';
 import { formatCount, round2, sumNewest } from './window-sums';
 
@@ -97,13 +104,87 @@ function persistentSpike(
   return null;
 }
 
+/** A windowed spike: the window's calls, their expectation, the level spread, the tail and the past peak. */
+interface WindowedSpike {
+  readonly minutes: number;
+  readonly observed: number;
+  readonly expected: number;
+  readonly spread: number;
+  readonly tailProbability: number;
+  readonly pastWindowPeak: number;
+  readonly dispersion: number;
+}
+
+/**
+ * The newest 5 and 10 minutes (`spike.windowsMinutes`, shortest first; the first that fires is returned), counted
+ * in the key's usual batches (`D`, the dispersion): with `X` the window's calls and `E` its expectation (the
+ * seasonal expectation at the window's midpoint times its length), the window fires when `X ≥ windowMinRatio × E`,
+ * `X − E ≥ minutes × minExcess`, `X − E ≥ minZ × minutes × max(weeklySpread, relativeSpreadFloor × μ)` (the
+ * expectation is off by as much as the key's level moves week to week), `P(Poisson(E / D) ≥ X / D) ≤
+ * windowFalseAlarmProbability` and `X` is above the largest sum over as many minutes around this hour in past
+ * weeks by `windowPeakMarginZ` × √(that peak × D) (a batch client's busiest minutes are the key's normal), and no
+ * job that recurs at the same time of day runs in the window (`recurringPeakWithin`: a daily cron's run, whose
+ * size wanders from day to day by more than its counting noise, is judged by the minute checks). Cost: one sum over the newest 10 minutes; an interpolated expectation per window whose calls reach
+ * the excess floor; one logarithm and the cached past peak for a window that passes the rest.
+ */
+function windowedSpike(
+  window: KeyTrafficWindow,
+  baseline: KeyBaseline,
+  config: AnomalyConfig,
+): WindowedSpike | null {
+  const { spike, relativeSpreadFloor, minHistoryWeeks } = config.traffic;
+  const { minutes } = window;
+  let observed = 0;
+  let summed = 0;
+  for (let index = 0; index < spike.windowsMinutes.length; index++) {
+    const length = spike.windowsMinutes[index];
+    if (length > minutes.length) {
+      return null;
+    }
+    while (summed < length) {
+      observed += minutes[minutes.length - 1 - summed].requests;
+      summed += 1;
+    }
+    if (observed < length * spike.minExcess) {
+      continue;
+    }
+    const middle = seasonalExpectation(baseline.seasonal, window.endMinute - length / 2 + 1);
+    const expected = length * middle.expected;
+    const excess = observed - expected;
+    const spread = length * Math.max(middle.weeklySpread, relativeSpreadFloor * middle.expected);
+    if (
+      middle.weeksOfHistory < minHistoryWeeks ||
+      observed < spike.windowMinRatio * expected ||
+      excess < length * spike.minExcess ||
+      excess < spike.minZ * spread
+    ) {
+      continue;
+    }
+    const dispersion = Number.isFinite(middle.dispersion) ? Math.max(1, middle.dispersion) : 1;
+    const tailProbability = poissonUpperTailBound(Math.floor(observed / dispersion), expected / dispersion);
+    if (tailProbability > spike.windowFalseAlarmProbability) {
+      continue;
+    }
+    const pastWindowPeak = pastShortWindowPeak(baseline.seasonal, window.endMinute + 0.5, index);
+    if (
+      observed > pastWindowPeak + spike.windowPeakMarginZ * Math.sqrt(pastWindowPeak * dispersion) &&
+      !recurringPeakWithin(baseline.seasonal, window.endMinute - length + 1, window.endMinute)
+    ) {
+      return { minutes: length, observed, expected, spread, tailProbability, pastWindowPeak, dispersion };
+    }
+  }
+  return null;
+}
+
 /**
  * Traffic spike against the key's own seasonal baseline (same hour of week over past weeks, median/MAD).
- * Three checks, the first that fires wins:
+ * Four checks, the first that fires wins:
  * - the newest minute alone (sudden spikes, reported within the minute);
  * - the newest `persistentMinutes` minutes, each above the key's past peak around this hour and `persistentMinRatio`
  *   × its expectation (a spike a busy key's daily peak hides from the one-minute check, reported in its second
  *   minute);
+ * - the newest 5 and 10 minutes counted in the key's usual batches (`windowedSpike`: a batch client's sustained
+ *   rise, which its batch noise hides from the minute checks);
  * - the sum of the last `sustained.minutes` minutes (slow ramps and moderate sustained rises that no single
  *   minute shows), against the baseline at the window's midpoint.
  * Each needs the absolute floors (calls and excess), a ratio to the expectation and a z-score against the
@@ -154,6 +235,27 @@ export function detectTrafficSpike(
       now.weeksOfHistory,
     );
     return { ...finding, evidence: { ...finding.evidence, pastPeak: pastPeak() } };
+  }
+  const windowed = windowedSpike(window, baseline, config);
+  if (windowed !== null) {
+    const finding = trafficFinding(
+      'traffic_spike',
+      'windowed',
+      windowed.observed,
+      windowed.expected,
+      windowed.spread,
+      windowEnding(minute, windowed.minutes),
+      now.weeksOfHistory,
+    );
+    return {
+      ...finding,
+      evidence: {
+        ...finding.evidence,
+        pastWindowPeak: windowed.pastWindowPeak,
+        dispersion: round2(windowed.dispersion),
+        tailProbability: Number(windowed.tailProbability.toPrecision(3)),
+      },
+    };
   }
   const { sustained } = traffic;
   const length = sustained.minutes;
@@ -237,7 +339,7 @@ export function detectTrafficDrop(
 
 function trafficFinding(
   kind: 'traffic_spike' | 'traffic_drop',
-  check: 'minute' | 'persistent' | 'sustained',
+  check: 'minute' | 'persistent' | 'windowed' | 'sustained',
   observed: number,
   expected: number,
   spread: number,

@@ -1,0 +1,175 @@
+import fc from 'fast-check';
+import { DEFAULT_ANOMALY_CONFIG } from './anomaly-config';
+import { pastShortWindowPeak } from './seasonal-baseline';
+import { detectTrafficSpike } from './traffic-detector';
+import { MINUTES_PER_DAY, type AnomalyFinding } from './types';
+import {
+  MONDAY,
+  WEEK,
+  calls,
+  jitter,
+  replayUntil,
+  startReplay,
+  step,
+  windowWith,
+  type Replay,
+} from './test/series';
+
+const THIRD_WEEK = MONDAY + 2 * WEEK;
+
+/** A Poisson(mean) draw for a minute, by inversion of one deterministic uniform (`jitter`), so series repeat. */
+function poissonAt(minute: number, mean: number, salt: number): number {
+  const uniform = (jitter(minute, salt) + 1) / 2;
+  let k = 0;
+  let term = Math.exp(-mean);
+  let cumulative = term;
+  while (cumulative < uniform && k < 10 * mean + 50) {
+    k += 1;
+    term *= mean / k;
+    cumulative += term;
+  }
+  return k;
+}
+
+interface BatchClient {
+  /** Calls per batch. */
+  readonly batch: number;
+  /** Average calls per minute (a daily cycle of ±50 % around it, busiest at 18:00 UTC). */
+  readonly rate: number;
+  readonly salt: number;
+}
+
+/** A client that sends its calls in batches at random times (Poisson batches), as the generated batch clients do. */
+function batchCalls(client: BatchClient, minute: number): number {
+  const hour = (minute % MINUTES_PER_DAY) / 60;
+  const level = client.rate * (1 + 0.5 * Math.cos((2 * Math.PI * (hour - 18)) / 24));
+  return client.batch * poissonAt(minute, level / client.batch, client.salt);
+}
+
+/** The same client plus a stranger's or a runaway job's batches of the same size, `extra` calls a minute. */
+function withSpike(client: BatchClient, extra: number): (minute: number) => number {
+  return (minute) =>
+    batchCalls(client, minute) + client.batch * poissonAt(minute, extra / client.batch, client.salt + 101);
+}
+
+/** Every spike finding over `minutes` minutes of `level`, from `from` on (each minute judged, then folded). */
+function spikeFindings(from: Replay, minutes: number, level: (minute: number) => number): AnomalyFinding[] {
+  let replay = from;
+  const findings: AnomalyFinding[] = [];
+  for (let index = 0; index < minutes; index++) {
+    const counts = calls(level(replay.next));
+    const finding = detectTrafficSpike(windowWith(replay, counts), replay.baseline);
+    if (finding !== null) {
+      findings.push(finding);
+    }
+    replay = step(replay, counts);
+  }
+  return findings;
+}
+
+/** Minutes from `from` until the first spike finding of `level` (1 = its first minute), or -1 within `minutes`. */
+function delayOf(from: Replay, minutes: number, level: (minute: number) => number): number {
+  let replay = from;
+  for (let index = 0; index < minutes; index++) {
+    const counts = calls(level(replay.next));
+    if (detectTrafficSpike(windowWith(replay, counts), replay.baseline) !== null) {
+      return index + 1;
+    }
+    replay = step(replay, counts);
+  }
+  return -1;
+}
+
+describe('spike check over 5 and 10 minutes counted in batches (windowed)', () => {
+  // A batch client like the slowest spike of the pipeline scenario: batches of 10, about 26 calls a minute.
+  const client: BatchClient = { batch: 10, rate: 26, salt: 3 };
+  let history: Replay;
+  beforeAll(() => {
+    history = replayUntil(startReplay(MONDAY), THIRD_WEEK, (minute) => calls(batchCalls(client, minute)));
+  });
+
+  it('keeps the busiest 5 and 10 minutes of past days around this hour', () => {
+    const at = THIRD_WEEK + 16 * 60 + 30;
+    const replay = replayUntil(history, at, (minute) => calls(batchCalls(client, minute)));
+    const five = pastShortWindowPeak(replay.baseline.seasonal, at + 0.5, 0);
+    const ten = pastShortWindowPeak(replay.baseline.seasonal, at + 0.5, 1);
+    // More than the expectation (5 and 10 × about 26 calls), less than twice it: the luckiest runs of batches.
+    expect(five).toBeGreaterThan(5 * 26);
+    expect(ten).toBeGreaterThan(five);
+    expect(ten).toBeLessThan(2 * 10 * 26 * 1.5);
+  });
+
+  it("reports 32 more calls a minute on the batch client's 26 within 15 minutes (the 30-minute check took 19)", () => {
+    // At 12:38 UTC the client's daily cycle is at its average, 26 calls a minute.
+    const at = THIRD_WEEK + 12 * 60 + 38;
+    const replay = replayUntil(history, at, (minute) => calls(batchCalls(client, minute)));
+    const spike = withSpike(client, 32);
+    const delay = delayOf(replay, 30, spike);
+    expect(delay).toBeGreaterThan(0);
+    expect(delay).toBeLessThanOrEqual(15);
+    const reported = replayUntil(replay, at + delay - 1, (minute) => calls(spike(minute)));
+    const finding = detectTrafficSpike(windowWith(reported, calls(spike(at + delay - 1))), reported.baseline);
+    expect(finding).toMatchObject({ kind: 'traffic_spike', evidence: { check: 'windowed' } });
+    expect(finding?.evidence.tailProbability).toBeLessThanOrEqual(1e-7);
+    expect(finding?.evidence.dispersion).toBeGreaterThan(5);
+    expect([5, 10]).toContain(
+      (finding?.evidence.window as { startMinute: number; endMinute: number }).endMinute -
+        (finding?.evidence.window as { startMinute: number; endMinute: number }).startMinute +
+        1,
+    );
+  });
+
+  it("says nothing about the batch client's ordinary batches over a whole week", () => {
+    expect(spikeFindings(history, WEEK, (minute) => batchCalls(client, minute))).toEqual([]);
+  });
+
+  it('says nothing about a daily cron larger than any of its past runs (its size wanders from day to day)', () => {
+    // The batch client plus a cron at 12:46 UTC: 3 minutes of 200 calls, ±15 % from day to day.
+    const cronAt = 12 * 60 + 46;
+    const day = (minute: number): number => Math.floor(minute / MINUTES_PER_DAY);
+    const cronKey =
+      (todayFactor: number) =>
+      (minute: number): number => {
+        const ofDay = minute % MINUTES_PER_DAY;
+        const running = ofDay >= cronAt && ofDay < cronAt + 3;
+        const factor = minute >= THIRD_WEEK ? todayFactor : 1 + 0.15 * jitter(day(minute), 9);
+        return batchCalls(client, minute) + (running ? Math.round(200 * factor) : 0);
+      };
+    const replay = replayUntil(startReplay(MONDAY), THIRD_WEEK, (minute) => calls(cronKey(1)(minute)));
+    expect(spikeFindings(replay, MINUTES_PER_DAY, cronKey(1.25))).toEqual([]);
+  });
+
+  it('reports a batch client whose calls more than double, by three batches a minute or more, within 15 minutes, and never its ordinary day (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 5, max: 20 }),
+        fc.integer({ min: 10, max: 60 }),
+        fc.double({ min: 1.2, max: 3, noNaN: true }),
+        fc.integer({ min: 0, max: MINUTES_PER_DAY - 60 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (batch, rate, extraShare, spikeAt, salt) => {
+          const key: BatchClient = { batch, rate, salt };
+          const normal = (minute: number): number => batchCalls(key, minute);
+          const learned = replayUntil(startReplay(MONDAY), THIRD_WEEK, (minute) => calls(normal(minute)));
+          expect(spikeFindings(learned, MINUTES_PER_DAY, normal)).toEqual([]);
+          const at = THIRD_WEEK + MINUTES_PER_DAY + spikeAt;
+          const before = replayUntil(learned, at, (minute) => calls(normal(minute)));
+          // Extra calls of at least 1.2× the client's level at that time of day (2.2× its calls or more, in its
+          // batches), at least three of its batches a minute (fewer are within a quiet client's luckiest 10
+          // minutes of past weeks) and at least 30 calls a minute (twice the floor of 15 above the expectation).
+          const hour = (at % MINUTES_PER_DAY) / 60;
+          const level = rate * (1 + 0.5 * Math.cos((2 * Math.PI * (hour - 18)) / 24));
+          const extra = Math.max(
+            extraShare * level,
+            3 * batch,
+            2 * DEFAULT_ANOMALY_CONFIG.traffic.spike.minExcess,
+          );
+          const delay = delayOf(before, 30, withSpike(key, extra));
+          expect(delay).toBeGreaterThan(0);
+          expect(delay).toBeLessThanOrEqual(15);
+        },
+      ),
+      { numRuns: 6, endOnFailure: true },
+    );
+  });
+});
