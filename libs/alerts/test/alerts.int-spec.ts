@@ -312,9 +312,10 @@ describe('alert evaluation on Postgres and chDB', () => {
     ({ keyId, customerId } = saved);
     expect((await evaluate(spike)).evaluated).toBe(true);
     // Without the override this spike is reported by the one-minute check (first test); with a floor of 1,000
-    // calls only the 30-minute check, whose thresholds are not overridden, still sees it.
+    // calls only the checks over longer windows, whose thresholds are not overridden, still see it: the newest
+    // 5 minutes first (208 calls where 10 are expected).
     const [alert] = await alerts.service.list({ keyId: key.id });
-    expect(alert.evidence).toMatchObject({ check: 'sustained' });
+    expect(alert.evidence).toMatchObject({ check: 'windowed', observed: 208 });
   });
 
   it('pages the admin list newest first with a cursor, and rejects a bad filter naming it', async () => {
