@@ -573,6 +573,29 @@ export function seasonalExpectation(baseline: SeasonalBaseline, t: number): Seas
 
 /** Minutes either side of a peak's minute within which the peaks of other days count as the same recurring job. */
 export const RECURRENCE_BAND_MINUTES = 5;
+
+/** The cache around `hour` for the near-peak lookups: the baseline's own when built for that hour or the next. */
+function nearCache(baseline: SeasonalBaseline, hour: number): SeasonalCache {
+  return baseline.cache !== null && (baseline.cache.hour === hour || baseline.cache.hour === hour + 1)
+    ? baseline.cache
+    : buildCache(baseline, hour);
+}
+
+/**
+ * How many one-off peaks of the cached hour slot starting at `base` (`slot * MINUTES_PER_HOUR`) lay within
+ * `RECURRENCE_BAND_MINUTES` of `minuteOfHour`, over the kept days: a daily job's runs at about that time.
+ */
+function peaksAround(cache: SeasonalCache, base: number, minuteOfHour: number): number {
+  let count = 0;
+  for (
+    let other = Math.max(0, minuteOfHour - RECURRENCE_BAND_MINUTES);
+    other <= Math.min(MINUTES_PER_HOUR - 1, minuteOfHour + RECURRENCE_BAND_MINUTES);
+    other++
+  ) {
+    count += cache.nearPeakCounts[base + other];
+  }
+  return count;
+}
 /** An hour's peak is a one-off (a job's run) when it is at least this multiple of the hour's off-peak. */
 export const ONE_OFF_PEAK_RATIO = 2;
 
@@ -591,10 +614,7 @@ export const ONE_OFF_PEAK_RATIO = 2;
 export function pastPeakNear(baseline: SeasonalBaseline, t: number, nearMinutes: number): number {
   const near = Math.min(MINUTES_PER_HOUR, Math.max(1, nearMinutes));
   const hour = Math.floor(t / MINUTES_PER_HOUR);
-  const cache =
-    baseline.cache !== null && (baseline.cache.hour === hour || baseline.cache.hour === hour + 1)
-      ? baseline.cache
-      : buildCache(baseline, hour);
+  const cache = nearCache(baseline, hour);
   let peak = 0;
   for (let epochHour = hour - 1; epochHour <= hour + 1; epochHour++) {
     const slot = epochHour - cache.hour + 2;
@@ -610,15 +630,7 @@ export function pastPeakNear(baseline: SeasonalBaseline, t: number, nearMinutes:
         continue;
       }
       if (Math.abs(epochHour * MINUTES_PER_HOUR + minute + 0.5 - t) > near) {
-        let sameTime = 0;
-        for (
-          let other = Math.max(0, minute - RECURRENCE_BAND_MINUTES);
-          other <= Math.min(MINUTES_PER_HOUR - 1, minute + RECURRENCE_BAND_MINUTES);
-          other++
-        ) {
-          sameTime += cache.nearPeakCounts[base + other];
-        }
-        if (2 * sameTime >= entries) {
+        if (2 * peaksAround(cache, base, minute) >= entries) {
           continue;
         }
       }
@@ -641,10 +653,7 @@ export function pastShortWindowPeak(baseline: SeasonalBaseline, t: number, windo
     return 0;
   }
   const hour = Math.floor(t / MINUTES_PER_HOUR);
-  const cache =
-    baseline.cache !== null && (baseline.cache.hour === hour || baseline.cache.hour === hour + 1)
-      ? baseline.cache
-      : buildCache(baseline, hour);
+  const cache = nearCache(baseline, hour);
   let peak = 0;
   for (let epochHour = hour - 1; epochHour <= hour + 1; epochHour++) {
     const slot = epochHour - cache.hour + 2;
@@ -666,10 +675,7 @@ export function recurringPeakWithin(
   endMinute: number,
 ): boolean {
   const hour = Math.floor(endMinute / MINUTES_PER_HOUR);
-  const cache =
-    baseline.cache !== null && (baseline.cache.hour === hour || baseline.cache.hour === hour + 1)
-      ? baseline.cache
-      : buildCache(baseline, hour);
+  const cache = nearCache(baseline, hour);
   for (let minute = startMinute; minute <= endMinute; minute++) {
     const epochHour = Math.floor(minute / MINUTES_PER_HOUR);
     const slot = epochHour - cache.hour + 2;
@@ -678,14 +684,7 @@ export function recurringPeakWithin(
     }
     const base = slot * MINUTES_PER_HOUR;
     const ofHour = minute - epochHour * MINUTES_PER_HOUR;
-    let sameTime = 0;
-    for (
-      let other = Math.max(0, ofHour - RECURRENCE_BAND_MINUTES);
-      other <= Math.min(MINUTES_PER_HOUR - 1, ofHour + RECURRENCE_BAND_MINUTES);
-      other++
-    ) {
-      sameTime += cache.nearPeakCounts[base + other];
-    }
+    const sameTime = peaksAround(cache, base, ofHour);
     if (sameTime > 0 && 2 * sameTime >= cache.nearEntries[slot]) {
       return true;
     }
