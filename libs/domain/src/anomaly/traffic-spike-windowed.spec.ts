@@ -106,7 +106,7 @@ describe('spike check over 5 and 10 minutes counted in batches (windowed)', () =
     const spike = withSpike(client, 32);
     const delay = delayOf(replay, 30, spike);
     expect(delay).toBeGreaterThan(0);
-    expect(delay).toBeLessThanOrEqual(30);
+    expect(delay).toBeLessThanOrEqual(15);
     const reported = replayUntil(replay, at + delay - 1, (minute) => calls(spike(minute)));
     const finding = detectTrafficSpike(windowWith(reported, calls(spike(at + delay - 1))), reported.baseline);
     expect(finding).toMatchObject({ kind: 'traffic_spike', evidence: { check: 'windowed' } });
