@@ -37,7 +37,7 @@ import type { Dispatcher } from 'undici';
 import { tmpdir } from 'node:os';
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
-import type { InterleavedPacedLoadOptions, PacedLoadResult } from './gateway/paced-load';
+import type { PacedLoadOptions, PacedLoadResult } from './gateway/paced-load';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? '5');
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? '3'));
@@ -462,19 +462,19 @@ let loadClient: Promise<ChildProcess> | undefined;
  * The paced load runs in a child process of its own, started on first use: a fresh heap that holds nothing but the
  * load, so its stalls are its own (the parent holds autocannon and every result), and they are reported.
  */
-async function pacedLoadInChild(options: InterleavedPacedLoadOptions): Promise<PacedLoadAnswer> {
+async function pacedLoadInChild(options: PacedLoadOptions): Promise<PacedLoadAnswer> {
   loadClient ??= startChild('load-client').then(({ child }) => child);
   return ask<PacedLoadAnswer>(await loadClient, { paced: options }, 'stalls');
 }
 
 /** Child: the paced load; answers each `{ paced: options }` message with the results and its own stalls. */
 async function runLoadClient(): Promise<void> {
-  const { interleavedPacedLoad } = await import('./gateway/paced-load');
+  const { pacedLoad } = await import('./gateway/paced-load');
   const stalls = watchStalls();
   process.on('message', (message) => {
     if (typeof message !== 'object' || message === null || !('paced' in message)) return;
     stalls.take();
-    void interleavedPacedLoad((message as { paced: InterleavedPacedLoadOptions }).paced).then((results) => {
+    void pacedLoad((message as { paced: PacedLoadOptions }).paced).then((results) => {
       const answer: PacedLoadAnswer = { results, stalls: stalls.take() };
       process.send?.(answer);
     });

@@ -16,7 +16,7 @@
  * with no objects per request beyond the socket's chunks. It runs in a process of its own (see gateway.bench.ts)
  * and reports its own event-loop stalls, so a stall of the load is told apart from one of the target.
  *
- * Several targets can share one measurement in time slices (`interleavedPacedLoad`): the due requests of each slice
+ * Several targets can share one measurement in time slices (`sliceMs`): the due requests of each slice
  * go to one target, the next slice's to the next, round robin, each at the full rate while its slice lasts. Then
  * every target meets the same drift of the machine (a slower minute, another process's burst) within a second, which
  * back-to-back measurements seconds apart do not give on a shared two-core machine.
@@ -31,21 +31,14 @@ export interface PacedTarget {
   readonly headers: Record<string, string>;
 }
 
-export interface PacedLoadOptions extends PacedTarget {
-  /** Requests per second. */
-  readonly rate: number;
-  readonly durationS: number;
-  /** Keep-alive connections at most; a request due while all are busy waits (and its wait is counted). */
-  readonly connections: number;
-}
-
-export interface InterleavedPacedLoadOptions {
+export interface PacedLoadOptions {
+  /** One target, or several sharing the measurement in round-robin slices of `sliceMs`. */
   readonly targets: readonly PacedTarget[];
   /** Requests per second, offered to the target whose slice it is. */
   readonly rate: number;
   /** The whole measurement; each target gets about 1 / targets.length of it. */
   readonly durationS: number;
-  /** Keep-alive connections per target at most. */
+  /** Keep-alive connections per target at most; a request due while all are busy waits (and its wait counts). */
   readonly connections: number;
   /** Length of one target's turn; 0 with a single target. */
   readonly sliceMs: number;
@@ -197,19 +190,8 @@ class TargetLoad {
   }
 }
 
-export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadResult> {
-  const [result] = await interleavedPacedLoad({
-    targets: [options],
-    rate: options.rate,
-    durationS: options.durationS,
-    connections: options.connections,
-    sliceMs: 0,
-  });
-  return result;
-}
-
-/** The paced load over several targets in round-robin time slices; one result per target, in order. */
-export async function interleavedPacedLoad(options: InterleavedPacedLoadOptions): Promise<PacedLoadResult[]> {
+/** The paced load over its targets (in round-robin time slices when several); one result per target, in order. */
+export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadResult[]> {
   const total = Math.floor(options.rate * options.durationS);
   const intervalMs = 1000 / options.rate;
   // 0 (or anything not a positive finite number) means one slice for the whole measurement.
