@@ -289,12 +289,13 @@ export function foldSeasonalMinute(
 }
 
 const EMPTY_BLOCKS: readonly number[] = Object.freeze(new Array<number>(PEAK_BLOCKS).fill(0));
+const NO_BLOCK_MINUTES: readonly number[] = Object.freeze(new Array<number>(PEAK_BLOCKS).fill(-1));
 const NO_SUMS: readonly number[] = Object.freeze([]);
 
+/** A new hour's short-window peaks: one zero per window (the shared empty array when there are none). */
 function zeros(length: number): readonly number[] {
   return length === 0 ? NO_SUMS : new Array<number>(length).fill(0);
 }
-const NO_BLOCK_MINUTES: readonly number[] = Object.freeze(new Array<number>(PEAK_BLOCKS).fill(-1));
 
 function replaced(values: readonly number[], index: number, value: number): number[] {
   const copy = [...values];

@@ -124,7 +124,8 @@ interface WindowedSpike {
  * windowFalseAlarmProbability` and `X` is above the largest sum over as many minutes around this hour in past
  * weeks by `windowPeakMarginZ` × √(that peak × D) (a batch client's busiest minutes are the key's normal), and no
  * job that recurs at the same time of day runs in the window (`recurringPeakWithin`: a daily cron's run, whose
- * size wanders from day to day by more than its counting noise, is judged by the minute checks). Cost: one sum over the newest 10 minutes; an interpolated expectation per window whose calls reach
+ * size wanders from day to day by more than its counting noise, is judged by the minute checks). Cost: a sum over
+ * the newest 5 and 10 minutes; an interpolated expectation per window whose calls reach
  * the excess floor; one logarithm and the cached past peak for a window that passes the rest.
  */
 function windowedSpike(
@@ -133,18 +134,12 @@ function windowedSpike(
   config: AnomalyConfig,
 ): WindowedSpike | null {
   const { spike, relativeSpreadFloor, minHistoryWeeks } = config.traffic;
-  const { minutes } = window;
-  let observed = 0;
-  let summed = 0;
   for (let index = 0; index < spike.windowsMinutes.length; index++) {
     const length = spike.windowsMinutes[index];
-    if (length > minutes.length) {
+    if (length > window.minutes.length) {
       return null;
     }
-    while (summed < length) {
-      observed += minutes[minutes.length - 1 - summed].requests;
-      summed += 1;
-    }
+    const observed = sumNewest(window, length, 'requests');
     if (observed < length * spike.minExcess) {
       continue;
     }
