@@ -6,10 +6,8 @@
  *
  * Several ingestor variants run one after another in the same process (so they see the same machine
  * load), each into its own database: BENCH_VARIANTS (default: all, in this order; a name may repeat,
- * e.g. tsv-string,tsv,tsv-string,tsv, to interleave):
- *   baseline   - the ingestor before the insert-path work: JSONEachRow insert, id lookups of 5 000, every
- *                delivery waits for its inserts (maxBufferedEvents 0), batches of 10 000;
- *   tsv-string - tsv with the body built as one string and encoded at the end (before the buffer body);
+ * e.g. tsv,tsv-20k-bw,tsv,tsv-20k-bw, to interleave; the `baseline` and `tsv-string` variants of the first
+ * passes in docs/benchmarks.md are gone since the engine hands the store an encoded body, not rows):
  *   tsv        - TabSeparated insert, id lookups of 20 000, deliveries overlap inserts, batches of 10 000;
  *   tsv-inline - tsv with insert bodies and id lists inside the SQL text (chdbBulkData 'inline'): the
  *                ingestor before the third pass;
@@ -37,7 +35,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
 import {
   chdbEngineUse,
   openClickHouse,
@@ -46,15 +43,7 @@ import {
 } from '@keymeter/clickhouse';
 import { encodeUsageEvent, isBillable, newEventId, type UsageEventV1 } from '@keymeter/contracts';
 import { createKafkaEventLog, type EventLog, type OutgoingMessage } from '@keymeter/event-log';
-import {
-  ClickHouseIngestStore,
-  deduplicationTokenOf,
-  IngestionEngine,
-  RAW_EVENT_COLUMNS,
-  rawEventRowAsTabSeparated,
-  type BatchRange,
-  type RawEventRow,
-} from '@keymeter/ingestion';
+import { ClickHouseIngestStore, IngestionEngine } from '@keymeter/ingestion';
 import { TimedIngestStore } from './timed-ingest-store';
 
 const PARTITIONS = 6;
@@ -95,53 +84,6 @@ async function counted(handle: ClickHouseHandle): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-/** The insert as it was before: keyed JSON rows serialised by the client. */
-class JsonEachRowIngestStore extends ClickHouseIngestStore {
-  constructor(private readonly jsonClient: ClickHouseHandle['client']) {
-    super(jsonClient, { idLookupChunk: 5_000 });
-  }
-
-  override async insertEvents(rows: readonly RawEventRow[], range: BatchRange): Promise<void> {
-    if (rows.length === 0) return;
-    await this.jsonClient.insert({
-      table: 'usage_events_raw',
-      values: [...rows],
-      format: 'JSONEachRow',
-      clickhouse_settings: {
-        insert_deduplicate: 1,
-        insert_deduplication_token: deduplicationTokenOf(range),
-        deduplicate_blocks_in_dependent_materialized_views: 1,
-        async_insert: 0,
-      },
-    });
-  }
-}
-
-/** The TabSeparated insert as it was before the body went straight into a buffer: one string, then encoded. */
-class StringBodyIngestStore extends ClickHouseIngestStore {
-  constructor(private readonly tsvClient: ClickHouseHandle['client']) {
-    super(tsvClient);
-  }
-
-  override async insertEvents(rows: readonly RawEventRow[], range: BatchRange): Promise<void> {
-    if (rows.length === 0) return;
-    let body = '';
-    for (const row of rows) body += rawEventRowAsTabSeparated(row);
-    await this.tsvClient.insert({
-      table: 'usage_events_raw',
-      columns: [...RAW_EVENT_COLUMNS],
-      values: Readable.from([Buffer.from(body, 'utf8')], { objectMode: false }),
-      format: 'TabSeparated',
-      clickhouse_settings: {
-        insert_deduplicate: 1,
-        insert_deduplication_token: deduplicationTokenOf(range),
-        deduplicate_blocks_in_dependent_materialized_views: 1,
-        async_insert: 0,
-      },
-    });
-  }
-}
-
 interface Variant {
   readonly name: string;
   readonly batch: number;
@@ -155,19 +97,6 @@ interface Variant {
 }
 
 const VARIANTS: readonly Variant[] = [
-  {
-    name: 'baseline',
-    batch: 10_000,
-    sessions: 1,
-    store: ([h]) => new JsonEachRowIngestStore(h.client),
-    maxBufferedEvents: 0,
-  },
-  {
-    name: 'tsv-string',
-    batch: 10_000,
-    sessions: 1,
-    store: ([h]) => new StringBodyIngestStore(h.client),
-  },
   { name: 'tsv', batch: 10_000, sessions: 1, store: ([h]) => new ClickHouseIngestStore(h.client) },
   {
     name: 'tsv-inline',

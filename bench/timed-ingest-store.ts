@@ -1,4 +1,10 @@
-import type { BatchRange, BatchWatermark, IngestStore, PlannedRange, RawEventRow } from '@keymeter/ingestion';
+import type {
+  BatchRange,
+  BatchWatermark,
+  IngestStore,
+  PlannedRange,
+  RawEventBody,
+} from '@keymeter/ingestion';
 
 type Step = 'loadPlans' | 'idLookup' | 'insert' | 'watermark';
 
@@ -39,10 +45,10 @@ export class TimedIngestStore implements IngestStore {
     return this.timed('idLookup', () => this.inner.findIdsStoredElsewhere(eventIds, range, reformed));
   }
 
-  insertEvents(rows: readonly RawEventRow[], range: BatchRange): Promise<void> {
+  insertRawEvents(body: RawEventBody, range: BatchRange): Promise<void> {
     this.inserts += 1;
-    this.rows += rows.length;
-    return this.timed('insert', () => this.inner.insertEvents(rows, range));
+    this.rows += body.rowCount;
+    return this.timed('insert', () => this.inner.insertRawEvents(body, range));
   }
 
   recordWatermarks(watermarks: readonly BatchWatermark[]): Promise<void> {

@@ -3,7 +3,7 @@
  *
  *   generated UsageEvents (the detector-level scenario's traffic, same seed and labels)
  *     → the ingest path: encoded as log records, `prepareBatch` (decode, validate, dedupe in batch) and
- *       `ClickHouseIngestStore.insertEvents` into chDB (raw table, materialized minute/hour/day rollups)
+ *       `ClickHouseIngestStore.insertRawEvents` into chDB (raw table, materialized minute/hour/day rollups)
  *     → the billing app's `AlertEvaluator` (libs/alerts), minute by minute with a simulated clock: per-key
  *       minute series and sources read from ClickHouse with its grouped queries, key facts from Postgres,
  *       baselines warmed up from ClickHouse history, detectors, alert lifecycle
@@ -287,13 +287,13 @@ async function main(): Promise<void> {
       if (prepared.deadLetters.length > 0) {
         throw new Error(`generated events refused: ${prepared.deadLetters[0].reason}`);
       }
-      await store.insertEvents(prepared.rows, {
+      await store.insertRawEvents(prepared.body, {
         topic: TOPIC,
         partition: 0,
         firstOffset: BigInt(records[0].offset),
         lastOffset: BigInt(records[records.length - 1].offset),
       });
-      events += prepared.rows.length;
+      events += prepared.body.rowCount;
       records = [];
     };
     const ingestStart = performance.now();

@@ -3,7 +3,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { deduplicationTokenOf, type BatchRange } from './batch-range';
 import type { BatchWatermark, IngestStore } from './ingest-store';
 import type { PlannedRange } from './partition-buffer';
-import { RAW_EVENT_COLUMNS, rawEventRowsAsTabSeparatedBuffer } from './raw-event-body';
+import { RAW_EVENT_COLUMNS } from './raw-event-body';
+import { rawEventBodyOf, type RawEventBody } from './raw-event-body-writer';
 import type { RawEventRow } from './raw-event-row';
 
 /**
@@ -115,16 +116,20 @@ export class ClickHouseIngestStore implements IngestStore {
    * One INSERT of the batch as TabSeparated (ClickHouse parses it several times faster than keyed JSON;
    * docs/benchmarks.md). The body is a single buffer, so the statement and its token cover the whole batch.
    */
-  async insertEvents(rows: readonly RawEventRow[], range: BatchRange): Promise<void> {
-    if (rows.length === 0) return;
-    const body = rawEventRowsAsTabSeparatedBuffer(rows);
+  async insertRawEvents(body: RawEventBody, range: BatchRange): Promise<void> {
+    if (body.rowCount === 0) return;
     await this.client(range.partition).insert({
       table: 'usage_events_raw',
       columns: [...RAW_EVENT_COLUMNS],
-      values: Readable.from([body], { objectMode: false }),
+      values: Readable.from([body.bytes], { objectMode: false }),
       format: 'TabSeparated',
       clickhouse_settings: insertSettings(deduplicationTokenOf(range)),
     });
+  }
+
+  /** The same insert for rows built one by one (tests, seeding, benchmarks). */
+  insertEvents(rows: readonly RawEventRow[], range: BatchRange): Promise<void> {
+    return this.insertRawEvents(rawEventBodyOf(rows), range);
   }
 
   async recordWatermarks(watermarks: readonly BatchWatermark[]): Promise<void> {

@@ -1,12 +1,13 @@
 export { deduplicationTokenOf, describeRange, type BatchRange } from './batch-range';
 export { toRawEventRow, type RawEventRow, type RowSource } from './raw-event-row';
+export { RAW_EVENT_COLUMNS, rawEventRowAsTabSeparated, tabSeparatedField } from './raw-event-body';
 export {
-  RAW_EVENT_COLUMNS,
-  rawEventRowAsTabSeparated,
+  keepRows,
+  rawEventBodyOf,
+  RawEventBodyWriter,
   rawEventRowsAsTabSeparated,
-  rawEventRowsAsTabSeparatedBuffer,
-  tabSeparatedField,
-} from './raw-event-body';
+  type RawEventBody,
+} from './raw-event-body-writer';
 export { prepareBatch, type DeadLetter, type PreparedBatch } from './prepare-batch';
 export { PartitionBuffer, type BatchCut, type CutRules, type PlannedRange } from './partition-buffer';
 export type { BatchWatermark, IngestStore } from './ingest-store';

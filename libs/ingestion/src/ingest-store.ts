@@ -1,6 +1,6 @@
 import type { BatchRange } from './batch-range';
 import type { PlannedRange } from './partition-buffer';
-import type { RawEventRow } from './raw-event-row';
+import type { RawEventBody } from './raw-event-body-writer';
 
 export interface BatchWatermark {
   readonly topic: string;
@@ -32,7 +32,7 @@ export interface IngestStore {
     reformed?: boolean,
   ): Promise<Set<string>>;
   /** Inserts the batch's rows with its deduplication token; resolves once ClickHouse acknowledged them. */
-  insertEvents(rows: readonly RawEventRow[], range: BatchRange): Promise<void>;
+  insertRawEvents(body: RawEventBody, range: BatchRange): Promise<void>;
   /** Records the watermarks (at most one per partition) in one write. */
   recordWatermarks(watermarks: readonly BatchWatermark[]): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { IngestMetrics } from './ingest-metrics';
 import { PartitionBuffer, type BatchCut, type CutRules, type PlannedRange } from './partition-buffer';
 import { parsePlanMetadata, planMetadata } from './plan-metadata';
 import { prepareBatch, type DeadLetter } from './prepare-batch';
+import { keepRows } from './raw-event-body-writer';
 
 export type IngestLogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type IngestLog = (level: IngestLogLevel, message: string, fields?: Record<string, unknown>) => void;
@@ -428,7 +429,7 @@ export class IngestionEngine {
       part.buffer.addPlan(plan);
     }
     const prepared = prepareBatch(cut.records, lateGraceMs);
-    const ids = prepared.rows.map((row) => row.event_id);
+    const ids = prepared.ids;
     // A range planned by an earlier process or member, or attempted before, may have landed (partly): its
     // own rows are not duplicates. A range this process planned and never attempted was never inserted by
     // this group: any stored copy is one (e.g. from another group reading the same records).
@@ -436,10 +437,10 @@ export class IngestionEngine {
     const elsewhere =
       ids.length === 0 ? new Set<string>() : await store.findIdsStoredElsewhere(ids, range, reformed);
     const rows =
-      elsewhere.size === 0 ? prepared.rows : prepared.rows.filter((r) => !elsewhere.has(r.event_id));
+      elsewhere.size === 0 ? prepared.body : keepRows(prepared.body, (index) => !elsewhere.has(ids[index]));
     if (prepared.deadLetters.length > 0) await this.sendDeadLetters(prepared.deadLetters);
     part.mayHaveLanded.add(range.firstOffset);
-    await store.insertEvents(rows, range);
+    await store.insertRawEvents(rows, range);
     const last = cut.records[cut.records.length - 1];
     this.noteWatermark({
       topic,
@@ -465,16 +466,16 @@ export class IngestionEngine {
     part.mayHaveLanded.delete(range.firstOffset);
 
     const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
-    this.metrics.recordBatch(rows.length, seconds, cut.records.length, Date.now());
+    this.metrics.recordBatch(rows.rowCount, seconds, cut.records.length, Date.now());
     this.metrics.deadLettered.inc(prepared.deadLetters.length);
     this.metrics.duplicatesDropped.inc({ where: 'batch' }, prepared.duplicatesInBatch);
     this.metrics.duplicatesDropped.inc({ where: 'stored' }, elsewhere.size);
     this.metrics.lateEvents.inc(prepared.lateEvents);
-    this.log('debug', `committed ${describeRange(range)}`, { inserted: rows.length });
+    this.log('debug', `committed ${describeRange(range)}`, { inserted: rows.rowCount });
     this.options.onBatchCommitted?.({
       ...range,
       records: cut.records.length,
-      inserted: rows.length,
+      inserted: rows.rowCount,
       deadLettered: prepared.deadLetters.length,
       duplicatesDropped: prepared.duplicatesInBatch + elsewhere.size,
     });

@@ -1,6 +1,12 @@
-import { decodeUsageEvent } from '@keymeter/contracts';
+import {
+  decodeUsageEvent,
+  scanCompactUsageEvent,
+  scannedEventId,
+  scannedOccurredAtMs,
+} from '@keymeter/contracts';
 import type { LogRecord } from '@keymeter/event-log';
-import { toRawEventRow, type RawEventRow } from './raw-event-row';
+import { RawEventBodyWriter, type RawEventBody } from './raw-event-body-writer';
+import { toRawEventRow } from './raw-event-row';
 
 export interface DeadLetter {
   readonly record: LogRecord;
@@ -10,7 +16,9 @@ export interface DeadLetter {
 
 export interface PreparedBatch {
   /** One row per distinct event id, in offset order (the first copy of an id within the batch wins). */
-  readonly rows: readonly RawEventRow[];
+  readonly body: RawEventBody;
+  /** The event id of each row of `body`, in the same order. */
+  readonly ids: readonly string[];
   readonly deadLetters: readonly DeadLetter[];
   /** Copies of an id already seen earlier in the same batch. */
   readonly duplicatesInBatch: number;
@@ -21,32 +29,59 @@ export interface PreparedBatch {
 
 const MAX_REASON_LENGTH = 1000;
 
-/** Decodes and validates a batch's records. Pure: the same records always give the same result. */
+/**
+ * Decodes and validates a batch's records. Pure: the same records always give the same result.
+ *
+ * Records in the form our producers write (canonical values, printable ASCII) are read in place by
+ * `scanCompactUsageEvent` and copied into the body; every other record goes through `decodeUsageEvent`
+ * and `toRawEventRow`, which give the same line for a record both can read (property-tested).
+ */
 export function prepareBatch(records: readonly LogRecord[], lateGraceMs: number): PreparedBatch {
-  const rows: RawEventRow[] = [];
+  const body = new RawEventBodyWriter(records.length);
+  const ids: string[] = [];
   const deadLetters: DeadLetter[] = [];
   const seen = new Set<string>();
   let duplicatesInBatch = 0;
   let lateEvents = 0;
-  let maxOccurredAtMs: number | undefined;
+  let maxOccurredAtMs = Number.NEGATIVE_INFINITY;
   for (const record of records) {
-    const decoded = decodeUsageEvent(record.value);
-    if (!decoded.ok) {
-      const reason = decoded.errors.map((e) => (e.field === '' ? e.reason : `${e.field}: ${e.reason}`));
-      deadLetters.push({ record, reason: reason.join('; ').slice(0, MAX_REASON_LENGTH) });
-      continue;
+    const value = record.value;
+    let id: string;
+    let occurredMs: number;
+    if (scanCompactUsageEvent(value, 0, value.length)) {
+      id = scannedEventId(value);
+      occurredMs = scannedOccurredAtMs();
+      if (seen.has(id)) {
+        duplicatesInBatch += 1;
+        continue;
+      }
+      body.appendScanned(value, record, lateGraceMs);
+    } else {
+      const decoded = decodeUsageEvent(value);
+      if (!decoded.ok) {
+        const reason = decoded.errors.map((e) => (e.field === '' ? e.reason : `${e.field}: ${e.reason}`));
+        deadLetters.push({ record, reason: reason.join('; ').slice(0, MAX_REASON_LENGTH) });
+        continue;
+      }
+      id = decoded.event.id;
+      occurredMs = Date.parse(decoded.event.occurredAt);
+      if (seen.has(id)) {
+        duplicatesInBatch += 1;
+        continue;
+      }
+      body.appendRow(toRawEventRow(decoded.event, record, lateGraceMs));
     }
-    const event = decoded.event;
-    if (seen.has(event.id)) {
-      duplicatesInBatch += 1;
-      continue;
-    }
-    seen.add(event.id);
-    const row = toRawEventRow(event, record, lateGraceMs);
-    if (row.late === 1) lateEvents += 1;
-    const occurredMs = Date.parse(event.occurredAt);
-    if (maxOccurredAtMs === undefined || occurredMs > maxOccurredAtMs) maxOccurredAtMs = occurredMs;
-    rows.push(row);
+    seen.add(id);
+    ids.push(id);
+    if (record.timestamp - occurredMs > lateGraceMs) lateEvents += 1;
+    if (occurredMs > maxOccurredAtMs) maxOccurredAtMs = occurredMs;
   }
-  return { rows, deadLetters, duplicatesInBatch, lateEvents, maxOccurredAtMs };
+  return {
+    body: body.finish(),
+    ids,
+    deadLetters,
+    duplicatesInBatch,
+    lateEvents,
+    maxOccurredAtMs: ids.length === 0 ? undefined : maxOccurredAtMs,
+  };
 }

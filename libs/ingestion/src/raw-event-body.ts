@@ -67,36 +67,3 @@ export function rawEventRowAsTabSeparated(row: RawEventRow): string {
     `${f(row.country)}\n`
   );
 }
-
-/**
- * The rows as a TabSeparated body for `INSERT INTO usage_events_raw (RAW_EVENT_COLUMNS) FORMAT TabSeparated`.
- * Several times cheaper for ClickHouse to parse than keyed JSON (docs/benchmarks.md, insert formats).
- */
-export function rawEventRowsAsTabSeparated(rows: readonly RawEventRow[]): string {
-  return rawEventRowsAsTabSeparatedBuffer(rows).toString('utf8');
-}
-
-/** Bytes per row the first buffer is sized for; it doubles when a batch needs more. */
-const INITIAL_BYTES_PER_ROW = 192;
-
-/**
- * The same body as UTF-8 bytes, each line written straight into one growing buffer. Appending lines to a
- * string and encoding it at the end cost ~5x more (a rope of 10 000 pieces flattened, then copied;
- * docs/benchmarks.md, ingestion pipeline).
- */
-export function rawEventRowsAsTabSeparatedBuffer(rows: readonly RawEventRow[]): Buffer {
-  let buffer = Buffer.allocUnsafe(Math.max(1024, rows.length * INITIAL_BYTES_PER_ROW));
-  let length = 0;
-  for (const row of rows) {
-    const line = rawEventRowAsTabSeparated(row);
-    // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
-    const worst = line.length * 3;
-    if (length + worst > buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, length + worst));
-      buffer.copy(grown, 0, 0, length);
-      buffer = grown;
-    }
-    length += buffer.write(line, length, 'utf8');
-  }
-  return buffer.subarray(0, length);
-}

@@ -3,12 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openClickHouse, runClickHouseMigrations, type ClickHouseHandle } from '@keymeter/clickhouse';
 import type { LogRecord } from '@keymeter/event-log';
+import { decodeUsageEvent } from '@keymeter/contracts';
 import {
   ClickHouseIngestStore,
   prepareBatch,
+  RAW_EVENT_COLUMNS,
   readIngestWatermarks,
+  toRawEventRow,
   type BatchRange,
   type BatchWatermark,
+  type RawEventBody,
 } from '../src';
 import { recordLegacyPlan } from './ingestion-harness';
 import { eventMessage, groundTruth, makeEvent, type StreamMessage } from './usage-stream';
@@ -24,6 +28,13 @@ function records(stream: readonly StreamMessage[], partition: number, firstOffse
     timestamp: Date.UTC(2026, 3, 1, 12),
     headers: {},
   }));
+}
+
+/** A body's values of one column, row by row (no value in these tests holds an escape). */
+function column(body: RawEventBody, name: (typeof RAW_EVENT_COLUMNS)[number]): string[] {
+  const at = RAW_EVENT_COLUMNS.indexOf(name);
+  const lines = body.bytes.toString('utf8').split('\n').slice(0, -1);
+  return lines.map((line) => line.split('\t')[at]);
 }
 
 const rangeOf = (partition: number, first: number, last: number): BatchRange => ({
@@ -67,22 +78,22 @@ describe('usage schema and the ClickHouse ingest store (chDB)', () => {
       ),
     ];
     const prepared = prepareBatch(records(stream, 0, 100), 3_600_000);
-    await store.insertEvents(prepared.rows, rangeOf(0, 100, 102));
-    await store.insertEvents(prepared.rows, rangeOf(0, 100, 102));
+    await store.insertRawEvents(prepared.body, rangeOf(0, 100, 102));
+    await store.insertRawEvents(prepared.body, rangeOf(0, 100, 102));
 
     expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(stream)));
     expect(await rows('SELECT toString(count()) AS ids FROM usage_event_ids')).toEqual([{ ids: '3' }]);
   });
 
   it('stores every column exactly as given, whatever characters the strings hold', async () => {
-    const [row] = prepareBatch(
-      records(
-        [eventMessage(makeEvent({ keyIndex: 3, occurredAtMs: Date.UTC(2026, 3, 1, 8, 30, 15, 123) }))],
-        2,
-        7,
-      ),
-      3_600_000,
-    ).rows;
+    const [record] = records(
+      [eventMessage(makeEvent({ keyIndex: 3, occurredAtMs: Date.UTC(2026, 3, 1, 8, 30, 15, 123) }))],
+      2,
+      7,
+    );
+    const decoded = decodeUsageEvent(record.value);
+    if (!decoded.ok) throw new Error('the test event is invalid');
+    const row = toRawEventRow(decoded.event, record, 3_600_000);
     const awkward = {
       ...row,
       route: '/v1/a\\b\tc\nd/:id',
@@ -128,8 +139,8 @@ describe('usage schema and the ClickHouse ingest store (chDB)', () => {
     ];
     // Through the compact Kafka encoding and the validator, as the ingestor reads them.
     const prepared = prepareBatch(records(stream, 0, 0), 3_600_000);
-    expect(prepared.rows.map((row) => row.country)).toEqual(['DE', 'DE', 'BR', '', 'DE']);
-    await store.insertEvents(prepared.rows, rangeOf(0, 0, 4));
+    expect(column(prepared.body, 'country')).toEqual(['DE', 'DE', 'BR', '', 'DE']);
+    await store.insertRawEvents(prepared.body, rangeOf(0, 0, 4));
 
     expect(
       await rows(
@@ -161,11 +172,11 @@ describe('usage schema and the ClickHouse ingest store (chDB)', () => {
         eventMessage(makeEvent({ keyIndex: partition + 2, occurredAtMs: Date.UTC(2026, 3, 1, 2) })),
       ]);
       const batches = streams.map((stream, partition) => ({
-        rows: prepareBatch(records(stream, partition, 0), 3_600_000).rows,
+        body: prepareBatch(records(stream, partition, 0), 3_600_000).body,
         range: rangeOf(partition, 0, 1),
       }));
-      await Promise.all(batches.map(({ rows, range }) => pooled.insertEvents(rows, range)));
-      await Promise.all(batches.map(({ rows, range }) => pooled.insertEvents(rows, range)));
+      await Promise.all(batches.map(({ body, range }) => pooled.insertRawEvents(body, range)));
+      await Promise.all(batches.map(({ body, range }) => pooled.insertRawEvents(body, range)));
 
       expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(streams.flat())));
     } finally {
@@ -180,7 +191,7 @@ describe('usage schema and the ClickHouse ingest store (chDB)', () => {
       eventMessage(makeEvent({ keyIndex: 4, occurredAtMs: at + 1000, outcome: 'rate_limited', status: 429 })),
       eventMessage(makeEvent({ keyIndex: 4, occurredAtMs: at + 2000, status: 503, units: '7' })),
     ];
-    await store.insertEvents(prepareBatch(records(stream, 1, 0), 3_600_000).rows, rangeOf(1, 0, 2));
+    await store.insertRawEvents(prepareBatch(records(stream, 1, 0), 3_600_000).body, rangeOf(1, 0, 2));
 
     for (const [table, bucket] of [
       ['usage_rollup_minute', '2026-03-31 23:59:00'],
@@ -236,8 +247,8 @@ describe('usage schema and the ClickHouse ingest store (chDB)', () => {
       eventMessage(makeEvent({ keyIndex: 1, occurredAtMs: logTime - 3_600_001 })),
     ];
     const prepared = prepareBatch(records(stream, 0, 0), 3_600_000);
-    expect(prepared.rows.map((row) => row.late)).toEqual([0, 1]);
-    await store.insertEvents(prepared.rows, rangeOf(0, 0, 1));
+    expect(column(prepared.body, 'late')).toEqual(['0', '1']);
+    await store.insertRawEvents(prepared.body, rangeOf(0, 0, 1));
     expect(await rows('SELECT toString(sum(late_events)) AS late FROM usage_rollup_day')).toEqual([
       { late: '1' },
     ]);
@@ -246,7 +257,7 @@ describe('usage schema and the ClickHouse ingest store (chDB)', () => {
   it('finds ids stored by other batches but not those stored by an earlier attempt of the same range', async () => {
     const event = makeEvent({ keyIndex: 1, occurredAtMs: Date.UTC(2026, 3, 1) });
     const prepared = prepareBatch(records([eventMessage(event)], 0, 10), 0);
-    await store.insertEvents(prepared.rows, rangeOf(0, 10, 19));
+    await store.insertRawEvents(prepared.body, rangeOf(0, 10, 19));
 
     expect(await store.findIdsStoredElsewhere([event.id, 'X'], rangeOf(0, 10, 19))).toEqual(new Set());
     expect(await store.findIdsStoredElsewhere([event.id, 'X'], rangeOf(0, 20, 29))).toEqual(

@@ -155,9 +155,9 @@ describe('ingestion engine on Kafka and chDB', () => {
     const failingAfterInsert: IngestStore = {
       loadPlans: (...args) => real.loadPlans(...args),
       findIdsStoredElsewhere: (ids, range, reformed) => real.findIdsStoredElsewhere(ids, range, reformed),
-      insertEvents: async (rows, range) => {
+      insertRawEvents: async (body, range) => {
         inserts += 1;
-        await real.insertEvents(rows, range);
+        await real.insertRawEvents(body, range);
         if (failAfterInsert > 0) {
           failAfterInsert -= 1;
           throw new Error('connection reset after the insert was acknowledged');
@@ -182,7 +182,7 @@ describe('ingestion engine on Kafka and chDB', () => {
     return {
       loadPlans: (...args) => real.loadPlans(...args),
       findIdsStoredElsewhere: (ids, range, reformed) => real.findIdsStoredElsewhere(ids, range, reformed),
-      insertEvents: () => Promise.reject(new Error('ClickHouse is down')),
+      insertRawEvents: () => Promise.reject(new Error('ClickHouse is down')),
       recordWatermarks: (watermarks) => real.recordWatermarks(watermarks),
     };
   }
@@ -323,7 +323,7 @@ describe('ingestion engine on Kafka and chDB', () => {
     const counting: IngestStore = {
       loadPlans: (...args) => real.loadPlans(...args),
       findIdsStoredElsewhere: (ids, range, reformed) => real.findIdsStoredElsewhere(ids, range, reformed),
-      insertEvents: (rows, range) => real.insertEvents(rows, range),
+      insertRawEvents: (body, range) => real.insertRawEvents(body, range),
       recordWatermarks: async (watermarks) => {
         writes.push(watermarks.map((w) => w.partition));
         await real.recordWatermarks(watermarks);

@@ -1,8 +1,9 @@
 import {
+  keepRows,
   RAW_EVENT_COLUMNS,
+  rawEventBodyOf,
   rawEventRowAsTabSeparated,
   rawEventRowsAsTabSeparated,
-  rawEventRowsAsTabSeparatedBuffer,
   tabSeparatedField,
   type RawEventRow,
 } from '../src';
@@ -52,16 +53,26 @@ describe('TabSeparated body of raw event rows', () => {
 });
 
 describe('TabSeparated body as bytes', () => {
+  const long = 'ü✓'.repeat(300);
+  const rows: RawEventRow[] = Array.from({ length: 50 }, (_, index) => ({
+    ...row,
+    source_offset: String(index),
+    user_agent: index % 2 === 0 ? long : 'a\tb\\c\nd',
+  }));
+
   it('is the UTF-8 encoding of the string body, also when a batch outgrows the first buffer', () => {
-    const long = 'ü✓'.repeat(300);
-    const rows: RawEventRow[] = Array.from({ length: 50 }, (_, index) => ({
-      ...row,
-      source_offset: String(index),
-      user_agent: index % 2 === 0 ? long : 'a\tb\\c',
-    }));
-    const bytes = rawEventRowsAsTabSeparatedBuffer(rows);
-    expect(bytes.equals(Buffer.from(rows.map(rawEventRowAsTabSeparated).join(''), 'utf8'))).toBe(true);
-    expect(rawEventRowsAsTabSeparated(rows)).toBe(bytes.toString('utf8'));
-    expect(rawEventRowsAsTabSeparatedBuffer([]).length).toBe(0);
+    const body = rawEventBodyOf(rows);
+    expect(body.rowCount).toBe(50);
+    expect(body.bytes.equals(Buffer.from(rows.map(rawEventRowAsTabSeparated).join(''), 'utf8'))).toBe(true);
+    expect(rawEventRowsAsTabSeparated(rows)).toBe(body.bytes.toString('utf8'));
+    expect(rawEventBodyOf([])).toEqual({ bytes: Buffer.alloc(0), rowCount: 0 });
+  });
+
+  it('keeps the chosen rows whole, whatever their values hold', () => {
+    const odd = keepRows(rawEventBodyOf(rows), (index) => index % 2 === 1);
+    const expected = rows.filter((_, index) => index % 2 === 1);
+    expect(odd.rowCount).toBe(25);
+    expect(odd.bytes.toString('utf8')).toBe(rawEventRowsAsTabSeparated(expected));
+    expect(keepRows(rawEventBodyOf(rows), () => false)).toEqual({ bytes: Buffer.alloc(0), rowCount: 0 });
   });
 });

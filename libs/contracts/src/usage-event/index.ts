@@ -1,7 +1,17 @@
 export { isBillable } from './billable';
 export { eventIdTimeMs, isEventId, newEventId, normalizeEventId } from './event-id';
 export { isIpAddress } from './ip-address';
-export { ByteWriter, scanUsageEvent, skipWhitespace, type ScannedUsageEvent } from './usage-event.fast-path';
+export {
+  ByteWriter,
+  scanCompactUsageEvent,
+  scannedEventId,
+  scannedFields,
+  scannedOccurredAtMs,
+  scanUsageEvent,
+  skipWhitespace,
+  type ScannedFields,
+  type ScannedUsageEvent,
+} from './usage-event.fast-path';
 export { parseUsageEvent, type ParseUsageEventOptions } from './parse-usage-event';
 export { microsToUnits, normalizeUnits, unitsToMicros } from './units';
 export {

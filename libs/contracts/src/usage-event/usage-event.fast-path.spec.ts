@@ -2,10 +2,16 @@ import fc from 'fast-check';
 import { ALL_CORRUPTIONS, corrupt, validUsageEventArb } from '../../test/usage-event.arbitraries';
 import {
   ByteWriter,
+  decodeUsageEvent,
   encodeUsageEventJson,
   parseUsageEvent,
+  scanCompactUsageEvent,
+  scannedEventId,
+  scannedFields,
+  scannedOccurredAtMs,
   scanUsageEvent,
   USAGE_EVENT_LIMITS,
+  USAGE_EVENT_V1_FIELDS,
   type ScannedUsageEvent,
   type UsageEventV1,
 } from '..';
@@ -259,6 +265,129 @@ describe('scanUsageEvent (the ingestion fast path)', () => {
         let text = JSON.stringify(event);
         for (const edit of edits) text = edit(text);
         expectAgreement(text);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+/** Edits of a compact payload's text: other spellings, other element counts, other values. */
+const compactEdits: readonly ((text: string) => string)[] = [
+  (text) => text.replace(/^\[1,/, '[2,'),
+  (text) => text.replace(/^\[1,/, '[1.0,'),
+  (text) => text.replace(/^\[1,/, '[ 1 ,\n'),
+  (text) => text.replace(/,/g, ' , '),
+  (text) => ` ${text}\t`,
+  (text) => `${text}x`,
+  (text) => `${text},`,
+  (text) => text.replace(/,(\d+),/, ',$1.0,'),
+  (text) => text.replace(/,(\d+),/, ',0$1,'),
+  (text) => text.replace(/,(\d+),/, ',-$1,'),
+  (text) => text.replace(/^\[1,"([^"]*)"/, (_, id: string) => `[1,"${id.toLowerCase()}"`),
+  (text) => text.replace(/\.(\d{3})Z"/, '.$1+00:00"'),
+  (text) => text.replace(/"(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|PROPFIND)"/, 'null'),
+  (text) => text.replace(/,(true|false)/, ',null'),
+  (text) => text.replace(/,(true|false)/, ',"$1"'),
+  (text) => text.replace(/,[^,]*\]$/, ']'),
+  (text) => text.replace(/\]$/, ',null]'),
+  (text) => text.replace(/\]$/, ',null,null]'),
+  (text) => text.replace(/\]$/, ',null,null,1]'),
+  (text) => text.replace(/\]$/, ',"DE"]'),
+  (text) => text.replace(/\]$/, ',"de"]'),
+  (text) => text.replace(/\]$/, ',null,{"region":"eu","b.c":"x y"}]'),
+  (text) => text.replace(/\]$/, ',"NZ",{}]'),
+  (text) => text.replace(/\]$/, ',null,{"a":"1","a":"2"}]'),
+  (text) => text.replace(/\]$/, ',null,{"1a":"1"}]'),
+  (text) => text.replace(/"forwarded"|"rate_limited"|"rejected_auth"/, '"upstream_error"'),
+  (text) => text.replace(/"([^"]*)","([^"]*)","[A-Z]+"/, '"","","GET"'),
+  (text) => text.replace(/"\d{4}-\d{2}-\d{2}T/, '"2024-02-30T'),
+  (text) => text.replace(/"\d{4}-\d{2}-\d{2}T/, '"2023-02-29T'),
+  (text) => text.replace(/"\d{4}-/, '"1999-'),
+  (text) => text.replace(/,"[^"]*",(\d+),/, ',"\\u0041",$1,'),
+  (text) => reformatted(text, (value) => JSON.stringify(value, null, 1)),
+];
+
+/** The compact payload of an event (or of a corrupted record): fields in order, as encodeUsageEvent writes. */
+function compactText(event: Record<string, unknown>): string {
+  const values = USAGE_EVENT_V1_FIELDS.map((field) => event[field]);
+  while (values.length > 17 && values[values.length - 1] === undefined) values.pop();
+  return JSON.stringify(values.map((value) => (value === undefined ? null : value)));
+}
+
+/** Taken by the compact scan ⇒ decodeUsageEvent accepts it and every field's text is the decoded value's. */
+function expectCompactAgreement(text: string): boolean {
+  const input = Buffer.from(text, 'utf8');
+  const taken = scanCompactUsageEvent(input, 0, input.length);
+  if (!taken) return false;
+  const decoded = decodeUsageEvent(input);
+  expect(decoded.ok).toBe(true);
+  if (!decoded.ok) return true;
+  const event = decoded.event as unknown as Record<string, unknown>;
+  expect(scannedEventId(input)).toBe(decoded.event.id);
+  expect(scannedOccurredAtMs()).toBe(Date.parse(decoded.event.occurredAt));
+  const { starts, ends, numbers } = scannedFields;
+  USAGE_EVENT_V1_FIELDS.forEach((field, index) => {
+    const value = event[field];
+    if (field === 'billable') expect(numbers[index]).toBe(value ? 1 : 0);
+    else if (field === 'meta') expect(starts[index] === -1).toBe(value === undefined);
+    else if (value === undefined) expect(starts[index]).toBe(-1);
+    else {
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      expect(input.toString('latin1', starts[index], ends[index])).toBe(text);
+    }
+  });
+  return true;
+}
+
+describe('scanCompactUsageEvent (the ingestor fast path)', () => {
+  it("takes a gateway's event and finds every field's text", () => {
+    const text = encodeUsageEventJson({ ...gatewayEvent, country: 'DE', meta: { region: 'eu' } });
+    expect(expectCompactAgreement(text)).toBe(true);
+    expect(expectCompactAgreement(encodeUsageEventJson(gatewayEvent))).toBe(true);
+  });
+
+  it('does not read past the end it is given', () => {
+    const text = encodeUsageEventJson(gatewayEvent);
+    const input = Buffer.from(`${text}]`);
+    expect(scanCompactUsageEvent(input, 0, text.length - 1)).toBe(false);
+    expect(scanCompactUsageEvent(input, 0, text.length)).toBe(true);
+    expect(scanCompactUsageEvent(input, 0, text.length + 1)).toBe(false);
+  });
+
+  it('takes the payload of every valid event written plainly, and finds the fields the decoder reads', () => {
+    fc.assert(
+      fc.property(fc.oneof(plainEventArb, validUsageEventArb), (event) => {
+        const text = encodeUsageEventJson(event);
+        const taken = expectCompactAgreement(text);
+        if (plain(text)) expect(taken).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('never takes a payload the decoder refuses or reads differently, whatever the edits to its text', () => {
+    const corruptionArb = fc.option(fc.constantFrom(...ALL_CORRUPTIONS), { nil: undefined });
+    fc.assert(
+      fc.property(
+        fc.oneof(plainEventArb, validUsageEventArb),
+        corruptionArb,
+        fc.array(fc.constantFrom(...compactEdits), { maxLength: 3 }),
+        (event, corruption, edits) => {
+          let text = compactText(corruption === undefined ? { ...event } : corrupt(event, corruption));
+          for (const edit of edits) text = edit(text);
+          expectCompactAgreement(text);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('never takes broken JSON, nor JSON that means another event', () => {
+    fc.assert(
+      fc.property(plainEventArb, fc.array(byteEdits, { minLength: 1, maxLength: 3 }), (event, edits) => {
+        let text = encodeUsageEventJson(event);
+        for (const edit of edits) text = edit(text);
+        expectCompactAgreement(text);
       }),
       { numRuns: 2000 },
     );

@@ -15,6 +15,10 @@ import { USAGE_EVENT_V1_FIELDS } from './usage-event.types';
  * a subset of what the validator accepts, and for that subset copies each value's text, which is then the
  * very text `JSON.stringify` writes for the value (property-tested against the full path in
  * usage-event.fast-path.spec.ts).
+ *
+ * The ingestor's hot path uses the same checks on the event-log payload (`scanCompactUsageEvent`): it reads the
+ * compact array in place and leaves where each field's text lies, so the row for ClickHouse is copied from the
+ * record's bytes without `JSON.parse` or an event object.
  */
 
 /** A growable byte buffer with its own ArrayBuffer (so it can be transferred to another thread). */
@@ -124,6 +128,8 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
 
 /** Byte classes (bit flags) for the character sets of the validator's patterns, ASCII only. */
 const DIGIT = 1;
@@ -170,6 +176,30 @@ const metaRanges = new Int32Array(MAX_META_ENTRIES * 4);
 let metaCount = 0;
 /** Position reached by the last successful `scanString` / `scanNumber` / `scanMeta`. */
 let cursor = 0;
+
+/**
+ * Where the last successful `scanCompactUsageEvent` found each field, by its index in USAGE_EVENT_V1_FIELDS;
+ * valid until the next scan of either kind. Nothing is copied out, so reading an event allocates nothing.
+ */
+export interface ScannedFields {
+  /** Start and end of each field's text in the input (a string's without its quotes); -1 for an absent country or meta. */
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  /** The numbers: v, status, latencyMs, requestBytes, responseBytes, billable (1 or 0), and occurredAt in epoch ms. */
+  readonly numbers: Float64Array;
+}
+
+export const scannedFields: ScannedFields = { starts, ends, numbers };
+
+/** The id of the event the last successful scan read from `input`. */
+export function scannedEventId(input: Buffer): string {
+  return input.toString('latin1', starts[FIELD_ID], ends[FIELD_ID]);
+}
+
+/** The occurredAt of the event the last successful scan read, epoch ms. */
+export function scannedOccurredAtMs(): number {
+  return numbers[FIELD_OCCURRED_AT];
+}
 
 /**
  * Reads the UsageEvent v1 object that starts at `start` (its `{`) in `input`, not reading at or past `end`,
@@ -229,6 +259,36 @@ export function scanUsageEvent(
     found.keyEnd = -1;
   }
   return true;
+}
+
+/**
+ * Checks the event-log payload in `input[start, end)`: the compact array `encodeUsageEvent` writes. Returns true
+ * when the fast path takes it (every rule of `decodeUsageEvent` without a clock holds, and every value is
+ * written as `scanUsageEvent` requires), with the fields' places in `scannedFields`; false for anything else,
+ * valid or not, which the caller then reads with `decodeUsageEvent`.
+ */
+export function scanCompactUsageEvent(input: Uint8Array, start: number, end: number): boolean {
+  let position = skipWhitespace(input, start, end);
+  if (byteAt(input, position, end) !== OPEN_BRACKET) return false;
+  metaCount = 0;
+  starts[FIELD_COUNTRY] = NO_VALUE;
+  ends[FIELD_COUNTRY] = NO_VALUE;
+  starts[FIELD_META] = NO_VALUE;
+  ends[FIELD_META] = NO_VALUE;
+  position = skipWhitespace(input, position + 1, end);
+  let field = 0;
+  for (;;) {
+    // Elements are the fields in order; absent trailing ones are left out, a null one is absent.
+    if (field === FIELD_COUNT || !scanValue(input, position, end, field)) return false;
+    field++;
+    position = skipWhitespace(input, cursor, end);
+    const next = byteAt(input, position, end);
+    if (next === CLOSE_BRACKET) break;
+    if (next !== COMMA) return false;
+    position = skipWhitespace(input, position + 1, end);
+  }
+  if (field < FIELD_COUNTRY || skipWhitespace(input, position + 1, end) !== end) return false;
+  return valid(input, Number.POSITIVE_INFINITY);
 }
 
 /** The byte at `position`, or -1 at or past `end`. */
@@ -405,6 +465,7 @@ function valid(input: Uint8Array, latestOccurredAtMs: number): boolean {
   if (Number.isNaN(occurredAtMs) || occurredAtMs < OCCURRED_AT_MIN_MS || occurredAtMs > latestOccurredAtMs) {
     return false;
   }
+  numbers[FIELD_OCCURRED_AT] = occurredAtMs;
   if (!identifier(input, starts[FIELD_GATEWAY_ID], ends[FIELD_GATEWAY_ID])) return false;
   const keyEmpty = ends[FIELD_KEY_ID] === starts[FIELD_KEY_ID];
   const customerEmpty = ends[FIELD_CUSTOMER_ID] === starts[FIELD_CUSTOMER_ID];
@@ -615,7 +676,7 @@ function write(input: Uint8Array, out: ByteWriter): void {
   out.reserve(size);
   const bytes = out.bytes;
   let at = out.length;
-  bytes[at++] = 0x5b;
+  bytes[at++] = OPEN_BRACKET;
   bytes[at++] = 0x31;
   for (let field = 1; field <= FIELD_BILLABLE; field++) {
     bytes[at++] = COMMA;
@@ -651,7 +712,7 @@ function write(input: Uint8Array, out: ByteWriter): void {
     bytes[at++] = COMMA;
     at = quoted(input, FIELD_COUNTRY, bytes, at);
   }
-  bytes[at++] = 0x5d;
+  bytes[at++] = CLOSE_BRACKET;
   out.length = at;
 }
 
