@@ -230,6 +230,7 @@ async function runVariant(
     });
     const ingestStart = Date.now();
     const cpuBefore = process.cpuUsage();
+    const faultsBefore = process.resourceUsage().minorPageFault;
     const loopBefore = performance.eventLoopUtilization();
     const engineBefore = chdbEngineUse();
     await engine.start();
@@ -238,6 +239,8 @@ async function runVariant(
     // CPU of the whole process (main thread, chDB's threads, libuv) per event: what one event costs
     // whatever the load; and how busy the main thread (kafkajs, decoding) was.
     const cpu = process.cpuUsage(cpuBefore);
+    // Pages touched for the first time (fresh buffers): each is a fault, and faults are dear in a VM.
+    const faults = process.resourceUsage().minorPageFault - faultsBefore;
     const loop = performance.eventLoopUtilization(loopBefore);
     const engineAfter = chdbEngineUse();
     const engineBusy = (engineAfter.busyMs - engineBefore.busyMs) / 1000;
@@ -248,7 +251,8 @@ async function runVariant(
     process.stdout.write(
       `[${variant.name}] throughput: ${total} events counted in ${ingestSeconds.toFixed(1)} s = ${Math.round(total / ingestSeconds)} events/s\n` +
         `[${variant.name}]   process CPU ${((cpu.user + cpu.system) / total).toFixed(1)} µs/event ` +
-        `(user ${(cpu.user / 1e6).toFixed(1)} s, system ${(cpu.system / 1e6).toFixed(1)} s), ` +
+        `(user ${(cpu.user / 1e6).toFixed(1)} s, system ${(cpu.system / 1e6).toFixed(1)} s; ` +
+        `${(faults / total).toFixed(2)} page faults/event), ` +
         `main thread busy ${(loop.utilization * 100).toFixed(0)} %, chDB busy ${engineBusy.toFixed(1)} s ` +
         `(${((engineBusy / ingestSeconds) * 100).toFixed(0)} %) in ${engineAfter.statements - engineBefore.statements} statements\n` +
         `[${variant.name}]   ${store.summary()}\n`,

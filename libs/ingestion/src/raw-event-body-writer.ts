@@ -31,7 +31,7 @@ const TAB = 0x09;
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
 const ZERO = 0x30;
-/** Bytes per row the first buffer is sized for; it doubles when a batch needs more. */
+/** Bytes per row a body of rows is first sized for; it doubles when a batch needs more. */
 const INITIAL_BYTES_PER_ROW = 192;
 /** Per row besides the copied text: 21 separators, billable, late, a partition number, a 20-digit offset. */
 const FIXED_ROW_BYTES = 64;
@@ -49,8 +49,9 @@ export class RawEventBodyWriter {
   private topic: string | undefined;
   private topicBytes = Buffer.alloc(0);
 
-  constructor(expectedRows = 0) {
-    this.bytes = Buffer.allocUnsafe(Math.max(1024, expectedRows * INITIAL_BYTES_PER_ROW));
+  /** `initialBytes`: room for the expected body (it grows when the rows need more). */
+  constructor(initialBytes = 0) {
+    this.bytes = Buffer.allocUnsafe(Math.max(1024, initialBytes));
   }
 
   /** A row built by the full path (`toRawEventRow`). */
@@ -147,7 +148,7 @@ export function keepRows(body: RawEventBody, keep: (index: number) => boolean): 
  * TabSeparated`: several times cheaper for ClickHouse to parse than keyed JSON (docs/benchmarks.md, insert formats).
  */
 export function rawEventBodyOf(rows: readonly RawEventRow[]): RawEventBody {
-  const writer = new RawEventBodyWriter(rows.length);
+  const writer = new RawEventBodyWriter(rows.length * INITIAL_BYTES_PER_ROW);
   for (const row of rows) writer.appendRow(row);
   return writer.finish();
 }
