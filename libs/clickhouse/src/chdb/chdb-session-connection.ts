@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { ClickHouseError } from '@clickhouse/client';
 import type { BulkDataFiles } from './bulk-data-files';
 import { insertFromFile, listFileBody, listParamsForFiles, withListFromFile } from './bulk-data-statements';
+import { withStagedFiles } from './staged-bulk-files';
 import type { ChdbSession, ClientConnection } from './client-connection';
 
 type QueryParams = Parameters<ClientConnection['query']>[0];
@@ -75,17 +76,15 @@ export class ChdbSessionConnection implements ClientConnection {
     const files = this.#files;
     if (files && fromFile) {
       const { values: _values, ...statement } = params;
-      return this.#serialize(async () => {
-        const path = await writeWhenPossible(files, body);
-        if (path === null) {
-          return this.#session.insert(this.#isolate({ ...params, values: body.toString('utf8') }));
-        }
-        try {
-          return await this.#session.command(this.#isolate({ ...statement, query: fromFile(path) }));
-        } finally {
-          await files.remove(path);
-        }
-      });
+      return withStagedFiles(files, [body], ([path]) =>
+        path === undefined
+          ? this.#serialize(() =>
+              this.#session.insert(this.#isolate({ ...params, values: body.toString('utf8') })),
+            )
+          : this.#serialize(() =>
+              this.#session.command(this.#isolate({ ...statement, query: fromFile(path) })),
+            ),
+      );
     }
     const values = body.toString('utf8');
     return this.#serialize(() => this.#session.insert(this.#isolate({ ...params, values })));
@@ -107,22 +106,17 @@ export class ChdbSessionConnection implements ClientConnection {
     names: readonly string[],
     files: BulkDataFiles,
   ): ReturnType<ClientConnection['query']> {
-    return this.#serialize(async () => {
+    const lists = names.map((name) => listFileBody(params.query_params?.[name] as string[]));
+    return withStagedFiles(files, lists, (paths) => {
+      if (paths.length < names.length)
+        return this.#serialize(() => this.#session.query(this.#isolate(params)));
       const query_params: Record<string, unknown> = { ...params.query_params };
       let query = params.query;
-      const paths: string[] = [];
-      try {
-        for (const name of names) {
-          const path = await writeWhenPossible(files, listFileBody(query_params[name] as string[]));
-          if (path === null) return await this.#session.query(this.#isolate(params));
-          paths.push(path);
-          query = withListFromFile(query, name, path);
-          delete query_params[name];
-        }
-        return await this.#session.query(this.#isolate({ ...params, query, query_params }));
-      } finally {
-        await Promise.all(paths.map((path) => files.remove(path)));
-      }
+      names.forEach((name, index) => {
+        query = withListFromFile(query, name, paths[index]);
+        delete query_params[name];
+      });
+      return this.#serialize(() => this.#session.query(this.#isolate({ ...params, query, query_params })));
     });
   }
 
@@ -219,19 +213,6 @@ async function readBody(values: string | Readable): Promise<Buffer> {
     else throw new Error(`insert values: unsupported stream chunk of type ${typeof chunk}`);
   }
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-}
-
-/**
- * Writes bulk data to its file when the statement's turn in the queue has come, so at most one body is on
- * tmpfs at a time (a container's /dev/shm is often only 64 MB). Null when it cannot be written (full, not
- * writable): the caller then sends the data inside the SQL text, as chdb's own connection does.
- */
-async function writeWhenPossible(files: BulkDataFiles, data: Buffer | string): Promise<string | null> {
-  try {
-    return await files.write(data);
-  } catch {
-    return null;
-  }
 }
 
 /** True for a body of whitespace only: chdb answers such an insert as a no-op (the server does the same). */
