@@ -4,7 +4,7 @@ import type { BatchWatermark, IngestStore } from './ingest-store';
 import { IngestMetrics } from './ingest-metrics';
 import { PartitionBuffer, type BatchCut, type CutRules, type PlannedRange } from './partition-buffer';
 import { parsePlanMetadata, planMetadata } from './plan-metadata';
-import { prepareBatch, type DeadLetter } from './prepare-batch';
+import { prepareInSlices, type DeadLetter } from './prepare-batch';
 import { keepRows } from './raw-event-body-writer';
 
 export type IngestLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -428,7 +428,7 @@ export class IngestionEngine {
       await this.commit(range, range.firstOffset, plan);
       part.buffer.addPlan(plan);
     }
-    const prepared = prepareBatch(cut.records, lateGraceMs);
+    const prepared = await prepareInSlices(cut.records, lateGraceMs);
     const ids = prepared.ids;
     // A range planned by an earlier process or member, or attempted before, may have landed (partly): its
     // own rows are not duplicates. A range this process planned and never attempted was never inserted by

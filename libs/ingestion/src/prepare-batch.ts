@@ -52,51 +52,103 @@ function bodyBytesFor(records: readonly LogRecord[]): number {
  * and `toRawEventRow`, which give the same line for a record both can read (property-tested).
  */
 export function prepareBatch(records: readonly LogRecord[], lateGraceMs: number): PreparedBatch {
-  const body = new RawEventBodyWriter(bodyBytesFor(records));
-  const ids: string[] = [];
-  const deadLetters: DeadLetter[] = [];
-  const seen = new Set<string>();
-  let duplicatesInBatch = 0;
-  let lateEvents = 0;
-  let maxOccurredAtMs = Number.NEGATIVE_INFINITY;
-  for (const record of records) {
+  const preparer = new BatchPreparer(records, lateGraceMs);
+  preparer.prepareNext(records.length);
+  return preparer.result();
+}
+
+/**
+ * `prepareBatch` a slice at a time, so a caller can let the event loop run between slices: a batch of 50,000
+ * records takes ~100 ms, and on chDB the engine's next statement starts only when the main thread is free to
+ * hear that the previous one ended.
+ */
+export class BatchPreparer {
+  private readonly body: RawEventBodyWriter;
+  private readonly ids: string[] = [];
+  private readonly deadLetters: DeadLetter[] = [];
+  private readonly seen = new Set<string>();
+  private duplicatesInBatch = 0;
+  private lateEvents = 0;
+  private maxOccurredAtMs = Number.NEGATIVE_INFINITY;
+  private next = 0;
+
+  constructor(
+    private readonly records: readonly LogRecord[],
+    private readonly lateGraceMs: number,
+  ) {
+    this.body = new RawEventBodyWriter(bodyBytesFor(records));
+  }
+
+  get done(): boolean {
+    return this.next === this.records.length;
+  }
+
+  /** Prepares up to `count` more records, in order. */
+  prepareNext(count: number): void {
+    const end = Math.min(this.records.length, this.next + count);
+    for (; this.next < end; this.next++) this.prepare(this.records[this.next]);
+  }
+
+  /** The batch, once every record was prepared. */
+  result(): PreparedBatch {
+    if (!this.done) throw new Error(`${this.records.length - this.next} records are not prepared yet`);
+    return {
+      body: this.body.finish(),
+      ids: this.ids,
+      deadLetters: this.deadLetters,
+      duplicatesInBatch: this.duplicatesInBatch,
+      lateEvents: this.lateEvents,
+      maxOccurredAtMs: this.ids.length === 0 ? undefined : this.maxOccurredAtMs,
+    };
+  }
+
+  private prepare(record: LogRecord): void {
     const value = record.value;
     let id: string;
     let occurredMs: number;
     if (scanCompactUsageEvent(value, 0, value.length)) {
       id = scannedEventId(value);
       occurredMs = scannedOccurredAtMs();
-      if (seen.has(id)) {
-        duplicatesInBatch += 1;
-        continue;
+      if (this.seen.has(id)) {
+        this.duplicatesInBatch += 1;
+        return;
       }
-      body.appendScanned(value, record, lateGraceMs);
+      this.body.appendScanned(value, record, this.lateGraceMs);
     } else {
       const decoded = decodeUsageEvent(value);
       if (!decoded.ok) {
         const reason = decoded.errors.map((e) => (e.field === '' ? e.reason : `${e.field}: ${e.reason}`));
-        deadLetters.push({ record, reason: reason.join('; ').slice(0, MAX_REASON_LENGTH) });
-        continue;
+        this.deadLetters.push({ record, reason: reason.join('; ').slice(0, MAX_REASON_LENGTH) });
+        return;
       }
       id = decoded.event.id;
       occurredMs = Date.parse(decoded.event.occurredAt);
-      if (seen.has(id)) {
-        duplicatesInBatch += 1;
-        continue;
+      if (this.seen.has(id)) {
+        this.duplicatesInBatch += 1;
+        return;
       }
-      body.appendRow(toRawEventRow(decoded.event, record, lateGraceMs));
+      this.body.appendRow(toRawEventRow(decoded.event, record, this.lateGraceMs));
     }
-    seen.add(id);
-    ids.push(id);
-    if (record.timestamp - occurredMs > lateGraceMs) lateEvents += 1;
-    if (occurredMs > maxOccurredAtMs) maxOccurredAtMs = occurredMs;
+    this.seen.add(id);
+    this.ids.push(id);
+    if (record.timestamp - occurredMs > this.lateGraceMs) this.lateEvents += 1;
+    if (occurredMs > this.maxOccurredAtMs) this.maxOccurredAtMs = occurredMs;
   }
-  return {
-    body: body.finish(),
-    ids,
-    deadLetters,
-    duplicatesInBatch,
-    lateEvents,
-    maxOccurredAtMs: ids.length === 0 ? undefined : maxOccurredAtMs,
-  };
+}
+
+/** Records prepared between two turns of the event loop (~10 ms of work). */
+const PREPARE_SLICE = 5_000;
+
+/** `prepareBatch`, letting other callbacks (chDB's answers, Kafka's) run between slices. */
+export async function prepareInSlices(
+  records: readonly LogRecord[],
+  lateGraceMs: number,
+): Promise<PreparedBatch> {
+  const preparer = new BatchPreparer(records, lateGraceMs);
+  preparer.prepareNext(PREPARE_SLICE);
+  while (!preparer.done) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    preparer.prepareNext(PREPARE_SLICE);
+  }
+  return preparer.result();
 }

@@ -8,7 +8,15 @@ import {
 } from '@keymeter/contracts';
 import type { LogRecord } from '@keymeter/event-log';
 import { ALL_CORRUPTIONS, corrupt, validUsageEventArb } from '../../contracts/test/usage-event.arbitraries';
-import { prepareBatch, RAW_EVENT_COLUMNS, rawEventBodyOf, toRawEventRow, type RawEventRow } from '../src';
+import {
+  BatchPreparer,
+  prepareBatch,
+  prepareInSlices,
+  RAW_EVENT_COLUMNS,
+  rawEventBodyOf,
+  toRawEventRow,
+  type RawEventRow,
+} from '../src';
 
 const GRACE_MS = 3_600_000;
 
@@ -166,5 +174,32 @@ describe('prepareBatch', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('prepares a batch a slice at a time with the same result, copies of an id across slices included', async () => {
+    const events = fc.sample(plainEventArb, { numRuns: 3_000, seed: 5 });
+    const items: BatchItem[] = [];
+    for (let index = 0; index < 12_000; index++) {
+      // Each event comes four times, 3,000 records apart, and every seventh record re-sends the id of one
+      // 5,000 records before: copies across slice boundaries.
+      const event = events[index % events.length];
+      items.push({
+        payload: encodeUsageEventJson(event),
+        copyOf: index % 7 === 0 && index > 5_000 ? index - 5_000 : undefined,
+        logDelayMinutes: index % 90,
+      });
+    }
+    const records = recordsOf(items);
+    const whole = prepareBatch(records, GRACE_MS);
+    const sliced = await prepareInSlices(records, GRACE_MS);
+    expect(sliced.body.bytes.equals(whole.body.bytes)).toBe(true);
+    expect(sliced.ids).toEqual(whole.ids);
+    expect(sliced.duplicatesInBatch).toBe(whole.duplicatesInBatch);
+    expect(sliced.duplicatesInBatch).toBeGreaterThanOrEqual(9_000);
+    expect(sliced.lateEvents).toBe(whole.lateEvents);
+
+    const preparer = new BatchPreparer(records, GRACE_MS);
+    preparer.prepareNext(100);
+    expect(() => preparer.result()).toThrow('11900 records are not prepared yet');
   });
 });
