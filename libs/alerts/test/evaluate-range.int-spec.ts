@@ -21,6 +21,19 @@ const FROM = Math.floor(Date.now() / MINUTE) - 240;
 const TO = FROM + 179;
 const AUTO_RESOLVE_MINUTES = 5;
 
+/**
+ * A fixed-offset zone in which `minute` is at `hour` o'clock. The burner's daily quota is a day in its customer's
+ * zone: with its burn starting at 02:00 there, the day has ~20 hours left whatever the hour the test runs (in UTC a
+ * run late in the evening left the burn too little of the day to project an exhaustion before midnight).
+ */
+function zoneWhereLocalHourIs(minute: number, hour: number): string {
+  const utcHour = Math.floor(minute / 60) % 24;
+  let offset = (hour - utcHour + 24) % 24;
+  if (offset > 14) offset -= 24;
+  // IANA's Etc zones count the other way round: Etc/GMT-5 is UTC+05:00.
+  return offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
+
 let env: AlertsTestEnvironment;
 let handle: DatabaseHandle;
 let clickhouse: ClickHouseHandle;
@@ -86,10 +99,10 @@ async function outcome(): Promise<{ alerts: unknown[]; events: unknown[]; minute
 beforeAll(async () => {
   env = await openAlertsTestEnvironment('range', () => new Date(nowMs));
   ({ handle, clickhouse, km } = env);
-  const customer = (name: string) =>
-    km.customers.create({ name, email: `ops@${name}.example`, timezone: 'UTC', currency: 'EUR' }, ADMIN);
+  const customer = (name: string, timezone = 'UTC') =>
+    km.customers.create({ name, email: `ops@${name}.example`, timezone, currency: 'EUR' }, ADMIN);
   const acme = (await customer('acme')).id;
-  const globex = (await customer('globex')).id;
+  const globex = (await customer('globex', zoneWhereLocalHourIs(FROM + 60, 2))).id;
   const spiky = (await km.apiKeys.create(acme, { name: 'spiky' }, ADMIN)).id;
   const burner = (
     await km.apiKeys.create(

@@ -436,11 +436,11 @@ export class IngestionEngine {
     const reformed = part.mayHaveLanded.has(range.firstOffset);
     const elsewhere =
       ids.length === 0 ? new Set<string>() : await store.findIdsStoredElsewhere(ids, range, reformed);
-    const rows =
+    const body =
       elsewhere.size === 0 ? prepared.body : keepRows(prepared.body, (index) => !elsewhere.has(ids[index]));
     if (prepared.deadLetters.length > 0) await this.sendDeadLetters(prepared.deadLetters);
     part.mayHaveLanded.add(range.firstOffset);
-    await store.insertRawEvents(rows, range);
+    await store.insertRawEvents(body, range);
     const last = cut.records[cut.records.length - 1];
     this.noteWatermark({
       topic,
@@ -466,16 +466,16 @@ export class IngestionEngine {
     part.mayHaveLanded.delete(range.firstOffset);
 
     const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
-    this.metrics.recordBatch(rows.rowCount, seconds, cut.records.length, Date.now());
+    this.metrics.recordBatch(body.rowCount, seconds, cut.records.length, Date.now());
     this.metrics.deadLettered.inc(prepared.deadLetters.length);
     this.metrics.duplicatesDropped.inc({ where: 'batch' }, prepared.duplicatesInBatch);
     this.metrics.duplicatesDropped.inc({ where: 'stored' }, elsewhere.size);
     this.metrics.lateEvents.inc(prepared.lateEvents);
-    this.log('debug', `committed ${describeRange(range)}`, { inserted: rows.rowCount });
+    this.log('debug', `committed ${describeRange(range)}`, { inserted: body.rowCount });
     this.options.onBatchCommitted?.({
       ...range,
       records: cut.records.length,
-      inserted: rows.rowCount,
+      inserted: body.rowCount,
       deadLettered: prepared.deadLetters.length,
       duplicatesDropped: prepared.duplicatesInBatch + elsewhere.size,
     });
