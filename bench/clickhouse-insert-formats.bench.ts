@@ -21,19 +21,12 @@
  * checks that what it stored reads back identically (row count and a checksum over every column), so a
  * format that garbles escaping shows up as a failure rather than a fast number.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { openClickHouse, runClickHouseMigrations, type ClickHouseHandle } from '@keymeter/clickhouse';
-import {
-  decodeUsageEvent,
-  encodeUsageEvent,
-  isBillable,
-  newEventId,
-  type UsageEventV1,
-} from '@keymeter/contracts';
+import { decodeUsageEvent, encodeUsageEvent, type UsageEventV1 } from '@keymeter/contracts';
 import {
   prepareBatch,
   RAW_EVENT_COLUMNS,
@@ -42,6 +35,7 @@ import {
   type RawEventRow,
 } from '@keymeter/ingestion';
 import type { LogRecord } from '@keymeter/event-log';
+import { pipelineBenchEvent } from './pipeline-bench-event';
 
 type Database = 'plain' | 'views' | 'chain' | 'ids_only';
 
@@ -53,33 +47,14 @@ const SIZES = (process.env.BENCH_SIZES ?? '10000,50000,100000').split(',').map(N
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const ONLY = process.env.BENCH_CASES?.split(',');
 
+/** The pipeline benchmark's event with strings that need escaping now and then, and a country on every row. */
 function sampleEvent(index: number, nowMs: number): UsageEventV1 {
-  const status = index % 20 === 0 ? 429 : 200;
-  const outcome = status === 429 ? 'rate_limited' : 'forwarded';
+  const event = pipelineBenchEvent(index, nowMs, nowMs - (index % 3_600) * 1000);
   return {
-    v: 1,
-    id: newEventId(nowMs, (n) => randomBytes(n)),
-    occurredAt: new Date(nowMs - (index % 3_600) * 1000).toISOString(),
-    gatewayId: 'gw-bench',
-    keyId: `key_${index % 1000}`,
-    customerId: `cus_${index % 100}`,
-    method: 'GET',
-    // Every 97th route carries characters that need escaping in TSV / CSV / JSON.
-    route:
-      index % 97 === 0
-        ? '/v1/q\\"x,y\'/:symbol'
-        : index % 3 === 0
-          ? '/v1/quotes/:symbol'
-          : '/v1/history/:symbol',
-    status,
-    latencyMs: index % 250,
-    requestBytes: 200,
-    responseBytes: 1000 + (index % 4000),
-    units: index % 7 === 0 ? '2.5' : '1',
-    clientIp: '203.0.113.7',
-    userAgent: index % 89 === 0 ? 'bench "ünïcødé" \\ agent, 1.0 ✓' : 'bench/1.0',
-    outcome,
-    billable: isBillable(outcome, status),
+    ...event,
+    // Every 97th route and 89th user agent carry characters that need escaping in TSV / CSV / JSON.
+    route: index % 97 === 0 ? '/v1/q\\"x,y\'/:symbol' : event.route,
+    userAgent: index % 89 === 0 ? 'bench "ünïcødé" \\ agent, 1.0 ✓' : event.userAgent,
     // Never empty: the last column of a row, and the client trims trailing whitespace (an empty last field's
     // tab) off statements whose body is in the SQL text (`command`, `exec`).
     country: index % 5 === 0 ? 'US' : 'DE',

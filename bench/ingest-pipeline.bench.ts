@@ -30,7 +30,6 @@
  * Every variant prints the wall time its batches spent per store step (TimedIngestStore).
  * BENCH_WAIT_MS (default 200) is the batch wait of every variant. `uptime` is printed at start and end.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,37 +40,17 @@ import {
   runClickHouseMigrations,
   type ClickHouseHandle,
 } from '@keymeter/clickhouse';
-import { encodeUsageEvent, isBillable, newEventId, type UsageEventV1 } from '@keymeter/contracts';
+import { encodeUsageEvent } from '@keymeter/contracts';
 import { createKafkaEventLog, type EventLog, type OutgoingMessage } from '@keymeter/event-log';
 import { ClickHouseIngestStore, IngestionEngine } from '@keymeter/ingestion';
+import { pipelineBenchEvent } from './pipeline-bench-event';
 import { TimedIngestStore } from './timed-ingest-store';
 
 const PARTITIONS = 6;
-const KEYS = 1000;
 const PRODUCE_CHUNK = 2000;
 
 function event(index: number, nowMs: number): OutgoingMessage {
-  const status = index % 20 === 0 ? 429 : 200;
-  const outcome = status === 429 ? 'rate_limited' : 'forwarded';
-  const body: UsageEventV1 = {
-    v: 1,
-    id: newEventId(nowMs, (n) => randomBytes(n)),
-    occurredAt: new Date(nowMs).toISOString(),
-    gatewayId: 'gw-bench',
-    keyId: `key_${index % KEYS}`,
-    customerId: `cus_${index % 100}`,
-    method: 'GET',
-    route: index % 3 === 0 ? '/v1/quotes/:symbol' : '/v1/history/:symbol',
-    status,
-    latencyMs: index % 250,
-    requestBytes: 200,
-    responseBytes: 1000 + (index % 4000),
-    units: index % 7 === 0 ? '2.5' : '1',
-    clientIp: '203.0.113.7',
-    userAgent: 'bench/1.0',
-    outcome,
-    billable: isBillable(outcome, status),
-  };
+  const body = pipelineBenchEvent(index, nowMs);
   return { key: body.keyId, value: encodeUsageEvent(body) };
 }
 

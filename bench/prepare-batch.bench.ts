@@ -9,44 +9,18 @@
  * 15). Prints per path the median and range of wall and CPU time per event (CPU of the process: garbage
  * collection included); checks first that both paths write the same bytes.
  */
-import { randomBytes } from 'node:crypto';
-import {
-  decodeUsageEvent,
-  encodeUsageEvent,
-  isBillable,
-  newEventId,
-  type UsageEventV1,
-} from '@keymeter/contracts';
+import { decodeUsageEvent, encodeUsageEvent } from '@keymeter/contracts';
 import type { LogRecord } from '@keymeter/event-log';
 import { prepareBatch, rawEventBodyOf, toRawEventRow, type RawEventBody } from '@keymeter/ingestion';
+import { pipelineBenchEvent } from './pipeline-bench-event';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const GRACE_MS = 3_600_000;
 
-/** The pipeline benchmark's events: 1,000 keys, two routes, a 429 in twenty. */
+/** The pipeline benchmark's events as records of one partition, their times over the last minute. */
 function record(index: number, nowMs: number): LogRecord {
-  const status = index % 20 === 0 ? 429 : 200;
-  const outcome = status === 429 ? 'rate_limited' : 'forwarded';
-  const event: UsageEventV1 = {
-    v: 1,
-    id: newEventId(nowMs, (n) => randomBytes(n)),
-    occurredAt: new Date(nowMs - (index % 600) * 100).toISOString(),
-    gatewayId: 'gw-bench',
-    keyId: `key_${index % 1000}`,
-    customerId: `cus_${index % 100}`,
-    method: 'GET',
-    route: index % 3 === 0 ? '/v1/quotes/:symbol' : '/v1/history/:symbol',
-    status,
-    latencyMs: index % 250,
-    requestBytes: 200,
-    responseBytes: 1000 + (index % 4000),
-    units: index % 7 === 0 ? '2.5' : '1',
-    clientIp: '203.0.113.7',
-    userAgent: 'bench/1.0',
-    outcome,
-    billable: isBillable(outcome, status),
-  };
+  const event = pipelineBenchEvent(index, nowMs, nowMs - (index % 600) * 100);
   return {
     topic: 'usage-events',
     partition: 3,
