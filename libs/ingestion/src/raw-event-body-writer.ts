@@ -33,7 +33,10 @@ const SPACE = 0x20;
 const ZERO = 0x30;
 /** Bytes per row a body of rows is first sized for; it doubles when a batch needs more. */
 const INITIAL_BYTES_PER_ROW = 192;
-/** Per row besides the copied text: 21 separators, billable, late, a partition number, a 20-digit offset. */
+/**
+ * Per row besides the copied text, the topic and the offset: 21 separators and the newline, billable, late and
+ * the partition.
+ */
 const FIXED_ROW_BYTES = 64;
 
 /**
