@@ -4,7 +4,6 @@ export { RAW_EVENT_COLUMNS, rawEventRowAsTabSeparated, tabSeparatedField } from 
 export {
   keepRows,
   rawEventBodyOf,
-  RawEventBodyWriter,
   rawEventRowsAsTabSeparated,
   type RawEventBody,
 } from './raw-event-body-writer';

@@ -198,6 +198,20 @@ describe('prepareBatch', () => {
     expect(sliced.duplicatesInBatch).toBeGreaterThanOrEqual(9_000);
     expect(sliced.lateEvents).toBe(whole.lateEvents);
 
+    // Between slices other callbacks run: a chain of immediates advances while the batch is prepared (in one
+    // piece, the promise would settle before the first of them).
+    let turns = 0;
+    let preparing = true;
+    const turn = (): void => {
+      if (!preparing) return;
+      turns += 1;
+      setImmediate(turn);
+    };
+    setImmediate(turn);
+    await prepareInSlices(records, GRACE_MS);
+    preparing = false;
+    expect(turns).toBeGreaterThanOrEqual(2);
+
     const preparer = new BatchPreparer(records, GRACE_MS);
     preparer.prepareNext(100);
     expect(() => preparer.result()).toThrow('11900 records are not prepared yet');
