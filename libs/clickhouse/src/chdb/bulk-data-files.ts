@@ -15,8 +15,9 @@ import { join } from 'node:path';
  *
  * Names are a process-unique directory plus a counter, so concurrent calls never share a file. Each
  * file is removed once its statement settled, the directory when the engine is released or the process
- * exits. A killed process leaves its directory (with the file of the statement it was running); the next
- * process to create one removes the directories of processes that no longer run.
+ * exits. A killed process leaves its directory (with the files of the statement it was running and of the one
+ * staged next, staged-bulk-files.ts); the next process to create one removes the directories of processes that
+ * no longer run.
  */
 export class BulkDataFiles {
   #dir: string | null = null;

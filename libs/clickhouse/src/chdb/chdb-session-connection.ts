@@ -32,7 +32,9 @@ const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  *   `instanceof ClickHouseError` holds on both adapters.
  * - Bulk data (when given `files`): insert bodies and long `IN {name:Array(String)}` lists are written to a
  *   file and read by the engine from there (`INSERT … FROM INFILE`, `file()`), not parsed out of the SQL
- *   text: several times cheaper for the engine (bulk-data-files.ts). Same statements, same results.
+ *   text: several times cheaper for the engine (bulk-data-files.ts). Same statements, same results. Such a
+ *   call joins the queue once its files are written (staged-bulk-files.ts), so a call made after it without
+ *   bulk data may run first, as an insert whose body stream was still being read always could.
  */
 export class ChdbSessionConnection implements ClientConnection {
   readonly #session: ChdbSession;
