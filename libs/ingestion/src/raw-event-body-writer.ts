@@ -34,8 +34,8 @@ const ZERO = 0x30;
 /** Bytes per row a body of rows is first sized for; it doubles when a batch needs more. */
 const INITIAL_BYTES_PER_ROW = 192;
 /**
- * Per row besides the copied text, the topic and the offset: 21 separators and the newline, billable, late and
- * the partition.
+ * Per row besides the copied text, the source columns and the offset: 21 separators and the newline, billable
+ * and late.
  */
 const FIXED_ROW_BYTES = 64;
 
@@ -50,7 +50,8 @@ export class RawEventBodyWriter {
   private length = 0;
   private rows = 0;
   private topic: string | undefined;
-  private topicBytes = Buffer.alloc(0);
+  private partition = -1;
+  private sourceBytes = Buffer.alloc(0);
 
   /** `initialBytes`: room for the expected body (it grows when the rows need more). */
   constructor(initialBytes = 0) {
@@ -73,7 +74,8 @@ export class RawEventBodyWriter {
   appendScanned(input: Uint8Array, source: RowSource, lateGraceMs: number): void {
     const { starts, ends, numbers } = scannedFields;
     const hasCountry = starts[COUNTRY] >= 0;
-    let size = FIXED_ROW_BYTES + this.topicOf(source.topic).length + source.offset.length;
+    const sourceColumns = this.sourceColumnsOf(source);
+    let size = FIXED_ROW_BYTES + sourceColumns.length + source.offset.length;
     for (let index = ID; index <= OUTCOME; index++) size += ends[index] - starts[index];
     if (hasCountry) size += ends[COUNTRY] - starts[COUNTRY];
     this.reserve(size);
@@ -94,9 +96,7 @@ export class RawEventBodyWriter {
     bytes[at++] = TAB;
     bytes[at++] = source.timestamp - numbers[OCCURRED_AT] > lateGraceMs ? ZERO + 1 : ZERO;
     bytes[at++] = TAB;
-    at = copy(this.topicBytes, 0, this.topicBytes.length, bytes, at);
-    bytes[at++] = TAB;
-    at = writeAscii(String(source.partition), bytes, at);
+    at = copy(sourceColumns, 0, sourceColumns.length, bytes, at);
     bytes[at++] = TAB;
     at = writeAscii(source.offset, bytes, at);
     bytes[at++] = TAB;
@@ -119,13 +119,17 @@ export class RawEventBodyWriter {
     this.bytes = grown;
   }
 
-  /** The topic column's bytes, encoded once per batch (every record of a batch has the same topic). */
-  private topicOf(topic: string): Buffer {
-    if (topic !== this.topic) {
-      this.topic = topic;
-      this.topicBytes = Buffer.from(tabSeparatedField(topic), 'utf8');
+  /**
+   * The source_topic and source_partition columns with the tab between them, encoded once per batch (every
+   * record of a batch comes from one partition of one topic).
+   */
+  private sourceColumnsOf(source: RowSource): Buffer {
+    if (source.topic !== this.topic || source.partition !== this.partition) {
+      this.topic = source.topic;
+      this.partition = source.partition;
+      this.sourceBytes = Buffer.from(`${tabSeparatedField(source.topic)}\t${source.partition}`, 'utf8');
     }
-    return this.topicBytes;
+    return this.sourceBytes;
   }
 }
 

@@ -123,7 +123,8 @@ function recordsOf(items: readonly BatchItem[]): LogRecord[] {
     const eventMs = occurredAt === undefined ? Date.UTC(2026, 3, 1) : Date.parse(occurredAt);
     return {
       topic: 'usage-events',
-      partition: 4,
+      // Two partitions alternating: the writer encodes the source columns once per partition.
+      partition: index % 2 === 0 ? 4 : 11,
       offset: String(1_000 + index),
       key: null,
       value: Buffer.from(payload, 'utf8'),
