@@ -25,12 +25,27 @@ describe('bulk data staged ahead of the engine queue', () => {
   });
 
   const held: HeldStatement[] = [];
+  const started: Promise<unknown>[] = [];
   const hold =
     <T>(value: T) =>
     (paths: readonly string[]): Promise<T> =>
       new Promise<T>((resolve) => {
         held.push({ paths, finish: () => resolve(value) });
       });
+  const stage = <T>(
+    data: readonly string[],
+    statement: (paths: readonly string[]) => Promise<T>,
+  ): Promise<T> => {
+    const result = withStagedFiles(files, data, statement);
+    started.push(result.catch(() => undefined));
+    return result;
+  };
+  /** The held statement whose first file holds `text`: file writes finish in any order, so does holding. */
+  const heldWith = (text: string): HeldStatement => {
+    const statement = held.find((candidate) => readFileSync(candidate.paths[0], 'utf8') === text);
+    if (!statement) throw new Error(`no held statement has ${JSON.stringify(text)}`);
+    return statement;
+  };
 
   /** Until `count` statements are held (file writes take their time), then a little longer. */
   async function heldReach(count: number): Promise<void> {
@@ -40,22 +55,31 @@ describe('bulk data staged ahead of the engine queue', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 
-  afterEach(() => {
-    // A failed test must not leave the process-wide slots taken.
-    held.splice(0).forEach((statement) => statement.finish());
+  afterEach(async () => {
+    // A failed test must not leave the process-wide slots taken, nor statements still waiting for one: finish
+    // whatever is held until every statement the test started has settled.
+    let settled = false;
+    void Promise.all(started.splice(0)).then(() => (settled = true));
+    while (!settled) {
+      held.splice(0).forEach((statement) => statement.finish());
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    held.splice(0);
   });
 
   it('has the files of at most two statements written at a time, and removes each once its statement settled', async () => {
-    const results = [1, 2, 3, 4].map((n) => withStagedFiles(files, [`body ${n}\n`, `ids ${n}\n`], hold(n)));
+    const results = [1, 2, 3, 4].map((n) => stage([`body ${n}\n`, `ids ${n}\n`], hold(n)));
     await heldReach(2);
     expect(held).toHaveLength(2);
     for (const statement of held) {
       expect(statement.paths).toHaveLength(2);
       expect(statement.paths.every((path) => existsSync(path))).toBe(true);
     }
-    expect(readFileSync(held[0].paths[0], 'utf8')).toBe('body 1\n');
+    // Slots go in call order: the first two statements hold them.
+    const first = heldWith('body 1\n');
+    const second = heldWith('body 2\n');
+    expect(readFileSync(second.paths[1], 'utf8')).toBe('ids 2\n');
 
-    const first = held[0];
     first.finish();
     expect(await results[0]).toBe(1);
     expect(first.paths.some((path) => existsSync(path))).toBe(false);
@@ -63,7 +87,7 @@ describe('bulk data staged ahead of the engine queue', () => {
     expect(held).toHaveLength(3);
     expect(readFileSync(held[2].paths[1], 'utf8')).toBe('ids 3\n');
 
-    held[1].finish();
+    second.finish();
     held[2].finish();
     await heldReach(4);
     held[3].finish();
@@ -72,7 +96,7 @@ describe('bulk data staged ahead of the engine queue', () => {
 
   it('removes the files and frees the slot when the statement fails', async () => {
     let given: readonly string[] = [];
-    const failing = withStagedFiles(files, ['x\n'], (paths) => {
+    const failing = stage(['x\n'], (paths) => {
       given = paths;
       return Promise.reject(new Error('engine down'));
     });
@@ -80,7 +104,7 @@ describe('bulk data staged ahead of the engine queue', () => {
     expect(given).toHaveLength(1);
     expect(existsSync(given[0])).toBe(false);
     // Both slots are free again: two statements get their files at once.
-    const both = [1, 2].map((n) => withStagedFiles(files, ['y\n'], hold(n)));
+    const both = [1, 2].map((n) => stage(['y\n'], hold(n)));
     await heldReach(2);
     expect(held).toHaveLength(2);
     held.forEach((statement) => statement.finish());
