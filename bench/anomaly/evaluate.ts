@@ -16,7 +16,7 @@ import type { DetectorWorkerInput, DetectorWorkerMessage, DetectorWorkerRequest 
 import type { CostMeasurement } from './measure-cost';
 import type { RecordedFinding } from './run-detectors';
 import { loadAverage, printScoreTables } from './report-tables';
-import { DEFAULT_SCORING, scoreFindings, type ScoreReport } from './scoring';
+import { DEFAULT_SCORING, DELAY_TARGET_MINUTES, scoreFindings, type ScoreReport } from './scoring';
 import { buildScenario, type ScenarioOptions } from './traffic-model';
 
 function printReport(title: string, report: ScoreReport): void {
@@ -126,6 +126,14 @@ async function main(): Promise<void> {
   for (const label of alerting.missed.slice(0, verbose ? 1000 : 15)) {
     console.log(
       `  ${label.id} ${label.kind} ${label.key ?? label.network ?? ''} ${label.start} ${JSON.stringify(label.details)}`,
+    );
+  }
+  console.log(
+    `Spikes and leaks reported after ${DELAY_TARGET_MINUTES} minutes (severity ≥ medium): ${alerting.slow.length}`,
+  );
+  for (const { label, delayMinutes } of alerting.slow.slice(0, verbose ? 1000 : 15)) {
+    console.log(
+      `  ${label.id} ${label.kind} ${label.key ?? label.network ?? ''} ${label.start} after ${delayMinutes} min ${JSON.stringify(label.details)}`,
     );
   }
   console.log(`Unexplained alert episodes (severity ≥ medium): ${alerting.falsePositives.length}`);

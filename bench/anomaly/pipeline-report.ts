@@ -106,6 +106,11 @@ export function printReport(title: string, report: ScoreReport): void {
       `  missed ${label.id} ${label.kind} ${label.key ?? label.network ?? ''} ${label.start} ${JSON.stringify(label.details)}`,
     );
   }
+  for (const { label, delayMinutes } of report.slow) {
+    console.log(
+      `  slow ${label.id} ${label.kind} ${label.key ?? label.network ?? ''} ${label.start} after ${delayMinutes} min ${JSON.stringify(label.details)}`,
+    );
+  }
   for (const episode of report.falsePositives) {
     console.log(
       `  unexplained ${episode.kind} ${episode.key ?? episode.network ?? ''} ${new Date(episode.startMinute * MINUTE_MS).toISOString()} ${episode.summary}`,

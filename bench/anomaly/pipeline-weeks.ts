@@ -113,6 +113,14 @@ function reportJson(report: ScoreReport): unknown {
       key: label.key,
       start: label.start,
     })),
+    slow: report.slow.map(({ label, delayMinutes }) => ({
+      id: label.id,
+      kind: label.kind,
+      key: label.key,
+      start: label.start,
+      delayMinutes,
+      details: label.details,
+    })),
     unexplained: report.falsePositives.map((episode) => ({
       kind: episode.kind,
       key: episode.key,

@@ -112,12 +112,24 @@ export interface KindPrecision {
   readonly precision: number;
 }
 
+/** A label detected later than the issue's target for its kind. */
+export interface SlowDetection {
+  readonly label: AnomalyLabel;
+  readonly delayMinutes: number;
+}
+
 export interface ScoreReport {
   readonly byLabel: LabelScore[];
   readonly byFinding: KindPrecision[];
   readonly missed: AnomalyLabel[];
+  /** Spikes and leaks reported after `DELAY_TARGET_MINUTES`, slowest first. */
+  readonly slow: SlowDetection[];
   readonly falsePositives: Episode[];
 }
+
+/** The detection delay the evaluation is judged by, for the kinds it applies to. */
+export const DELAY_TARGET_MINUTES = 2;
+const KINDS_WITH_DELAY_TARGET: readonly LabelKind[] = ['spike', 'leaked_key'];
 
 function quantile(sorted: readonly number[], q: number): number | null {
   if (sorted.length === 0) {
@@ -184,6 +196,7 @@ export function scoreEpisodes(
   ];
   const delays = new Map<string, number[]>();
   const missed: AnomalyLabel[] = [];
+  const slow: SlowDetection[] = [];
   const groups = new Map<string, { labels: number; detected: number }>();
   const groupOf = (label: AnomalyLabel): string[] => {
     const extra =
@@ -221,8 +234,14 @@ export function scoreEpisodes(
     }
     if (firstMinute === undefined) {
       missed.push(label);
+    } else if (
+      KINDS_WITH_DELAY_TARGET.includes(label.kind) &&
+      firstMinute - label.startMinute + 1 > DELAY_TARGET_MINUTES
+    ) {
+      slow.push({ label, delayMinutes: firstMinute - label.startMinute + 1 });
     }
   }
+  slow.sort((a, b) => b.delayMinutes - a.delayMinutes);
   const order = (name: string): number => {
     const base = LABEL_KINDS.findIndex((kind) => name.startsWith(kind));
     return base * 100 + (name.includes('(') || name.includes('×') ? 1 : 0);
@@ -270,5 +289,5 @@ export function scoreEpisodes(
       ...entry,
       precision: entry.episodes === 0 ? 1 : entry.truePositives / entry.episodes,
     }));
-  return { byLabel, byFinding, missed, falsePositives };
+  return { byLabel, byFinding, missed, slow, falsePositives };
 }
