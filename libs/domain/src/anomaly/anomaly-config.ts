@@ -246,7 +246,7 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
       persistentMinRatio: 2,
       persistentMinPeakRatio: 1,
       persistentPeakMarginZ: 1,
-      peakNearMinutes: 30,
+      peakNearMinutes: 15,
       windowsMinutes: [5, 10],
       windowMinRatio: 2,
       windowFalseAlarmProbability: 1e-7,

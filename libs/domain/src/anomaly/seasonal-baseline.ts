@@ -20,6 +20,11 @@ export interface SeasonalBaseline {
   readonly means: readonly number[];
   /** Standard deviation of the 60 minute counts of that hour. */
   readonly sds: readonly number[];
+  /**
+   * The same without the minutes of a one-off peak (a daily cron's run): the standard deviation of the minutes of
+   * the hour's 10-minute blocks away from its peak (see `offPeakSpread`); `sds`' value for any other hour.
+   */
+  readonly offPeakSds: readonly number[];
   /** The largest minute count of that hour. */
   readonly peaks: readonly number[];
   /** The minute within the hour (0–59) of that largest minute, -1 for an idle hour. */
@@ -61,13 +66,19 @@ export interface OpenHour {
   readonly blockPeaks: readonly number[];
   /** The minute within the hour of each block's largest minute (-1 while the block has no calls). */
   readonly blockPeakMinutes: readonly number[];
+  /** The sum of each block's minute counts, and of their squares. */
+  readonly blockSums: readonly number[];
+  readonly blockSumSquares: readonly number[];
 }
 
 /** Statistics of one hour of week over the past weeks (never the current week). */
 export interface SlotStats {
   /** Median over past weeks of the hour's mean calls per minute. */
   readonly mean: number;
-  /** Median over past weeks of the within-hour standard deviation of minute counts. */
+  /**
+   * Median over past weeks of the within-hour standard deviation of minute counts, a one-off peak's minutes left
+   * out (`offPeakSds`).
+   */
   readonly sd: number;
   /** MAD of the weekly means scaled to a standard deviation: how much the level differs week to week. */
   readonly weeklySpread: number;
@@ -197,6 +208,7 @@ export function createSeasonalBaseline(weeks: number, shortWindows = 0): Seasona
     entryHours: new Array<number>(size).fill(-1),
     means: new Array<number>(size).fill(0),
     sds: new Array<number>(size).fill(0),
+    offPeakSds: new Array<number>(size).fill(0),
     peaks: new Array<number>(size).fill(0),
     peakMinutes: new Array<number>(size).fill(-1),
     offPeaks: new Array<number>(size).fill(0),
@@ -253,6 +265,8 @@ export function foldSeasonalMinute(
     shortWindowPeaks: zeros(baseline.shortWindows),
     blockPeaks: EMPTY_BLOCKS,
     blockPeakMinutes: NO_BLOCK_MINUTES,
+    blockSums: EMPTY_BLOCKS,
+    blockSumSquares: EMPTY_BLOCKS,
   };
   const minuteOfHour = minute - hour * MINUTES_PER_HOUR;
   const block = Math.floor(minuteOfHour / PEAK_BLOCK_MINUTES);
@@ -282,6 +296,10 @@ export function foldSeasonalMinute(
       blockPeakMinutes: newBlockPeak
         ? replaced(current.blockPeakMinutes, block, minuteOfHour)
         : current.blockPeakMinutes,
+      // A minute without calls adds nothing: the arrays are copied only for minutes with calls.
+      blockSums: calls > 0 ? added(current.blockSums, block, calls) : current.blockSums,
+      blockSumSquares:
+        calls > 0 ? added(current.blockSumSquares, block, calls * calls) : current.blockSumSquares,
     },
   };
   const nextHour = Math.floor((minute + 1) / MINUTES_PER_HOUR);
@@ -301,6 +319,44 @@ function replaced(values: readonly number[], index: number, value: number): numb
   const copy = [...values];
   copy[index] = value;
   return copy;
+}
+
+function added(values: readonly number[], index: number, value: number): number[] {
+  return replaced(values, index, values[index] + value);
+}
+
+/** Off-peak minutes an hour needs for `offPeakSpread` to describe it (else its whole spread stands). */
+const MIN_OFF_PEAK_MINUTES = 30;
+
+/**
+ * The standard deviation of the hour's minutes away from a one-off peak (at least `ONE_OFF_PEAK_RATIO` × its
+ * off-peak: a daily cron's run): the minutes of the blocks whose largest minute is at least
+ * `PEAK_SEPARATION_MINUTES` from the peak's. Any other hour gives `sd`. Why: a cron of 400 calls a minute for 3
+ * minutes, in an hour of 30 calls a minute, makes the hour's spread about 90 where its ordinary minutes vary by
+ * about 6; every spread-based check then ignored a 5× spike in that hour. The cron itself stays judged by the
+ * past peak near its time (`pastPeakNear`), which remembers its runs.
+ */
+function offPeakSpread(open: OpenHour, peakMinute: number, offPeak: number, sd: number): number {
+  if (peakMinute < 0 || offPeak === 0 || open.peak < ONE_OFF_PEAK_RATIO * offPeak) {
+    return sd;
+  }
+  let minutes = 0;
+  let sum = 0;
+  let sumSquares = 0;
+  for (let block = 0; block < PEAK_BLOCKS; block++) {
+    const at = open.blockPeakMinutes[block];
+    if (at >= 0 && Math.abs(at - peakMinute) < PEAK_SEPARATION_MINUTES) {
+      continue;
+    }
+    minutes += PEAK_BLOCK_MINUTES;
+    sum += open.blockSums[block];
+    sumSquares += open.blockSumSquares[block];
+  }
+  if (minutes < MIN_OFF_PEAK_MINUTES) {
+    return sd;
+  }
+  const mean = sum / minutes;
+  return Math.min(sd, Math.sqrt(Math.max(0, sumSquares / minutes - mean * mean)));
 }
 
 /**
@@ -336,6 +392,7 @@ function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: numbe
   const entryHours = [...baseline.entryHours];
   const means = [...baseline.means];
   const sds = [...baseline.sds];
+  const offPeakSds = [...baseline.offPeakSds];
   const peaks = [...baseline.peaks];
   const peakMinutes = [...baseline.peakMinutes];
   const offPeaks = [...baseline.offPeaks];
@@ -353,11 +410,13 @@ function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: numbe
     peakMinute = -1,
     offPeak = 0,
     shortPeaks: readonly number[] = NO_SUMS,
+    offPeakSd = sd,
   ): void => {
     const index = ringIndex(baseline, hour);
     entryHours[index] = hour;
     means[index] = mean;
     sds[index] = sd;
+    offPeakSds[index] = offPeakSd;
     peaks[index] = peak;
     peakMinutes[index] = peakMinute;
     offPeaks[index] = offPeak;
@@ -369,16 +428,18 @@ function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: numbe
   };
   const mean = open.sum / MINUTES_PER_HOUR;
   const { peakMinute, offPeak } = peakAndOffPeak(open);
+  const sd = Math.sqrt(Math.max(0, open.sumSquares / MINUTES_PER_HOUR - mean * mean));
   write(
     open.hour,
     mean,
-    Math.sqrt(Math.max(0, open.sumSquares / MINUTES_PER_HOUR - mean * mean)),
+    sd,
     open.peak,
     open.windowPeak,
     open.windowLow,
     peakMinute,
     offPeak,
     open.shortWindowPeaks,
+    offPeakSpread(open, peakMinute, offPeak, sd),
   );
   // Idle hours are real zeros; beyond the ring's length older ones would be overwritten anyway.
   const firstIdle = Math.max(open.hour + 1, untilHour - HOURS_PER_WEEK * (baseline.weeks + 1));
@@ -390,6 +451,7 @@ function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: numbe
     entryHours,
     means,
     sds,
+    offPeakSds,
     peaks,
     peakMinutes,
     offPeaks,
@@ -414,7 +476,7 @@ function slotStats(baseline: SeasonalBaseline, epochHour: number): SlotStats {
     // Past weeks only: the current week's value of this hour is what is being judged.
     if (entryHour >= 0 && weeksBack >= 1 && weeksBack <= baseline.weeks) {
       means.push(baseline.means[base + offset]);
-      sds.push(baseline.sds[base + offset]);
+      sds.push(baseline.offPeakSds[base + offset]);
       peak = Math.max(peak, baseline.peaks[base + offset]);
       windowPeak = Math.max(windowPeak, baseline.windowPeaks[base + offset]);
       windowLow = Math.min(windowLow, baseline.windowLows[base + offset]);

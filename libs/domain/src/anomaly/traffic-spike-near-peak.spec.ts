@@ -125,4 +125,39 @@ describe('spike checks against the busiest minutes near this time of day', () =>
       { numRuns: 8 },
     );
   });
+
+  it('reports a 3× spike in the hours a cron ran in, 16 to 89 minutes after its run, within two minutes (property)', () => {
+    // The cron's run once made the hour's minute spread about as large as the run itself, which hid every spike
+    // of that hour and, interpolated, of its neighbours; and its peak counted up to 30 minutes away.
+    const config: AnomalyConfig = { ...DEFAULT_ANOMALY_CONFIG, seasonWeeks: 1 };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: MINUTES_PER_DAY - 100 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 500, max: 5000 }),
+        fc.integer({ min: 16, max: 89 }),
+        (cronAt, cronMinutes, cronCalls, sinceRunEnded) => {
+          const series = (minute: number): number => {
+            const ofDay = minute % MINUTES_PER_DAY;
+            return (
+              dailyCycleCalls(minute, 1 / 3) +
+              (ofDay >= cronAt && ofDay < cronAt + cronMinutes ? cronCalls : 0)
+            );
+          };
+          const at = MONDAY + WEEK + MINUTES_PER_DAY + cronAt + cronMinutes - 1 + sinceRunEnded;
+          const beforeSpike = replayUntil(startReplay(MONDAY, config), at, (minute) => calls(series(minute)));
+          const after = firstReport(
+            beforeSpike,
+            5,
+            // Three times the hour's mean, the cron's calls included (they raise the expectation all hour).
+            (minute) => 3 * (dailyCycleCalls(minute, 1 / 3) + (cronCalls * cronMinutes) / 60) + 20,
+            config,
+          );
+          expect(after).toBeGreaterThanOrEqual(0);
+          expect(after).toBeLessThanOrEqual(1);
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
 });
