@@ -18,10 +18,14 @@ import {
 const THIRD_WEEK = MONDAY + 2 * WEEK;
 /** A busy key (the daily cycle at a third of its size) with a daily cron at 03:15 UTC: 3,000 calls a minute for 3 minutes. */
 const CRON_AT = 3 * 60 + 15;
-const cronKey = (minute: number): number => {
-  const ofDay = minute % MINUTES_PER_DAY;
-  return dailyCycleCalls(minute, 1 / 3) + (ofDay >= CRON_AT && ofDay < CRON_AT + 3 ? 3000 : 0);
-};
+/** The daily cycle at a third of its size plus a daily cron of `cronCalls` a minute for `cronMinutes` from `cronAt`. */
+const cycleWithCron =
+  (cronAt: number, cronMinutes: number, cronCalls: number) =>
+  (minute: number): number => {
+    const ofDay = minute % MINUTES_PER_DAY;
+    return dailyCycleCalls(minute, 1 / 3) + (ofDay >= cronAt && ofDay < cronAt + cronMinutes ? cronCalls : 0);
+  };
+const cronKey = cycleWithCron(CRON_AT, 3, 3000);
 
 /** The first minute (from `at`) at which `level(minute)` is reported, within `minutes`, or -1. */
 function firstReport(
@@ -39,6 +43,16 @@ function firstReport(
     replay = step(replay, counts);
   }
   return -1;
+}
+
+function expectReportedWithinTwoMinutes(
+  from: Replay,
+  level: (minute: number) => number,
+  config: AnomalyConfig,
+): void {
+  const after = firstReport(from, 5, level, config);
+  expect(after).toBeGreaterThanOrEqual(0);
+  expect(after).toBeLessThanOrEqual(1);
 }
 
 describe('spike checks against the busiest minutes near this time of day', () => {
@@ -98,13 +112,7 @@ describe('spike checks against the busiest minutes near this time of day', () =>
         fc.integer({ min: 500, max: 5000 }),
         fc.integer({ min: 90, max: 600 }),
         (cronAt, cronMinutes, cronCalls, spikeAfter) => {
-          const series = (minute: number): number => {
-            const ofDay = minute % MINUTES_PER_DAY;
-            return (
-              dailyCycleCalls(minute, 1 / 3) +
-              (ofDay >= cronAt && ofDay < cronAt + cronMinutes ? cronCalls : 0)
-            );
-          };
+          const series = cycleWithCron(cronAt, cronMinutes, cronCalls);
           const today = MONDAY + WEEK + MINUTES_PER_DAY;
           const beforeCron = replayUntil(startReplay(MONDAY, config), today + cronAt - 5, (minute) =>
             calls(series(minute)),
@@ -112,14 +120,11 @@ describe('spike checks against the busiest minutes near this time of day', () =>
           expect(firstReport(beforeCron, cronMinutes + 10, series, config)).toBe(-1);
           const at = today + cronAt + spikeAfter;
           const beforeSpike = replayUntil(beforeCron, at, (minute) => calls(series(minute)));
-          const after = firstReport(
+          expectReportedWithinTwoMinutes(
             beforeSpike,
-            5,
             (minute) => 5 * dailyCycleCalls(minute, 1 / 3) + 20,
             config,
           );
-          expect(after).toBeGreaterThanOrEqual(0);
-          expect(after).toBeLessThanOrEqual(1);
         },
       ),
       { numRuns: 8 },
@@ -137,24 +142,13 @@ describe('spike checks against the busiest minutes near this time of day', () =>
         fc.integer({ min: 500, max: 5000 }),
         fc.integer({ min: 16, max: 89 }),
         (cronAt, cronMinutes, cronCalls, sinceRunEnded) => {
-          const series = (minute: number): number => {
-            const ofDay = minute % MINUTES_PER_DAY;
-            return (
-              dailyCycleCalls(minute, 1 / 3) +
-              (ofDay >= cronAt && ofDay < cronAt + cronMinutes ? cronCalls : 0)
-            );
-          };
+          const series = cycleWithCron(cronAt, cronMinutes, cronCalls);
           const at = MONDAY + WEEK + MINUTES_PER_DAY + cronAt + cronMinutes - 1 + sinceRunEnded;
           const beforeSpike = replayUntil(startReplay(MONDAY, config), at, (minute) => calls(series(minute)));
-          const after = firstReport(
-            beforeSpike,
-            5,
-            // Three times the hour's mean, the cron's calls included (they raise the expectation all hour).
-            (minute) => 3 * (dailyCycleCalls(minute, 1 / 3) + (cronCalls * cronMinutes) / 60) + 20,
-            config,
-          );
-          expect(after).toBeGreaterThanOrEqual(0);
-          expect(after).toBeLessThanOrEqual(1);
+          // Three times the hour's mean, the cron's calls included (they raise the expectation all hour).
+          const hourMean = (minute: number): number =>
+            dailyCycleCalls(minute, 1 / 3) + (cronCalls * cronMinutes) / 60;
+          expectReportedWithinTwoMinutes(beforeSpike, (minute) => 3 * hourMean(minute) + 20, config);
         },
       ),
       { numRuns: 8 },
