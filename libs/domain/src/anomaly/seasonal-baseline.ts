@@ -9,8 +9,8 @@ const EPOCH_HOUR_OF_WEEK = 72;
  * Requests per minute of one key by hour of week (UTC), over the last `weeks` weeks: for every hour of week a
  * small ring of past weeks' values (the hour's mean calls per minute, the standard deviation of its minute
  * counts and its largest minute). JSON-serialisable; updated one minute at a time by `foldSeasonalMinute`, which returns a new state
- * and shares the arrays until an hour closes (once an hour the three arrays are copied: 3 × 168 × (weeks + 1)
- * numbers).
+ * and shares the arrays until an hour closes (once an hour each per-hour array is copied: 168 × (weeks + 1)
+ * numbers apiece).
  */
 export interface SeasonalBaseline {
   readonly weeks: number;
