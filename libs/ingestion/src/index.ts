@@ -7,13 +7,7 @@ export {
   rawEventRowsAsTabSeparated,
   type RawEventBody,
 } from './raw-event-body-writer';
-export {
-  BatchPreparer,
-  prepareBatch,
-  prepareInSlices,
-  type DeadLetter,
-  type PreparedBatch,
-} from './prepare-batch';
+export { prepareBatch, type DeadLetter, type PreparedBatch } from './prepare-batch';
 export { PartitionBuffer, type BatchCut, type CutRules, type PlannedRange } from './partition-buffer';
 export type { BatchWatermark, IngestStore } from './ingest-store';
 export { parsePlanMetadata, planMetadata, type CommittedPlan } from './plan-metadata';

@@ -8,15 +8,8 @@ import {
 } from '@keymeter/contracts';
 import type { LogRecord } from '@keymeter/event-log';
 import { ALL_CORRUPTIONS, corrupt, validUsageEventArb } from '../../contracts/test/usage-event.arbitraries';
-import {
-  BatchPreparer,
-  prepareBatch,
-  prepareInSlices,
-  RAW_EVENT_COLUMNS,
-  rawEventBodyOf,
-  toRawEventRow,
-  type RawEventRow,
-} from '../src';
+import { prepareBatch, RAW_EVENT_COLUMNS, rawEventBodyOf, toRawEventRow, type RawEventRow } from '../src';
+import { BatchPreparer, prepareInSlices } from '../src/prepare-batch';
 
 const GRACE_MS = 3_600_000;
 
