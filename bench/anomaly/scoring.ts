@@ -221,24 +221,22 @@ export function scoreEpisodes(
           : [],
       )
       .sort((a, b) => a - b)[0];
+    const delay = firstMinute === undefined ? undefined : firstMinute - label.startMinute + 1;
     // An episode already open when the label starts: its first finding inside the label counts. The
     // episode start is then before the label; we use the label start as a conservative stand-in.
     for (const group of groupOf(label)) {
       const entry = groups.get(group) ?? { labels: 0, detected: 0 };
       entry.labels += 1;
-      if (firstMinute !== undefined) {
+      if (delay !== undefined) {
         entry.detected += 1;
-        delays.set(group, [...(delays.get(group) ?? []), firstMinute - label.startMinute + 1]);
+        delays.set(group, [...(delays.get(group) ?? []), delay]);
       }
       groups.set(group, entry);
     }
-    if (firstMinute === undefined) {
+    if (delay === undefined) {
       missed.push(label);
-    } else if (
-      KINDS_WITH_DELAY_TARGET.includes(label.kind) &&
-      firstMinute - label.startMinute + 1 > DELAY_TARGET_MINUTES
-    ) {
-      slow.push({ label, delayMinutes: firstMinute - label.startMinute + 1 });
+    } else if (KINDS_WITH_DELAY_TARGET.includes(label.kind) && delay > DELAY_TARGET_MINUTES) {
+      slow.push({ label, delayMinutes: delay });
     }
   }
   slow.sort((a, b) => b.delayMinutes - a.delayMinutes);
