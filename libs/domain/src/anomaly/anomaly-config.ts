@@ -44,14 +44,16 @@ export interface TrafficDetectorConfig {
     readonly persistentPeakMarginZ: number;
     /**
      * "The largest minute seen around this hour" in both checks above leaves out the peaks of a job that recurs
-     * at the same time of day unless that time is within this many minutes of the judged minute's
-     * (`pastPeakNear`): a daily cron's runs count only near the time it runs (1–60).
+     * at the same time of day unless the judged minute is at most this many minutes after such a peak, or before
+     * it by no more than its runs started (`pastPeakNear`, `RUN_LEAD_MINUTES`): a daily cron's runs count only
+     * near the time it runs (1–60).
      */
     readonly peakNearMinutes: number;
     /**
-     * The same check over the sum of the newest 5 and 10 minutes (`windowed`; a structural setting, not
+     * The same check over the sum of the newest 2, 5 and 10 minutes (`windowed`; a structural setting, not
      * overridable: the baseline keeps each window's busiest sum per hour), counted in the key's usual batches:
-     * a batch client's sustained rise that no minute or two show. Each window needs the sum at least
+     * two minutes beyond the key's busiest two, each within its busiest minute; a batch client's sustained rise
+     * that no minute or two show. Each window needs the sum at least
      * `windowMinRatio` × its expectation, `minExcess` calls a minute above it and `minZ` level spreads…
      */
     readonly windowsMinutes: readonly number[];
@@ -247,7 +249,7 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
       persistentMinPeakRatio: 1,
       persistentPeakMarginZ: 1,
       peakNearMinutes: 15,
-      windowsMinutes: [5, 10],
+      windowsMinutes: [2, 5, 10],
       windowMinRatio: 2,
       windowFalseAlarmProbability: 1e-7,
       windowPeakMarginZ: 1,

@@ -85,6 +85,11 @@ export function updateKeyBaseline(
   }
   const windowStart = minute - window.minutes.length + 1;
   const from = baseline.lastMinute === null ? minute : Math.max(baseline.lastMinute + 1, windowStart);
+  // The minutes of the window (those of an hour the fold closes, for where its peak's run began).
+  const callsAt = (at: EpochMinute): number | undefined =>
+    at >= windowStart && at <= minute
+      ? (window.minutes[at - windowStart] ?? ZERO_MINUTE).requests
+      : undefined;
   let seasonal = baseline.seasonal;
   let rates = baseline.rates;
   let previous = baseline.lastMinute ?? minute - 1;
@@ -96,6 +101,7 @@ export function updateKeyBaseline(
       counts.requests,
       trailingRequests(window, current, config.traffic.sustained.minutes),
       shortTrailingRequests(window, current, config),
+      callsAt,
     );
     rates = updateRates(rates, counts, current - previous, config);
     previous = current;

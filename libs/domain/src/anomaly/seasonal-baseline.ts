@@ -30,6 +30,12 @@ export interface SeasonalBaseline {
   /** The minute within the hour (0–59) of that largest minute, -1 for an idle hour. */
   readonly peakMinutes: readonly number[];
   /**
+   * How many minutes the run of that largest minute began before it (the consecutive minutes before the peak in
+   * the hour more than halfway from its off-peak to the peak, at most `PEAK_SEPARATION_MINUTES` − 1): when a daily
+   * cron's run starts. -1 when the hour's minutes were not at hand when it closed (see `foldSeasonalMinute`).
+   */
+  readonly peakRunsBefore: readonly number[];
+  /**
    * The largest minute count of that hour at least `PEAK_SEPARATION_MINUTES` away from its peak minute (from
    * 10-minute blocks: see `OpenHour.blockPeaks`): the hour's ordinary busiest minute when its peak is a
    * one-off (a daily cron's run), the peak's equal otherwise.
@@ -43,7 +49,7 @@ export interface SeasonalBaseline {
   readonly shortWindows: number;
   /**
    * Per slot and short window (`slot * shortWindows + window`): the largest sum of calls over that many minutes
-   * ending in that hour (a batch client's busiest 5 or 10 minutes, a cron's run).
+   * ending in that hour (the key's busiest 2, 5 or 10 minutes: a batch client's luckiest run of batches, a cron's run).
    */
   readonly shortWindowPeaks: readonly number[];
   /** The hour being accumulated, or null before the first minute. */
@@ -115,6 +121,11 @@ export interface SeasonalCache {
   readonly nearPeaks: readonly number[];
   /** The same: how many of those hours had a one-off peak (`ONE_OFF_PEAK_RATIO` × their off-peak) there. */
   readonly nearPeakCounts: readonly number[];
+  /**
+   * The same: the most minutes before that minute at which the run of one of those peaks began (`peakRunsBefore`;
+   * `UNKNOWN_RUN` when one is unknown, -1 without any).
+   */
+  readonly nearRunsBefore: readonly number[];
   /** Per hour `hour - 2 … hour + 1`: how many hours of the same hour of day the kept weeks hold (idle ones too). */
   readonly nearEntries: readonly number[];
   /** Per hour `hour - 2 … hour + 1`: the largest off-peak minute (`offPeaks`) of the same hour of day. */
@@ -175,6 +186,14 @@ const PEAK_BLOCKS = MINUTES_PER_HOUR / PEAK_BLOCK_MINUTES;
  */
 export const PEAK_SEPARATION_MINUTES = 10;
 
+/**
+ * A recurring job's runs set the past peak from this many minutes before the earliest start of theirs seen: a job
+ * a scheduler starts begins within a minute of its time, and one whose start wanders shows it in the days kept.
+ */
+export const RUN_LEAD_MINUTES = 2;
+/** `SeasonalCache.nearRunsBefore` when a run's start is unknown: the run may have begun any time before its peak. */
+const UNKNOWN_RUN = MINUTES_PER_HOUR;
+
 /** Hours with fewer calls are left out of the key's dispersion (see `SeasonalExpectation.dispersion`). */
 const MIN_CALLS_FOR_DISPERSION = 2;
 
@@ -211,6 +230,7 @@ export function createSeasonalBaseline(weeks: number, shortWindows = 0): Seasona
     offPeakSds: new Array<number>(size).fill(0),
     peaks: new Array<number>(size).fill(0),
     peakMinutes: new Array<number>(size).fill(-1),
+    peakRunsBefore: new Array<number>(size).fill(-1),
     offPeaks: new Array<number>(size).fill(0),
     windowPeaks: new Array<number>(size).fill(0),
     windowLows: new Array<number>(size).fill(NO_LOW),
@@ -232,11 +252,15 @@ function ringIndex(baseline: SeasonalBaseline, epochHour: number): number {
   return hourOfWeek(epochHour) * ring + (((week % ring) + ring) % ring);
 }
 
+/** The calls of an earlier minute, or undefined when they are not at hand. */
+export type CallsAt = (minute: EpochMinute) => number | undefined;
+
 /**
  * Adds the calls of `minute` and the sum of calls over the trailing window ending at it (`trailingSum`) (the minutes must come in increasing order; a minute at or before the last one
  * folded is ignored, so replays are harmless). Minutes skipped since the last call count as zero calls.
  * `shortTrailingSums` are the sums over the short trailing windows ending at it (`shortWindows` of them, missing
- * ones taken as `calls`).
+ * ones taken as `calls`). `callsAt` gives the calls of the minutes already folded, for the hour this minute
+ * closes (where its peak's run began, `peakRunsBefore`; unknown without it).
  */
 export function foldSeasonalMinute(
   baseline: SeasonalBaseline,
@@ -244,6 +268,7 @@ export function foldSeasonalMinute(
   calls: number,
   trailingSum: number = calls,
   shortTrailingSums: readonly number[] = NO_SUMS,
+  callsAt?: CallsAt,
 ): SeasonalBaseline {
   const hour = Math.floor(minute / MINUTES_PER_HOUR);
   let next = baseline;
@@ -252,7 +277,7 @@ export function foldSeasonalMinute(
     return baseline;
   }
   if (open !== null && hour > open.hour) {
-    next = closeHours(baseline, open, hour);
+    next = closeHours(baseline, open, hour, callsAt);
     open = null;
   }
   const current = open ?? {
@@ -387,14 +412,55 @@ function peakAndOffPeak(open: OpenHour): { readonly peakMinute: number; readonly
   return { peakMinute, offPeak };
 }
 
+/**
+ * How many minutes before the peak minute its run began: the consecutive minutes before it in the hour with more
+ * calls than halfway from the hour's off-peak (its largest ordinary minute) to the peak, at most
+ * `PEAK_SEPARATION_MINUTES` − 1 (a one-off's run lies within that). Halfway, not the off-peak itself: ordinary
+ * minutes next to a cron's run beat the busiest ordinary minute 10 or more minutes away now and then (the level
+ * moves within the hour), and would make the run start earlier than it does. -1 when a minute needed is not at hand.
+ */
+function peakRunBefore(
+  hour: number,
+  peak: number,
+  peakMinute: number,
+  offPeak: number,
+  callsAt: CallsAt | undefined,
+): number {
+  if (peakMinute < 0 || callsAt === undefined) {
+    return -1;
+  }
+  const peakAt = hour * MINUTES_PER_HOUR + peakMinute;
+  if (callsAt(peakAt) === undefined) {
+    return -1;
+  }
+  let before = 0;
+  while (before < PEAK_SEPARATION_MINUTES - 1 && before < peakMinute) {
+    const calls = callsAt(peakAt - before - 1);
+    if (calls === undefined) {
+      return -1;
+    }
+    if (2 * calls <= peak + offPeak) {
+      break;
+    }
+    before += 1;
+  }
+  return before;
+}
+
 /** Writes the open hour and zero hours for every whole hour skipped until `untilHour` (exclusive). */
-function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: number): SeasonalBaseline {
+function closeHours(
+  baseline: SeasonalBaseline,
+  open: OpenHour,
+  untilHour: number,
+  callsAt: CallsAt | undefined,
+): SeasonalBaseline {
   const entryHours = [...baseline.entryHours];
   const means = [...baseline.means];
   const sds = [...baseline.sds];
   const offPeakSds = [...baseline.offPeakSds];
   const peaks = [...baseline.peaks];
   const peakMinutes = [...baseline.peakMinutes];
+  const peakRunsBefore = [...baseline.peakRunsBefore];
   const offPeaks = [...baseline.offPeaks];
   const windowPeaks = [...baseline.windowPeaks];
   const windowLows = [...baseline.windowLows];
@@ -411,6 +477,7 @@ function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: numbe
     offPeak = 0,
     shortPeaks: readonly number[] = NO_SUMS,
     offPeakSd = sd,
+    runBefore = -1,
   ): void => {
     const index = ringIndex(baseline, hour);
     entryHours[index] = hour;
@@ -419,6 +486,7 @@ function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: numbe
     offPeakSds[index] = offPeakSd;
     peaks[index] = peak;
     peakMinutes[index] = peakMinute;
+    peakRunsBefore[index] = runBefore;
     offPeaks[index] = offPeak;
     windowPeaks[index] = windowPeak;
     windowLows[index] = windowLow;
@@ -440,6 +508,7 @@ function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: numbe
     offPeak,
     open.shortWindowPeaks,
     offPeakSpread(open, peakMinute, offPeak, sd),
+    peakRunBefore(open.hour, open.peak, peakMinute, offPeak, callsAt),
   );
   // Idle hours are real zeros; beyond the ring's length older ones would be overwritten anyway.
   const firstIdle = Math.max(open.hour + 1, untilHour - HOURS_PER_WEEK * (baseline.weeks + 1));
@@ -454,6 +523,7 @@ function closeHours(baseline: SeasonalBaseline, open: OpenHour, untilHour: numbe
     offPeakSds,
     peaks,
     peakMinutes,
+    peakRunsBefore,
     offPeaks,
     windowPeaks,
     windowLows,
@@ -528,6 +598,7 @@ function buildCache(baseline: SeasonalBaseline, hour: number): SeasonalCache {
   const dayWindowLows = [NO_LOW, NO_LOW, NO_LOW, NO_LOW];
   const nearPeaks = new Array<number>(4 * MINUTES_PER_HOUR).fill(0);
   const nearPeakCounts = new Array<number>(4 * MINUTES_PER_HOUR).fill(0);
+  const nearRunsBefore = new Array<number>(4 * MINUTES_PER_HOUR).fill(-1);
   const nearEntries = [0, 0, 0, 0];
   const nearOffPeaks = [0, 0, 0, 0];
   const shortWindows = baseline.shortWindows;
@@ -556,6 +627,8 @@ function buildCache(baseline: SeasonalBaseline, hour: number): SeasonalCache {
         if (peakMinute >= 0) {
           const at = slot * MINUTES_PER_HOUR + peakMinute;
           nearPeaks[at] = Math.max(nearPeaks[at], baseline.peaks[index]);
+          const runBefore = baseline.peakRunsBefore[index];
+          nearRunsBefore[at] = Math.max(nearRunsBefore[at], runBefore < 0 ? UNKNOWN_RUN : runBefore);
           // A one-off (a cron's run), not the busiest of many alike minutes (a batch client's, ties included).
           if (baseline.peaks[index] >= ONE_OFF_PEAK_RATIO * baseline.offPeaks[index]) {
             nearPeakCounts[at] += 1;
@@ -575,6 +648,7 @@ function buildCache(baseline: SeasonalBaseline, hour: number): SeasonalCache {
     dayWindowLows,
     nearPeaks,
     nearPeakCounts,
+    nearRunsBefore,
     nearEntries,
     nearOffPeaks,
     dayShortWindowPeaks,
@@ -664,8 +738,10 @@ export const ONE_OFF_PEAK_RATIO = 2;
 
 /**
  * `SeasonalExpectation.pastPeak` (the largest minute of this hour and both neighbouring hours, same day of week or
- * any day, in the kept weeks) without the peaks of a job that recurs at the same time of day, unless that time is
- * within `nearMinutes` (1–60) of time `t`'s (epoch minutes, fractional: minute `m` is centred at `m + 0.5`). A peak
+ * any day, in the kept weeks) without the peaks of a job that recurs at the same time of day, unless time `t`
+ * (epoch minutes, fractional: minute `m` is centred at `m + 0.5`) is at most `nearMinutes` (1–60) after such a
+ * peak's minute, or before it by no more than its run's start (`peakRunsBefore`, the most of the days kept) and
+ * `RUN_LEAD_MINUTES` (`nearMinutes` when a run's start is unknown, or when that is more). A peak
  * recurs when at least half of the days' same hour (idle ones included) had a one-off peak (at least
  * `ONE_OFF_PEAK_RATIO` × the hour's off-peak) within `RECURRENCE_BAND_MINUTES` of its minute: a daily cron, whose
  * runs then set the past peak at and around its time only, while the hour's other minutes still count (its
@@ -692,7 +768,11 @@ export function pastPeakNear(baseline: SeasonalBaseline, t: number, nearMinutes:
       if (value <= peak) {
         continue;
       }
-      if (Math.abs(epochHour * MINUTES_PER_HOUR + minute + 0.5 - t) > near) {
+      // Minutes from the peak to the judged minute: a recurring job's runs count from shortly before the earliest
+      // start seen to `near` minutes after its peak (a run that starts late or lasts longer is still the job).
+      const after = t - (epochHour * MINUTES_PER_HOUR + minute + 0.5);
+      const lead = Math.min(near, cache.nearRunsBefore[base + minute] + RUN_LEAD_MINUTES);
+      if (after > near || after < -lead) {
         if (2 * peaksAround(cache, base, minute) >= entries) {
           continue;
         }
@@ -706,7 +786,7 @@ export function pastPeakNear(baseline: SeasonalBaseline, t: number, nearMinutes:
 /**
  * The largest sum of calls over the short trailing window number `window` (of `traffic.spike.windowsMinutes`)
  * seen in the hour of time `t` (epoch minutes, fractional) or either neighbouring hour, on any day of the kept
- * weeks (the same day of week included): what the key's busiest 5 or 10 minutes around this time of day were, a
+ * weeks (the same day of week included): what the key's busiest 2, 5 or 10 minutes around this time of day were, a
  * batch client's luckiest run of batches or a cron's run. 0 without history or when the baseline keeps no such
  * window. O(1) from the cache.
  */

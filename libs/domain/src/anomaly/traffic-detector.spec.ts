@@ -101,7 +101,7 @@ describe('traffic spike and drop against the seasonal baseline', () => {
       ...DEFAULT_ANOMALY_CONFIG,
       traffic: {
         ...DEFAULT_ANOMALY_CONFIG.traffic,
-        // Without the two-minute and the 5- and 10-minute checks, which report a steep ramp earlier.
+        // Without the two-minute and the 2-, 5- and 10-minute checks, which report a steep ramp earlier.
         spike: { ...DEFAULT_ANOMALY_CONFIG.traffic.spike, persistentMinutes: 0, windowsMinutes: [] },
       },
     };

@@ -116,7 +116,7 @@ interface WindowedSpike {
 }
 
 /**
- * The newest 5 and 10 minutes (`spike.windowsMinutes`, shortest first; the first that fires is returned), counted
+ * The newest 2, 5 and 10 minutes (`spike.windowsMinutes`, shortest first; the first that fires is returned), counted
  * in the key's usual batches (`D`, the dispersion): with `X` the window's calls and `E` its expectation (the
  * seasonal expectation at the window's midpoint times its length), the window fires when `X ≥ windowMinRatio × E`,
  * `X − E ≥ minutes × minExcess`, `X − E ≥ minZ × minutes × max(weeklySpread, relativeSpreadFloor × μ)` (the
@@ -125,7 +125,7 @@ interface WindowedSpike {
  * weeks by `windowPeakMarginZ` × √(that peak × D) (a batch client's busiest minutes are the key's normal), and no
  * job that recurs at the same time of day runs in the window (`recurringPeakWithin`: a daily cron's run, whose
  * size wanders from day to day by more than its counting noise, is judged by the minute checks). Cost: a sum over
- * the newest 5 and 10 minutes; an interpolated expectation per window whose calls reach
+ * the newest 2, 5 and 10 minutes; an interpolated expectation per window whose calls reach
  * the excess floor; one logarithm and the cached past peak for a window that passes the rest.
  */
 function windowedSpike(
@@ -178,8 +178,9 @@ function windowedSpike(
  * - the newest `persistentMinutes` minutes, each above the key's past peak around this hour and `persistentMinRatio`
  *   × its expectation (a spike a busy key's daily peak hides from the one-minute check, reported in its second
  *   minute);
- * - the newest 5 and 10 minutes counted in the key's usual batches (`windowedSpike`: a batch client's sustained
- *   rise, which its batch noise hides from the minute checks);
+ * - the newest 2, 5 and 10 minutes counted in the key's usual batches (`windowedSpike`: two minutes beyond the
+ *   key's busiest two around this hour, each within its busiest minute; a batch client's sustained rise, which its
+ *   batch noise hides from the minute checks);
  * - the sum of the last `sustained.minutes` minutes (slow ramps and moderate sustained rises that no single
  *   minute shows), against the baseline at the window's midpoint.
  * Each needs the absolute floors (calls and excess), a ratio to the expectation and a z-score against the

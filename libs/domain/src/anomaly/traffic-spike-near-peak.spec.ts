@@ -131,6 +131,58 @@ describe('spike checks against the busiest minutes near this time of day', () =>
     );
   });
 
+  it('reports a spike that starts 3 to 9 minutes before a daily cron runs within two minutes (property)', () => {
+    // A cron's runs count as the past peak from 2 minutes before the earliest start seen (15 minutes before its
+    // peak until 2026-11-30, which hid a 3.7× spike 5 minutes before a cron of ~890 calls a minute for 7 minutes).
+    const config: AnomalyConfig = { ...DEFAULT_ANOMALY_CONFIG, seasonWeeks: 1 };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 10, max: MINUTES_PER_DAY - 10 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 500, max: 5000 }),
+        fc.integer({ min: 3, max: 9 }),
+        (cronAt, cronMinutes, cronCalls, lead) => {
+          const series = cycleWithCron(cronAt, cronMinutes, cronCalls);
+          const at = MONDAY + WEEK + MINUTES_PER_DAY + cronAt - lead;
+          const beforeSpike = replayUntil(startReplay(MONDAY, config), at, (minute) => calls(series(minute)));
+          // Three times the hour's mean on top of the key's calls (the cron's raise the mean all hour).
+          const hourMean = (minute: number): number =>
+            dailyCycleCalls(minute, 1 / 3) + (cronCalls * cronMinutes) / 60;
+          expectReportedWithinTwoMinutes(
+            beforeSpike,
+            (minute) => series(minute) + 3 * hourMean(minute) + 20,
+            config,
+          );
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+
+  it('says nothing when a cron whose start wanders by 2 minutes from day to day starts 2 minutes earlier than ever (property)', () => {
+    const config: AnomalyConfig = { ...DEFAULT_ANOMALY_CONFIG, seasonWeeks: 1 };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 10, max: MINUTES_PER_DAY - 20 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 500, max: 5000 }),
+        (cronAt, cronMinutes, cronCalls) => {
+          // Day by day the run starts 2 minutes early, 1 early, on time, 1 late, 2 late, …; today 4 minutes early.
+          const today = MONDAY + WEEK + MINUTES_PER_DAY;
+          const startOf = (minute: number): number =>
+            minute >= today ? cronAt - 4 : cronAt + (Math.floor(minute / MINUTES_PER_DAY) % 5) - 2;
+          const series = (minute: number): number =>
+            cycleWithCron(startOf(minute), cronMinutes, cronCalls)(minute);
+          const beforeRun = replayUntil(startReplay(MONDAY, config), today + cronAt - 10, (minute) =>
+            calls(series(minute)),
+          );
+          expect(firstReport(beforeRun, cronMinutes + 15, series, config)).toBe(-1);
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+
   it('reports a 3× spike in the hours a cron ran in, 16 to 89 minutes after its run, within two minutes (property)', () => {
     // The cron's run once made the hour's minute spread about as large as the run itself, which hid every spike
     // of that hour and, interpolated, of its neighbours; and its peak counted up to 30 minutes away.

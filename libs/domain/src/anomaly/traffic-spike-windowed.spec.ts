@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DEFAULT_ANOMALY_CONFIG } from './anomaly-config';
-import { pastShortWindowPeak } from './seasonal-baseline';
+import { pastPeakNear, pastShortWindowPeak, seasonalExpectation } from './seasonal-baseline';
 import { detectTrafficSpike } from './traffic-detector';
 import { MINUTES_PER_DAY, type AnomalyFinding } from './types';
 import {
@@ -16,6 +16,8 @@ import {
 } from './test/series';
 
 const THIRD_WEEK = MONDAY + 2 * WEEK;
+/** Four weeks of history: the evaluator's default (`seasonWeeks`). */
+const FIFTH_WEEK = MONDAY + 4 * WEEK;
 
 /** A Poisson(mean) draw for a minute, by inversion of one deterministic uniform (`jitter`), so series repeat. */
 function poissonAt(minute: number, mean: number, salt: number): number {
@@ -80,6 +82,90 @@ function delayOf(from: Replay, minutes: number, level: (minute: number) => numbe
   return -1;
 }
 
+/** The index of a window length among the spike check's short windows (the baseline keeps them in that order). */
+function shortWindow(minutes: number): number {
+  const index = DEFAULT_ANOMALY_CONFIG.traffic.spike.windowsMinutes.indexOf(minutes);
+  if (index < 0) {
+    throw new Error(`no ${minutes}-minute window`);
+  }
+  return index;
+}
+
+/** The length in minutes of a finding's window. */
+function windowLength(finding: AnomalyFinding | null): number {
+  const window = finding?.evidence.window;
+  return window === undefined ? 0 : window.endMinute - window.startMinute + 1;
+}
+
+describe('spike check over 2 minutes (windowed)', () => {
+  /**
+   * Independent calls (Poisson), `rate` a minute on average, ±30 % over the day (busiest at 14:00 UTC) and ±15 %
+   * from day to day: a busy day's minutes set the key's past peak well above an ordinary day's expectation.
+   */
+  const poissonKey =
+    (rate: number, salt: number) =>
+    (minute: number): number => {
+      const hour = (minute % MINUTES_PER_DAY) / 60;
+      const day = Math.floor(minute / MINUTES_PER_DAY);
+      const level =
+        rate * (1 + 0.3 * Math.cos((2 * Math.PI * (hour - 14)) / 24)) * (1 + 0.15 * jitter(day, salt));
+      return poissonAt(minute, level, salt);
+    };
+  const SALT = 5;
+  const learned = new Map<number, Replay>();
+  const learnedFor = (rate: number): Replay => {
+    let replay = learned.get(rate);
+    if (replay === undefined) {
+      const normal = poissonKey(rate, SALT);
+      replay = replayUntil(startReplay(MONDAY), FIFTH_WEEK, (minute) => calls(normal(minute)));
+      learned.set(rate, replay);
+    }
+    return replay;
+  };
+
+  // Each minute alone is within what the key did before (at most its busiest minute around this hour), which the
+  // one-minute and persistent checks require to be beaten; two of them in a row, beyond its busiest two minutes,
+  // are not (a key of 14 calls a minute going to 41 and 41 waited 4 minutes for the 5-minute window before).
+  it("reports two minutes in a row at the key's past peak, beyond its busiest two, at the second minute (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(10, 14, 18),
+        fc.integer({ min: 0, max: MINUTES_PER_DAY - 1 }),
+        (rate, spikeAt) => {
+          const normal = poissonKey(rate, SALT);
+          const at = FIFTH_WEEK + spikeAt;
+          const before = replayUntil(learnedFor(rate), at, (minute) => calls(normal(minute)));
+          const seasonal = before.baseline.seasonal;
+          const peak = pastPeakNear(seasonal, at + 0.5, DEFAULT_ANOMALY_CONFIG.traffic.spike.peakNearMinutes);
+          const expected = seasonalExpectation(seasonal, at + 0.5).expected;
+          // Twice the expectation at least (the check's ratio), 15 calls a minute above it (its floor), and the
+          // two minutes beyond the busiest two minutes seen around this hour by their counting deviation.
+          const twoMinutePeak = pastShortWindowPeak(seasonal, at + 1.5, shortWindow(2));
+          fc.pre(
+            peak >= 2.2 * expected &&
+              peak - expected >= 16 &&
+              2 * peak > twoMinutePeak + Math.sqrt(twoMinutePeak),
+          );
+          expect(detectTrafficSpike(windowWith(before, calls(peak)), before.baseline)).toBeNull();
+          const second = replayUntil(before, at + 1, () => calls(peak));
+          const finding = detectTrafficSpike(windowWith(second, calls(peak)), second.baseline);
+          expect(finding).toMatchObject({
+            kind: 'traffic_spike',
+            evidence: { check: 'windowed', observed: 2 * peak },
+          });
+          expect(windowLength(finding)).toBe(2);
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
+  it('says nothing about such a key over a whole week', () => {
+    const normal = poissonKey(14, SALT);
+    expect(spikeFindings(learnedFor(14), WEEK, normal)).toEqual([]);
+  });
+});
+
 describe('spike check over 5 and 10 minutes counted in batches (windowed)', () => {
   // A batch client like the slowest spike of the pipeline scenario: batches of 10, about 26 calls a minute.
   const client: BatchClient = { batch: 10, rate: 26, salt: 3 };
@@ -91,8 +177,8 @@ describe('spike check over 5 and 10 minutes counted in batches (windowed)', () =
   it('keeps the busiest 5 and 10 minutes of past days around this hour', () => {
     const at = THIRD_WEEK + 16 * 60 + 30;
     const replay = replayUntil(history, at, (minute) => calls(batchCalls(client, minute)));
-    const five = pastShortWindowPeak(replay.baseline.seasonal, at + 0.5, 0);
-    const ten = pastShortWindowPeak(replay.baseline.seasonal, at + 0.5, 1);
+    const five = pastShortWindowPeak(replay.baseline.seasonal, at + 0.5, shortWindow(5));
+    const ten = pastShortWindowPeak(replay.baseline.seasonal, at + 0.5, shortWindow(10));
     // More than the expectation (5 and 10 × about 26 calls), less than twice it: the luckiest runs of batches.
     expect(five).toBeGreaterThan(5 * 26);
     expect(ten).toBeGreaterThan(five);
@@ -112,11 +198,7 @@ describe('spike check over 5 and 10 minutes counted in batches (windowed)', () =
     expect(finding).toMatchObject({ kind: 'traffic_spike', evidence: { check: 'windowed' } });
     expect(finding?.evidence.tailProbability).toBeLessThanOrEqual(1e-7);
     expect(finding?.evidence.dispersion).toBeGreaterThan(5);
-    expect([5, 10]).toContain(
-      (finding?.evidence.window as { startMinute: number; endMinute: number }).endMinute -
-        (finding?.evidence.window as { startMinute: number; endMinute: number }).startMinute +
-        1,
-    );
+    expect([5, 10]).toContain(windowLength(finding));
   });
 
   it("says nothing about the batch client's ordinary batches over a whole week", () => {

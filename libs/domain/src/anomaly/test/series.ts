@@ -1,4 +1,4 @@
-import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from '../anomaly-config';
+import { DEFAULT_ANOMALY_CONFIG, requiredWindowMinutes, type AnomalyConfig } from '../anomaly-config';
 import { createKeyBaseline, updateKeyBaseline, type KeyBaseline } from '../key-baseline';
 import {
   MINUTE_MS,
@@ -53,13 +53,13 @@ export function startReplay(from: number, config: AnomalyConfig = DEFAULT_ANOMAL
   return { baseline: createKeyBaseline('key_test', config), minutes: [], next: from, config };
 }
 
-/** The window ending at `replay.next` with `counts` as its newest minute. */
+/** The window ending at `replay.next` with `counts` as its newest minute, as long as the evaluator's. */
 export function windowWith(
   replay: Replay,
   counts: MinuteCounts,
   sources: MinuteSources = NO_SOURCES,
 ): KeyTrafficWindow {
-  const minutes = [...replay.minutes, counts].slice(-30);
+  const minutes = [...replay.minutes, counts].slice(-requiredWindowMinutes(replay.config));
   return { keyId: 'key_test', endMinute: replay.next, minutes, sources };
 }
 
