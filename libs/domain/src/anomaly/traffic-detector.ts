@@ -104,6 +104,18 @@ function persistentSpike(
   return null;
 }
 
+/**
+ * The ratio to the expectation a short window needs: `windowMinRatio` for the 5 and 10 minutes, the one-minute
+ * check's `minRatio` for a window no longer than the persistent check's. That check asks each of its minutes to
+ * beat the busiest minute seen around this hour; the window asks it of their sum against the busiest such sum, which
+ * two minutes of ordinary traffic at 2.1–2.3 × the expectation passed on the evaluation's keys (heavy-tailed
+ * counts), where spikes of 2.5 × and more did not.
+ */
+function windowMinRatio(length: number, config: AnomalyConfig): number {
+  const { spike } = config.traffic;
+  return length <= spike.persistentMinutes ? spike.minRatio : spike.windowMinRatio;
+}
+
 /** A windowed spike: the window's calls, their expectation, the level spread, the tail and the past peak. */
 interface WindowedSpike {
   readonly minutes: number;
@@ -118,10 +130,11 @@ interface WindowedSpike {
 /**
  * The newest 2, 5 and 10 minutes (`spike.windowsMinutes`, shortest first; the first that fires is returned), counted
  * in the key's usual batches (`D`, the dispersion): with `X` the window's calls and `E` its expectation (the
- * seasonal expectation at the window's midpoint times its length), the window fires when `X ≥ windowMinRatio × E`,
- * `X − E ≥ minutes × minExcess`, `X − E ≥ minZ × minutes × max(weeklySpread, relativeSpreadFloor × μ)` (the
- * expectation is off by as much as the key's level moves week to week), `P(Poisson(E / D) ≥ X / D) ≤
- * windowFalseAlarmProbability` and `X` is above the largest sum over as many minutes around this hour in past
+ * seasonal expectation at the window's midpoint times its length), the window fires when `X ≥ ratio × E` (see
+ * `windowMinRatio`), `X − E ≥ minutes × minExcess`, `X − E ≥ minZ × minutes × max(weeklySpread,
+ * relativeSpreadFloor × μ)` (the expectation is off by as much as the key's level moves week to week),
+ * `X ≥ minBatches × D`, `P(Poisson(E / D) ≥ X / D) ≤ windowFalseAlarmProbability` and `X` is above the largest
+ * sum over as many minutes around this hour in past
  * weeks by `windowPeakMarginZ` × √(that peak × D) (a batch client's busiest minutes are the key's normal), and no
  * job that recurs at the same time of day runs in the window (`recurringPeakWithin`: a daily cron's run, whose
  * size wanders from day to day by more than its counting noise, is judged by the minute checks). Cost: a sum over
@@ -149,13 +162,18 @@ function windowedSpike(
     const spread = length * Math.max(middle.weeklySpread, relativeSpreadFloor * middle.expected);
     if (
       middle.weeksOfHistory < minHistoryWeeks ||
-      observed < spike.windowMinRatio * expected ||
+      observed < windowMinRatio(length, config) * expected ||
       excess < length * spike.minExcess ||
       excess < spike.minZ * spread
     ) {
       continue;
     }
     const dispersion = Number.isFinite(middle.dispersion) ? Math.max(1, middle.dispersion) : 1;
+    // At least `minBatches` of the key's usual batches, as in the minute checks: two batches of a quiet batch
+    // client in two minutes are chance.
+    if (observed < spike.minBatches * dispersion) {
+      continue;
+    }
     const tailProbability = poissonUpperTailBound(Math.floor(observed / dispersion), expected / dispersion);
     if (tailProbability > spike.windowFalseAlarmProbability) {
       continue;

@@ -138,11 +138,12 @@ describe('spike check over 2 minutes (windowed)', () => {
           const seasonal = before.baseline.seasonal;
           const peak = pastPeakNear(seasonal, at + 0.5, DEFAULT_ANOMALY_CONFIG.traffic.spike.peakNearMinutes);
           const expected = seasonalExpectation(seasonal, at + 0.5).expected;
-          // Twice the expectation at least (the check's ratio), 15 calls a minute above it (its floor), and the
-          // two minutes beyond the busiest two minutes seen around this hour by their counting deviation.
+          // 2.5 × the expectation at least (the ratio of a window as short as the persistent check's), 15 calls a
+          // minute above it (the floor), and the two minutes beyond the busiest two seen around this hour by their
+          // counting deviation.
           const twoMinutePeak = pastShortWindowPeak(seasonal, at + 1.5, shortWindow(2));
           fc.pre(
-            peak >= 2.2 * expected &&
+            peak >= 2.6 * expected &&
               peak - expected >= 16 &&
               2 * peak > twoMinutePeak + Math.sqrt(twoMinutePeak),
           );
@@ -156,8 +157,44 @@ describe('spike check over 2 minutes (windowed)', () => {
           expect(windowLength(finding)).toBe(2);
         },
       ),
+      { numRuns: 8 },
+    );
+  });
+
+  // The one-minute check's ratio, not the windows' 2: two minutes of ordinary traffic at 2.1–2.3 × the expectation
+  // beat the busiest two seen on the evaluation's keys (heavy-tailed counts).
+  it('says nothing about two minutes in a row at 2.25 × the expectation, beyond its busiest two (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(10, 14, 18),
+        fc.integer({ min: 0, max: MINUTES_PER_DAY - 1 }),
+        (rate, spikeAt) => {
+          const normal = poissonKey(rate, SALT);
+          const at = FIFTH_WEEK + spikeAt;
+          const before = replayUntil(learnedFor(rate), at, (minute) => calls(normal(minute)));
+          const seasonal = before.baseline.seasonal;
+          const level = Math.ceil(2.25 * seasonalExpectation(seasonal, at + 0.5).expected);
+          const twoMinutePeak = pastShortWindowPeak(seasonal, at + 1.5, shortWindow(2));
+          // Within the busiest minute seen (the minute checks stay silent), beyond the busiest two, above the floor.
+          fc.pre(
+            level <= pastPeakNear(seasonal, at + 0.5, DEFAULT_ANOMALY_CONFIG.traffic.spike.peakNearMinutes) &&
+              2 * level > twoMinutePeak + Math.sqrt(twoMinutePeak) &&
+              level >= 20,
+          );
+          const second = replayUntil(before, at + 1, () => calls(level));
+          expect(detectTrafficSpike(windowWith(second, calls(level)), second.baseline)).toBeNull();
+        },
+      ),
       { numRuns: 12 },
     );
+  });
+
+  it("says nothing when two of a quiet batch client's batches land in consecutive minutes", () => {
+    // A batch of 20 calls every 14 hours; then two in a row (three of its batches are the least a spike holds).
+    const quiet = (minute: number): number => (minute % 840 === 0 ? 20 : 0);
+    const at = FIFTH_WEEK + 9 * 60 + 7;
+    const before = replayUntil(startReplay(MONDAY), at, (minute) => calls(quiet(minute)));
+    expect(spikeFindings(before, 5, (minute) => (minute === at || minute === at + 1 ? 20 : 0))).toEqual([]);
   });
 
   it('says nothing about such a key over a whole week', () => {
