@@ -52,8 +52,8 @@ export interface TrafficDetectorConfig {
     /**
      * The same check over the sum of the newest 2, 5 and 10 minutes (`windowed`; a structural setting, not
      * overridable: the baseline keeps each window's busiest sum per hour), counted in the key's usual batches:
-     * two minutes beyond the key's busiest two, each within its busiest minute; a batch client's sustained rise
-     * that no minute or two show. Each window needs the sum at least
+     * two minutes beyond the key's busiest two, which the minute checks miss while each is within its busiest
+     * minute; a batch client's sustained rise that no minute or two show. Each window needs the sum at least
      * `windowMinRatio` × its expectation, `minExcess` calls a minute above it and `minZ` level spreads…
      */
     readonly windowsMinutes: readonly number[];

@@ -741,7 +741,7 @@ export const ONE_OFF_PEAK_RATIO = 2;
  * any day, in the kept weeks) without the peaks of a job that recurs at the same time of day, unless time `t`
  * (epoch minutes, fractional: minute `m` is centred at `m + 0.5`) is at most `nearMinutes` (1–60) after such a
  * peak's minute, or before it by no more than its run's start (`peakRunsBefore`, the most of the days kept) and
- * `RUN_LEAD_MINUTES` (`nearMinutes` when a run's start is unknown, or when that is more). A peak
+ * `RUN_LEAD_MINUTES` (at most `nearMinutes`, and `nearMinutes` when a run's start is unknown). A peak
  * recurs when at least half of the days' same hour (idle ones included) had a one-off peak (at least
  * `ONE_OFF_PEAK_RATIO` × the hour's off-peak) within `RECURRENCE_BAND_MINUTES` of its minute: a daily cron, whose
  * runs then set the past peak at and around its time only, while the hour's other minutes still count (its

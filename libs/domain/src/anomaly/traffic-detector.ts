@@ -108,8 +108,8 @@ function persistentSpike(
  * The ratio to the expectation a short window needs: `windowMinRatio` for the 5 and 10 minutes, the one-minute
  * check's `minRatio` for a window no longer than the persistent check's. That check asks each of its minutes to
  * beat the busiest minute seen around this hour; the window asks it of their sum against the busiest such sum, which
- * two minutes of ordinary traffic at 2.1–2.3 × the expectation passed on the evaluation's keys (heavy-tailed
- * counts), where spikes of 2.5 × and more did not.
+ * two minutes of ordinary traffic at 2.1–2.3 × the expectation passed on the evaluation's keys (the expectation
+ * runs behind a key's wandering level), where spikes of 2.5 × and more did not.
  */
 function windowMinRatio(length: number, config: AnomalyConfig): number {
   const { spike } = config.traffic;
@@ -134,12 +134,12 @@ interface WindowedSpike {
  * `windowMinRatio`), `X − E ≥ minutes × minExcess`, `X − E ≥ minZ × minutes × max(weeklySpread,
  * relativeSpreadFloor × μ)` (the expectation is off by as much as the key's level moves week to week),
  * `X ≥ minBatches × D`, `P(Poisson(E / D) ≥ X / D) ≤ windowFalseAlarmProbability` and `X` is above the largest
- * sum over as many minutes around this hour in past
- * weeks by `windowPeakMarginZ` × √(that peak × D) (a batch client's busiest minutes are the key's normal), and no
- * job that recurs at the same time of day runs in the window (`recurringPeakWithin`: a daily cron's run, whose
- * size wanders from day to day by more than its counting noise, is judged by the minute checks). Cost: a sum over
- * the newest 2, 5 and 10 minutes; an interpolated expectation per window whose calls reach
- * the excess floor; one logarithm and the cached past peak for a window that passes the rest.
+ * sum over as many minutes around this hour in past weeks by `windowPeakMarginZ` × √(that peak × D) (a batch
+ * client's busiest minutes are the key's normal), and no job that recurs at the same time of day runs in the
+ * window (`recurringPeakWithin`: a daily cron's run, whose size wanders from day to day by more than its counting
+ * noise, is judged by the minute checks). Cost: a sum over the newest 2, 5 and 10 minutes; an interpolated
+ * expectation per window whose calls reach the excess floor; one logarithm and the cached past peak for a window
+ * that passes the rest.
  */
 function windowedSpike(
   window: KeyTrafficWindow,
@@ -197,8 +197,8 @@ function windowedSpike(
  *   × its expectation (a spike a busy key's daily peak hides from the one-minute check, reported in its second
  *   minute);
  * - the newest 2, 5 and 10 minutes counted in the key's usual batches (`windowedSpike`: two minutes beyond the
- *   key's busiest two around this hour, each within its busiest minute; a batch client's sustained rise, which its
- *   batch noise hides from the minute checks);
+ *   key's busiest two around this hour, which the minute checks miss while each is within its busiest minute; a
+ *   batch client's sustained rise, which its batch noise hides from the minute checks);
  * - the sum of the last `sustained.minutes` minutes (slow ramps and moderate sustained rises that no single
  *   minute shows), against the baseline at the window's midpoint.
  * Each needs the absolute floors (calls and excess), a ratio to the expectation and a z-score against the
