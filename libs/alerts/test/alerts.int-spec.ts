@@ -312,10 +312,14 @@ describe('alert evaluation on Postgres and chDB', () => {
     ({ keyId, customerId } = saved);
     expect((await evaluate(spike)).evaluated).toBe(true);
     // Without the override this spike is reported by the one-minute check (first test); with a floor of 1,000
-    // calls only the checks over longer windows, whose thresholds are not overridden, still see it: the newest
-    // 5 minutes first (208 calls where 10 are expected).
+    // calls only the checks over longer windows, whose floors are not overridden, still see it: the newest
+    // 2 minutes first (202 calls where 4 are expected).
     const [alert] = await alerts.service.list({ keyId: key.id });
-    expect(alert.evidence).toMatchObject({ check: 'windowed', observed: 208 });
+    expect(alert.evidence).toMatchObject({
+      check: 'windowed',
+      observed: 202,
+      window: { startMinute: spike - 1, endMinute: spike },
+    });
   });
 
   it('pages the admin list newest first with a cursor, and rejects a bad filter naming it', async () => {
