@@ -26,6 +26,11 @@ const cycleWithCron =
     return dailyCycleCalls(minute, 1 / 3) + (ofDay >= cronAt && ofDay < cronAt + cronMinutes ? cronCalls : 0);
   };
 const cronKey = cycleWithCron(CRON_AT, 3, 3000);
+/** The hour's mean of such a key, the cron's calls included (they raise the expectation all hour). */
+const hourMeanWithCron =
+  (cronMinutes: number, cronCalls: number) =>
+  (minute: number): number =>
+    dailyCycleCalls(minute, 1 / 3) + (cronCalls * cronMinutes) / 60;
 
 /** The first minute (from `at`) at which `level(minute)` is reported, within `minutes`, or -1. */
 function firstReport(
@@ -132,8 +137,9 @@ describe('spike checks against the busiest minutes near this time of day', () =>
   });
 
   it('reports a spike that starts 3 to 9 minutes before a daily cron runs within two minutes (property)', () => {
-    // A cron's runs count as the past peak from 2 minutes before the earliest start seen (15 minutes before its
-    // peak until 2026-11-30, which hid a 3.7× spike 5 minutes before a cron of ~890 calls a minute for 7 minutes).
+    // A cron's runs count as the past peak from 2 minutes before the earliest start seen (from 15 minutes before
+    // its peak until 2026-11-30, which hid for 7 minutes a 3.7× spike starting 5 minutes before a cron of ~890
+    // calls a minute).
     const config: AnomalyConfig = { ...DEFAULT_ANOMALY_CONFIG, seasonWeeks: 1 };
     fc.assert(
       fc.property(
@@ -145,9 +151,8 @@ describe('spike checks against the busiest minutes near this time of day', () =>
           const series = cycleWithCron(cronAt, cronMinutes, cronCalls);
           const at = MONDAY + WEEK + MINUTES_PER_DAY + cronAt - lead;
           const beforeSpike = replayUntil(startReplay(MONDAY, config), at, (minute) => calls(series(minute)));
-          // Three times the hour's mean on top of the key's calls (the cron's raise the mean all hour).
-          const hourMean = (minute: number): number =>
-            dailyCycleCalls(minute, 1 / 3) + (cronCalls * cronMinutes) / 60;
+          // Three times the hour's mean on top of the key's calls.
+          const hourMean = hourMeanWithCron(cronMinutes, cronCalls);
           expectReportedWithinTwoMinutes(
             beforeSpike,
             (minute) => series(minute) + 3 * hourMean(minute) + 20,
@@ -197,9 +202,8 @@ describe('spike checks against the busiest minutes near this time of day', () =>
           const series = cycleWithCron(cronAt, cronMinutes, cronCalls);
           const at = MONDAY + WEEK + MINUTES_PER_DAY + cronAt + cronMinutes - 1 + sinceRunEnded;
           const beforeSpike = replayUntil(startReplay(MONDAY, config), at, (minute) => calls(series(minute)));
-          // Three times the hour's mean, the cron's calls included (they raise the expectation all hour).
-          const hourMean = (minute: number): number =>
-            dailyCycleCalls(minute, 1 / 3) + (cronCalls * cronMinutes) / 60;
+          // Three times the hour's mean, the cron's calls included.
+          const hourMean = hourMeanWithCron(cronMinutes, cronCalls);
           expectReportedWithinTwoMinutes(beforeSpike, (minute) => 3 * hourMean(minute) + 20, config);
         },
       ),
