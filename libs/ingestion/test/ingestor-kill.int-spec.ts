@@ -45,7 +45,10 @@ describe('ingestor killed with SIGKILL at random points', () => {
       { name: topic, partitions: PARTITIONS },
       { name: dlq, partitions: PARTITIONS },
     ]);
-    const seed = Date.now() % 100_000;
+    // KEYMETER_KILL_SEED replays a failed run's stream and kill schedule (the kill points still vary with timing).
+    const seed = Number(process.env.KEYMETER_KILL_SEED ?? Date.now() % 100_000);
+    if (!Number.isSafeInteger(seed))
+      throw new Error(`KEYMETER_KILL_SEED: expected a whole number, got ${seed}`);
     const random = prng(seed);
     const stream = mixedStream(seed, 12_000);
     const args = [chdbPath, database, testBrokers().join(','), topic, dlq, groupId];
@@ -87,7 +90,12 @@ describe('ingestor killed with SIGKILL at random points', () => {
     // The children are gone, so this process may open the chDB directory.
     const handle = await openClickHouse({ chdbPath, database });
     try {
-      expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(stream)));
+      const totals = await allTotals(handle.client);
+      try {
+        expect(totals).toEqual(expectedForEveryTable(groundTruth(stream)));
+      } catch (error) {
+        throw new Error(`seed ${seed} (KEYMETER_KILL_SEED=${seed}): ${(error as Error).message}`);
+      }
     } finally {
       await handle.close();
     }
