@@ -36,6 +36,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   chdbEngineUse,
+  NOT_A_LANDING_MARK,
   openClickHouse,
   runClickHouseMigrations,
   type ClickHouseHandle,
@@ -56,7 +57,7 @@ function event(index: number, nowMs: number): OutgoingMessage {
 
 async function counted(handle: ClickHouseHandle): Promise<number> {
   const result = await handle.client.query({
-    query: 'SELECT toString(sum(events)) AS n FROM usage_rollup_minute',
+    query: `SELECT toString(sum(events)) AS n FROM usage_rollup_minute WHERE ${NOT_A_LANDING_MARK}`,
     format: 'JSONEachRow',
   });
   const [row] = await result.json<{ n: string }>();

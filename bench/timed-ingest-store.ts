@@ -2,11 +2,12 @@ import type {
   BatchRange,
   BatchWatermark,
   IngestStore,
+  LandingRepair,
   PlannedRange,
   RawEventBody,
 } from '@keymeter/ingestion';
 
-type Step = 'loadPlans' | 'idLookup' | 'insert' | 'watermark';
+type Step = 'loadPlans' | 'idLookup' | 'insert' | 'landing' | 'watermark';
 
 /**
  * Wraps an ingest store and adds up the wall time of each step, to show where a batch's time goes.
@@ -17,6 +18,7 @@ export class TimedIngestStore implements IngestStore {
     loadPlans: 0,
     idLookup: 0,
     insert: 0,
+    landing: 0,
     watermark: 0,
   };
   inserts = 0;
@@ -49,6 +51,10 @@ export class TimedIngestStore implements IngestStore {
     this.inserts += 1;
     this.rows += body.rowCount;
     return this.timed('insert', () => this.inner.insertRawEvents(body, range));
+  }
+
+  completeLanding(body: RawEventBody, range: BatchRange): Promise<readonly LandingRepair[]> {
+    return this.timed('landing', () => this.inner.completeLanding(body, range));
   }
 
   recordWatermarks(watermarks: readonly BatchWatermark[]): Promise<void> {

@@ -16,3 +16,9 @@ export {
   type RunMigrationsOptions,
   type RunMigrationsResult,
 } from './migrations';
+export {
+  IP_NOT_A_LANDING_MARK,
+  KEY_NOT_A_LANDING_MARK,
+  LANDING_MARK_CUSTOMER,
+  NOT_A_LANDING_MARK,
+} from './landing-marks';

@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { deduplicationTokenOf, type BatchRange } from './batch-range';
-import type { BatchWatermark, IngestStore } from './ingest-store';
+import { LandingRepairer } from './clickhouse-landing';
+import type { BatchWatermark, IngestStore, LandingRepair } from './ingest-store';
+import { distinctDays, landingMarksBody } from './landing-marks';
 import type { PlannedRange } from './partition-buffer';
 import { RAW_EVENT_COLUMNS } from './raw-event-body';
 import { rawEventBodyOf, type RawEventBody } from './raw-event-body-writer';
@@ -114,17 +116,23 @@ export class ClickHouseIngestStore implements IngestStore {
 
   /**
    * One INSERT of the batch as TabSeparated (ClickHouse parses it several times faster than keyed JSON;
-   * docs/benchmarks.md). The body is a single buffer, so the statement and its token cover the whole batch.
+   * docs/benchmarks.md), followed by the batch's landing marks (one row per day). ClickHouse squashes the
+   * statement into one block, so each table gets one part per partition, holding rows and mark together.
    */
   async insertRawEvents(body: RawEventBody, range: BatchRange): Promise<void> {
     if (body.rowCount === 0) return;
+    const marks = landingMarksBody(range, distinctDays(body.rowDays));
     await this.client(range.partition).insert({
       table: 'usage_events_raw',
       columns: [...RAW_EVENT_COLUMNS],
-      values: Readable.from([body.bytes], { objectMode: false }),
+      values: Readable.from([body.bytes, marks], { objectMode: false }),
       format: 'TabSeparated',
       clickhouse_settings: insertSettings(deduplicationTokenOf(range)),
     });
+  }
+
+  completeLanding(body: RawEventBody, range: BatchRange): Promise<readonly LandingRepair[]> {
+    return new LandingRepairer(this.client(range.partition)).complete(body, range);
   }
 
   /** The same insert for rows built one by one (tests, seeding, benchmarks). */

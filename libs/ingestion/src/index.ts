@@ -9,7 +9,8 @@ export {
 } from './raw-event-body-writer';
 export { prepareBatch, type DeadLetter, type PreparedBatch } from './prepare-batch';
 export { PartitionBuffer, type BatchCut, type CutRules, type PlannedRange } from './partition-buffer';
-export type { BatchWatermark, IngestStore } from './ingest-store';
+export type { BatchWatermark, IngestStore, LandingRepair } from './ingest-store';
+export { landingMarkTag } from './landing-marks';
 export { parsePlanMetadata, planMetadata, type CommittedPlan } from './plan-metadata';
 export {
   ClickHouseIngestStore,

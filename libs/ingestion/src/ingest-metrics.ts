@@ -49,6 +49,12 @@ export class IngestMetrics {
     help: 'Events that reached the log later than the grace period after they occurred (flagged late)',
     registers: [this.registry],
   });
+  readonly landingRepairs = new Counter({
+    name: 'keymeter_ingest_landing_repairs_total',
+    help: 'Days of a retried batch a table lacked after the retry (killed inside a commit) and got written again',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
   readonly storeFailures = new Counter({
     name: 'keymeter_ingest_store_failures_total',
     help: 'Batch attempts that failed (ClickHouse or dead-letter topic unavailable); retried with backoff',

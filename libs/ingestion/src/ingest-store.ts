@@ -12,6 +12,13 @@ export interface BatchWatermark {
   readonly maxOccurredAtMs: number | undefined;
 }
 
+/** A table that lacked a batch's rows of some days after its insert, and got them from the landing check. */
+export interface LandingRepair {
+  readonly table: string;
+  /** The days repaired, `yyyymmdd` (UTC). */
+  readonly days: readonly string[];
+}
+
 /** Where the ingestor keeps events and its bookkeeping. Every method may throw while the store is down. */
 export interface IngestStore {
   /**
@@ -33,6 +40,12 @@ export interface IngestStore {
   ): Promise<Set<string>>;
   /** Inserts the batch's rows with its deduplication token; resolves once ClickHouse acknowledged them. */
   insertRawEvents(body: RawEventBody, range: BatchRange): Promise<void>;
+  /**
+   * After the insert of a range that may have been inserted before (a retry after a crash, a failed insert or a
+   * rebalance): makes sure every table holds the batch exactly once, writing it into any table that lacks it
+   * (docs/ingestor.md, "Landing marks"). Resolves with the tables that needed it.
+   */
+  completeLanding(body: RawEventBody, range: BatchRange): Promise<readonly LandingRepair[]>;
   /** Records the watermarks (at most one per partition) in one write. */
   recordWatermarks(watermarks: readonly BatchWatermark[]): Promise<void>;
 }

@@ -441,6 +441,9 @@ export class IngestionEngine {
     if (prepared.deadLetters.length > 0) await this.sendDeadLetters(prepared.deadLetters);
     part.mayHaveLanded.add(range.firstOffset);
     await store.insertRawEvents(body, range);
+    // A range inserted before may have left a table with its token but without its rows (a process killed
+    // inside ClickHouse's commit): the retry is dropped there, so check every table and fill in what lacks.
+    const repairs = reformed ? await store.completeLanding(body, range) : [];
     const last = cut.records[cut.records.length - 1];
     this.noteWatermark({
       topic,
@@ -471,6 +474,16 @@ export class IngestionEngine {
     this.metrics.duplicatesDropped.inc({ where: 'batch' }, prepared.duplicatesInBatch);
     this.metrics.duplicatesDropped.inc({ where: 'stored' }, elsewhere.size);
     this.metrics.lateEvents.inc(prepared.lateEvents);
+    for (const repair of repairs) {
+      this.metrics.landingRepairs.inc({ table: repair.table }, repair.days.length);
+      this.log(
+        'warn',
+        `${describeRange(range)}: ${repair.table} lacked the batch; its rows were written again`,
+        {
+          days: repair.days.join(','),
+        },
+      );
+    }
     this.log('debug', `committed ${describeRange(range)}`, { inserted: body.rowCount });
     this.options.onBatchCommitted?.({
       ...range,

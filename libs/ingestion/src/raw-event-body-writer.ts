@@ -6,6 +6,15 @@ import type { RawEventRow, RowSource } from './raw-event-row';
 export interface RawEventBody {
   readonly bytes: Buffer;
   readonly rowCount: number;
+  /** The UTC day of each row's occurred_at (days since 1970-01-01), in row order: what landing marks vouch for. */
+  readonly rowDays: readonly number[];
+}
+
+const DAY_MS = 86_400_000;
+
+/** The UTC day of a raw row's occurred_at text (`2026-03-01 12:00:00.000`). */
+function dayOfRawTime(text: string): number {
+  return Math.floor(Date.parse(`${text.slice(0, 10)}T${text.slice(11)}Z`) / DAY_MS);
 }
 
 const field = (name: (typeof USAGE_EVENT_V1_FIELDS)[number]): number => USAGE_EVENT_V1_FIELDS.indexOf(name);
@@ -49,6 +58,7 @@ export class RawEventBodyWriter {
   private bytes: Buffer;
   private length = 0;
   private rows = 0;
+  private readonly days: number[] = [];
   private topic: string | undefined;
   private partition = -1;
   private sourceBytes = Buffer.alloc(0);
@@ -65,6 +75,7 @@ export class RawEventBodyWriter {
     this.reserve(line.length * 3);
     this.length += this.bytes.write(line, this.length, 'utf8');
     this.rows += 1;
+    this.days.push(dayOfRawTime(row.occurred_at));
   }
 
   /**
@@ -104,11 +115,12 @@ export class RawEventBodyWriter {
     bytes[at++] = NEWLINE;
     this.length = at;
     this.rows += 1;
+    this.days.push(Math.floor(numbers[OCCURRED_AT] / DAY_MS));
   }
 
   /** The body written so far (a view of the writer's buffer). */
   finish(): RawEventBody {
-    return { bytes: this.bytes.subarray(0, this.length), rowCount: this.rows };
+    return { bytes: this.bytes.subarray(0, this.length), rowCount: this.rows, rowDays: this.days };
   }
 
   private reserve(count: number): void {
@@ -136,6 +148,7 @@ export class RawEventBodyWriter {
 /** The rows of `body` whose index `keep` accepts, in order. */
 export function keepRows(body: RawEventBody, keep: (index: number) => boolean): RawEventBody {
   const kept: Buffer[] = [];
+  const rowDays: number[] = [];
   let rowCount = 0;
   let lineStart = 0;
   for (let index = 0; index < body.rowCount; index++) {
@@ -143,11 +156,12 @@ export function keepRows(body: RawEventBody, keep: (index: number) => boolean): 
     const lineEnd = body.bytes.indexOf(NEWLINE, lineStart) + 1;
     if (keep(index)) {
       kept.push(body.bytes.subarray(lineStart, lineEnd));
+      rowDays.push(body.rowDays[index]);
       rowCount += 1;
     }
     lineStart = lineEnd;
   }
-  return { bytes: Buffer.concat(kept), rowCount };
+  return { bytes: Buffer.concat(kept), rowCount, rowDays };
 }
 
 /**

@@ -163,6 +163,7 @@ describe('ingestion engine on Kafka and chDB', () => {
           throw new Error('connection reset after the insert was acknowledged');
         }
       },
+      completeLanding: (body, range) => real.completeLanding(body, range),
       recordWatermarks: (watermarks) => real.recordWatermarks(watermarks),
     };
     const stream = Array.from({ length: 120 }, (_, i) =>
@@ -183,6 +184,7 @@ describe('ingestion engine on Kafka and chDB', () => {
       loadPlans: (...args) => real.loadPlans(...args),
       findIdsStoredElsewhere: (ids, range, reformed) => real.findIdsStoredElsewhere(ids, range, reformed),
       insertRawEvents: () => Promise.reject(new Error('ClickHouse is down')),
+      completeLanding: (body, range) => real.completeLanding(body, range),
       recordWatermarks: (watermarks) => real.recordWatermarks(watermarks),
     };
   }
@@ -336,6 +338,7 @@ describe('ingestion engine on Kafka and chDB', () => {
       loadPlans: (...args) => real.loadPlans(...args),
       findIdsStoredElsewhere: (ids, range, reformed) => real.findIdsStoredElsewhere(ids, range, reformed),
       insertRawEvents: (body, range) => real.insertRawEvents(body, range),
+      completeLanding: (body, range) => real.completeLanding(body, range),
       recordWatermarks: async (watermarks) => {
         writes.push(watermarks.map((w) => w.partition));
         await real.recordWatermarks(watermarks);

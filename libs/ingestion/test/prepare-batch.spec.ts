@@ -33,6 +33,7 @@ function fullPath(records: readonly LogRecord[]) {
   const times = rows.map((row) => Date.parse(`${row.occurred_at.replace(' ', 'T')}Z`));
   return {
     body: rawEventBodyOf(rows).bytes.toString('utf8'),
+    rowDays: times.map((ms) => Math.floor(ms / 86_400_000)),
     ids: rows.map((row) => row.event_id),
     deadLetterOffsets,
     duplicatesInBatch,
@@ -46,6 +47,7 @@ function prepared(records: readonly LogRecord[]) {
   expect(batch.body.rowCount).toBe(batch.ids.length);
   return {
     body: batch.body.bytes.toString('utf8'),
+    rowDays: batch.body.rowDays,
     ids: batch.ids,
     deadLetterOffsets: batch.deadLetters.map((letter) => letter.record.offset),
     duplicatesInBatch: batch.duplicatesInBatch,

@@ -57,15 +57,19 @@ describe('TabSeparated body as bytes', () => {
   const rows: RawEventRow[] = Array.from({ length: 50 }, (_, index) => ({
     ...row,
     source_offset: String(index),
+    occurred_at: `2026-04-0${1 + (index % 3)} 23:59:59.999`,
     user_agent: index % 2 === 0 ? long : 'a\tb\\c\nd',
   }));
+  /** 2026-04-01 is day 20544 since 1970-01-01. */
+  const dayOf = (index: number): number => 20544 + (index % 3);
 
   it('is the UTF-8 encoding of the string body, also when a batch outgrows the first buffer', () => {
     const body = rawEventBodyOf(rows);
     expect(body.rowCount).toBe(50);
     expect(body.bytes.equals(Buffer.from(rows.map(rawEventRowAsTabSeparated).join(''), 'utf8'))).toBe(true);
     expect(rawEventRowsAsTabSeparated(rows)).toBe(body.bytes.toString('utf8'));
-    expect(rawEventBodyOf([])).toEqual({ bytes: Buffer.alloc(0), rowCount: 0 });
+    expect(body.rowDays).toEqual(rows.map((_, index) => dayOf(index)));
+    expect(rawEventBodyOf([])).toEqual({ bytes: Buffer.alloc(0), rowCount: 0, rowDays: [] });
   });
 
   it('keeps the chosen rows whole, whatever their values hold', () => {
@@ -73,6 +77,11 @@ describe('TabSeparated body as bytes', () => {
     const expected = rows.filter((_, index) => index % 2 === 1);
     expect(odd.rowCount).toBe(25);
     expect(odd.bytes.toString('utf8')).toBe(rawEventRowsAsTabSeparated(expected));
-    expect(keepRows(rawEventBodyOf(rows), () => false)).toEqual({ bytes: Buffer.alloc(0), rowCount: 0 });
+    expect(odd.rowDays).toEqual(rows.map((_, index) => dayOf(index)).filter((_, index) => index % 2 === 1));
+    expect(keepRows(rawEventBodyOf(rows), () => false)).toEqual({
+      bytes: Buffer.alloc(0),
+      rowCount: 0,
+      rowDays: [],
+    });
   });
 });

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { NOT_A_LANDING_MARK } from '@keymeter/clickhouse';
 import type { KeyTotals } from './usage-stream';
 
 export const USAGE_TABLES = [
@@ -14,10 +15,10 @@ export async function totalsByKey(client: ClickHouseClient, table: string): Prom
     table === 'usage_events_raw'
       ? `SELECT key_id, toString(countIf(billable = 1)) AS requests, toString(sumIf(units, billable = 1)) AS credits,
                 toString(sumIf(response_bytes, billable = 1)) AS egress, toString(count()) AS events
-         FROM usage_events_raw GROUP BY key_id`
+         FROM usage_events_raw WHERE ${NOT_A_LANDING_MARK} GROUP BY key_id`
       : `SELECT key_id, toString(sum(requests)) AS requests, toString(sum(credits)) AS credits,
                 toString(sum(egress_bytes)) AS egress, toString(sum(events)) AS events
-         FROM ${table} GROUP BY key_id`;
+         FROM ${table} WHERE ${NOT_A_LANDING_MARK} GROUP BY key_id`;
   const result = await client.query({ query, format: 'JSONEachRow' });
   const rows = await result.json<{
     key_id: string;

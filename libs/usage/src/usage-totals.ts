@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { NOT_A_LANDING_MARK } from '@keymeter/clickhouse';
 import { METERS, zeroMeters, type Meter, type MeterValues } from './meters';
 import { canonicalDecimal } from './meter-sum';
 import { UsageQueryInputError } from './usage-query-error';
@@ -104,7 +105,7 @@ export async function usageByCustomerKeyMeter(
   if (customerIds !== undefined && customerIds.length === 0) return [];
   const result = await client.query({
     query: `SELECT customer_id, key_id, ${meterColumns(table)} FROM ${table.name}
-            WHERE ${timeFilter(table)}${customerIds ? ' AND customer_id IN {customerIds:Array(String)}' : ''}
+            WHERE ${timeFilter(table)} AND ${NOT_A_LANDING_MARK}${customerIds ? ' AND customer_id IN {customerIds:Array(String)}' : ''}
             GROUP BY customer_id, key_id ORDER BY customer_id, key_id`,
     query_params: { from: query.from, to: query.to, ...(customerIds ? { customerIds } : {}) },
     format: 'JSONEachRow',

@@ -1,4 +1,9 @@
-import type { ClickHouseHandle } from '@keymeter/clickhouse';
+import {
+  IP_NOT_A_LANDING_MARK,
+  KEY_NOT_A_LANDING_MARK,
+  NOT_A_LANDING_MARK,
+  type ClickHouseHandle,
+} from '@keymeter/clickhouse';
 import { ZERO_MINUTE, type EpochMinute, type MinuteCounts, type SourceCounts } from '@keymeter/domain';
 import type {
   KeyMinuteSeries,
@@ -55,7 +60,7 @@ function sourcesQuery(keyFilter: string): string {
            toUInt32(intDiv(toUnixTimestamp(max(occurred_at)), 60)) AS last_minute
     FROM usage_events_raw
     WHERE occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at < {to:DateTime64(3, 'UTC')}
-      AND key_id != '' ${condition} ${keyFilter}
+      AND key_id != '' AND ${NOT_A_LANDING_MARK} ${condition} ${keyFilter}
     GROUP BY key_id, ${column}`;
   return `${part('ip', 'client_ip')} UNION ALL ${part('route', 'route')} UNION ALL ${part('country', 'country', "AND country != ''")}`;
 }
@@ -148,7 +153,7 @@ export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
                        toUInt32(sum(rejected_scope)) AS rejected_scope, toUInt32(sum(rate_limited)) AS rate_limited,
                        toFloat64(sum(credits)) AS credits
                 FROM key_activity_minute
-                WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')}
+                WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')} AND ${NOT_A_LANDING_MARK}
                 GROUP BY key_id, minute
               )
               GROUP BY key_id`,
@@ -209,7 +214,7 @@ export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
     const part = (dimension: string, column: string): string => `
       SELECT key_id, '${dimension}' AS dimension, ${column} AS value, toString(sum(events)) AS calls,
              toUInt32(0) AS first_minute, toUInt32(0) AS last_minute
-      FROM key_activity_minute WHERE bucket = {minute:DateTime('UTC')}
+      FROM key_activity_minute WHERE bucket = {minute:DateTime('UTC')} AND ${NOT_A_LANDING_MARK}
       GROUP BY key_id, ${column}`;
     const [result, countries] = await Promise.all([
       this.clickhouse.client.query({
@@ -249,7 +254,7 @@ export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
                      groupArray((toString(country), toUInt32(events)))
               FROM (
                 SELECT bucket, key_id, country, sum(events) AS events FROM key_country_minute
-                WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')}
+                WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')} AND ${KEY_NOT_A_LANDING_MARK}
                 GROUP BY bucket, key_id, country
               )
               GROUP BY bucket, key_id`,
@@ -272,7 +277,7 @@ export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
   async authFailuresByIp(minute: EpochMinute): Promise<Record<string, number>> {
     const result = await this.clickhouse.client.query({
       query: `SELECT client_ip, toString(sum(failures)) AS c_failures FROM auth_failures_minute
-              WHERE bucket = {minute:DateTime('UTC')} GROUP BY client_ip`,
+              WHERE bucket = {minute:DateTime('UTC')} AND ${IP_NOT_A_LANDING_MARK} GROUP BY client_ip`,
       query_params: { minute: minuteDate(minute) },
       format: 'JSONEachRow',
     });
@@ -293,7 +298,7 @@ export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
         query: `SELECT toUInt32(intDiv(toUnixTimestamp(bucket), 60)) AS minute, key_id,
                        groupArray((client_ip, toString(route), toUInt32(events)))
                 FROM key_activity_minute
-                WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')}
+                WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')} AND ${NOT_A_LANDING_MARK}
                 GROUP BY bucket, key_id`,
         query_params: { from: minuteDate(fromMinute), to: minuteDate(toMinute) },
         format: 'JSONCompactEachRow',
@@ -327,7 +332,7 @@ export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
       query: `SELECT toUInt32(intDiv(toUnixTimestamp(bucket), 60)) AS minute,
                      groupArray((client_ip, toUInt32(failures)))
               FROM auth_failures_minute
-              WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')}
+              WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')} AND ${IP_NOT_A_LANDING_MARK}
               GROUP BY bucket`,
       query_params: { from: minuteDate(fromMinute), to: minuteDate(toMinute) },
       format: 'JSONCompactEachRow',
@@ -451,7 +456,7 @@ export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
       query: `SELECT ${MINUTE_COLUMNS}
               FROM usage_rollup_minute
               WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')}
-                AND key_id != '' ${keyFilter}
+                AND key_id != '' AND ${NOT_A_LANDING_MARK} ${keyFilter}
               GROUP BY key_id, c_minute`,
       query_params: { ...params, from: minuteDate(fromMinute), to: minuteDate(toMinute) },
       format: 'JSONEachRow',

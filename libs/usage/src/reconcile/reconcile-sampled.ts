@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { NOT_A_LANDING_MARK } from '@keymeter/clickhouse';
 import { decodeUsageEvent } from '@keymeter/contracts';
 import type { EventLog } from '@keymeter/event-log';
 import { readPartitionRanges, type PartitionRange } from '../topic-range';
@@ -187,7 +188,8 @@ async function duplicateRows(client: ClickHouseClient, fromMs: number, toMs: num
     const end = Math.min(toMs, Math.floor(start / DAY_MS) * DAY_MS + DAY_MS);
     const result = await client.query({
       query: `SELECT toString(count() - uniqExact(event_id)) AS extra FROM usage_events_raw
-              WHERE occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at < {to:DateTime64(3, 'UTC')}`,
+              WHERE occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at < {to:DateTime64(3, 'UTC')}
+                AND ${NOT_A_LANDING_MARK}`,
       query_params: { from: new Date(start), to: new Date(end) },
       format: 'JSONEachRow',
     });

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { NOT_A_LANDING_MARK } from '@keymeter/clickhouse';
 import { decodeUsageEvent } from '@keymeter/contracts';
 import type { EventLog } from '@keymeter/event-log';
 import { partitionRanges, readPartitionRanges } from '../topic-range';
@@ -233,6 +234,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Reconciliati
   const stream = await client.query({
     query: `SELECT event_id, toString(count()) AS n FROM usage_events_raw
             WHERE occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at < {to:DateTime64(3, 'UTC')}
+              AND ${NOT_A_LANDING_MARK}
             GROUP BY event_id`,
     query_params: { from, to },
     format: 'JSONEachRow',
@@ -289,9 +291,11 @@ async function clickHouseTotals(
     await client.query({
       query: `SELECT
                 (SELECT toString(count()) FROM usage_events_raw
-                 WHERE occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at < {to:DateTime64(3, 'UTC')}) AS raw_rows,
+                 WHERE occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at < {to:DateTime64(3, 'UTC')}
+                   AND ${NOT_A_LANDING_MARK}) AS raw_rows,
                 (SELECT toString(sum(events)) FROM usage_rollup_minute
-                 WHERE bucket >= toStartOfMinute({from:DateTime64(3, 'UTC')}) AND bucket < {to:DateTime64(3, 'UTC')}) AS rollup_events`,
+                 WHERE bucket >= toStartOfMinute({from:DateTime64(3, 'UTC')}) AND bucket < {to:DateTime64(3, 'UTC')}
+                   AND ${NOT_A_LANDING_MARK}) AS rollup_events`,
       query_params: { from, to },
       format: 'JSONEachRow',
     })

@@ -1,5 +1,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { assertDatabaseName, runClickHouseMigrations, type ClickHouseHandle } from '@keymeter/clickhouse';
+import {
+  assertDatabaseName,
+  NOT_A_LANDING_MARK,
+  runClickHouseMigrations,
+  type ClickHouseHandle,
+} from '@keymeter/clickhouse';
 import type { EventLog } from '@keymeter/event-log';
 import { ClickHouseIngestStore, IngestionEngine } from '@keymeter/ingestion';
 import { createProgress, type ProgressStream } from '@keymeter/platform';
@@ -74,14 +79,14 @@ export async function tableCounts(client: ClickHouseClient, database: string): P
   const rows = await (
     await client.query({
       query: `SELECT
-        (SELECT toString(count()) FROM ${db}.usage_events_raw) AS rawRows,
-        (SELECT toString(uniqExact(event_id)) FROM ${db}.usage_events_raw) AS distinctIds,
+        (SELECT toString(count()) FROM ${db}.usage_events_raw WHERE ${NOT_A_LANDING_MARK}) AS rawRows,
+        (SELECT toString(uniqExact(event_id)) FROM ${db}.usage_events_raw WHERE ${NOT_A_LANDING_MARK}) AS distinctIds,
         (SELECT toString(countIf(billable = 1)) FROM ${db}.usage_events_raw) AS requests,
         (SELECT toString(sumIf(units, billable = 1)) FROM ${db}.usage_events_raw) AS credits,
         (SELECT toString(sumIf(response_bytes, billable = 1)) FROM ${db}.usage_events_raw) AS egressBytes,
-        (SELECT toString(sum(events)) FROM ${db}.usage_rollup_minute) AS rollupMinuteEvents,
-        (SELECT toString(sum(events)) FROM ${db}.usage_rollup_hour) AS rollupHourEvents,
-        (SELECT toString(sum(events)) FROM ${db}.usage_rollup_day) AS rollupDayEvents`,
+        (SELECT toString(sum(events)) FROM ${db}.usage_rollup_minute WHERE ${NOT_A_LANDING_MARK}) AS rollupMinuteEvents,
+        (SELECT toString(sum(events)) FROM ${db}.usage_rollup_hour WHERE ${NOT_A_LANDING_MARK}) AS rollupHourEvents,
+        (SELECT toString(sum(events)) FROM ${db}.usage_rollup_day WHERE ${NOT_A_LANDING_MARK}) AS rollupDayEvents`,
       format: 'JSONEachRow',
     })
   ).json<TableCounts>();
@@ -146,7 +151,7 @@ export async function replayUsageTables(options: ReplayOptions): Promise<ReplayR
       await replay.client.command({
         query: `INSERT INTO ${quote(replayDatabase)}.usage_events_raw
                 SELECT * FROM ${quote(live.database)}.usage_events_raw
-                WHERE NOT (source_topic = {topic:String}
+                WHERE ${NOT_A_LANDING_MARK} AND NOT (source_topic = {topic:String}
                            AND source_offset >= toUInt64OrZero(arrayElement({starts:Array(String)}, source_partition + 1)))`,
         query_params: { topic, starts: starts.map((s) => s ?? '0') },
         clickhouse_settings: { insert_deduplicate: 0, async_insert: 0 },

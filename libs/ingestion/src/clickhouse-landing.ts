@@ -1,0 +1,245 @@
+import { Readable } from 'node:stream';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { LANDING_MARK_CUSTOMER } from '@keymeter/clickhouse';
+import { deduplicationTokenOf, describeRange, type BatchRange } from './batch-range';
+import type { LandingRepair } from './ingest-store';
+import { dayKey, distinctDays, landingMarksBody, landingMarkTag } from './landing-marks';
+import { RAW_EVENT_COLUMNS } from './raw-event-body';
+import { keepRows, type RawEventBody } from './raw-event-body-writer';
+
+const RAW_TABLE = 'usage_events_raw';
+/** Rounds of check and repair before giving up (the engine then retries the batch later). */
+const MAX_REPAIR_ROUNDS = 3;
+const DAY_MS = 86_400_000;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A table an insert into usage_events_raw writes: the raw table itself or the target of one of its views. */
+interface LandingTable {
+  readonly name: string;
+  /** The view's SELECT (reading `<db>.usage_events_raw`); undefined for the raw table. */
+  readonly select: string | undefined;
+  /** The column that holds a mark's tag in this table. */
+  readonly markColumn: string;
+  readonly hasCustomer: boolean;
+  readonly hasBucket: boolean;
+  /**
+   * Days a row is kept after its bucket (`TTL bucket + INTERVAL n DAY`): a day older than that may have been
+   * dropped for good, so it is not checked (nothing would keep a repair either). Undefined: kept for ever.
+   */
+  readonly keepDays: number | undefined;
+}
+
+/** `TTL bucket + toIntervalDay(2)` in a table's engine_full gives 2. */
+function keepDaysOf(engineFull: string): number | undefined {
+  const days = /\bTTL bucket \+ toIntervalDay\((\d+)\)/.exec(engineFull)?.[1];
+  return days === undefined ? undefined : Number(days);
+}
+
+function identifier(name: string, what: string): string {
+  if (!IDENTIFIER.test(name))
+    throw new Error(`landing check: unexpected ${what} name ${JSON.stringify(name)}`);
+  return `\`${name}\``;
+}
+
+/** The column a table keeps the mark's tag in: the key, else the client IP, else the event id. */
+function markColumnOf(columns: ReadonlySet<string>): string | undefined {
+  return ['key_id', 'client_ip', 'event_id'].find((column) => columns.has(column));
+}
+
+/**
+ * Makes sure a batch that may have been inserted before is in every table exactly once (docs/ingestor.md,
+ * "Landing marks"). Reads which tables hold the batch's marks; for a table lacking some days, writes those
+ * days' rows into that table alone: the raw table through a staging copy attached partition by partition (no
+ * view fires), a view's table through a temporary copy of the view on the staging table. Then checks again.
+ */
+export class LandingRepairer {
+  constructor(private readonly client: ClickHouseClient) {}
+
+  async complete(body: RawEventBody, range: BatchRange): Promise<LandingRepair[]> {
+    if (body.rowCount === 0) return [];
+    const days = distinctDays(body.rowDays);
+    const { database, tables } = await this.landingTables();
+    const repaired = new Map<string, Set<string>>();
+    for (let round = 1; ; round++) {
+      const missing = await this.missingDays(database, tables, range, days);
+      if (missing.size === 0) {
+        return [...repaired].map(([table, keys]) => ({ table, days: [...keys].sort() }));
+      }
+      if (round > MAX_REPAIR_ROUNDS) {
+        const lacking = [...missing].map(([table, lack]) => `${table} (${lack.map(dayKey).join(', ')})`);
+        throw new Error(
+          `${describeRange(range)}: ${lacking.join('; ')} still lack the batch after ${MAX_REPAIR_ROUNDS} repairs`,
+        );
+      }
+      for (const [name, lacking] of missing) {
+        const table = tables.find((candidate) => candidate.name === name) as LandingTable;
+        await this.repair(database, table, body, range, lacking, round);
+        const keys = repaired.get(name) ?? new Set<string>();
+        for (const day of lacking) keys.add(dayKey(day));
+        repaired.set(name, keys);
+      }
+    }
+  }
+
+  /** The raw table and the target of every materialized view reading it, with the columns marks are found by. */
+  private async landingTables(): Promise<{ database: string; tables: LandingTable[] }> {
+    const [{ database }] = await this.rows<{ database: string }>('SELECT currentDatabase() AS database');
+    const views = await this.rows<{ name: string; as_select: string; create_table_query: string }>(
+      `SELECT name, as_select, create_table_query FROM system.tables
+       WHERE database = currentDatabase() AND engine = 'MaterializedView'`,
+    );
+    const source = `FROM ${database}.${RAW_TABLE}`;
+    const targets = new Map<string, string | undefined>([[RAW_TABLE, undefined]]);
+    for (const view of views) {
+      const pieces = view.as_select.split(source);
+      if (pieces.length === 1) continue;
+      if (pieces.length > 2)
+        throw new Error(`landing check: view ${view.name} reads ${RAW_TABLE} more than once`);
+      const target = /\bTO\s+(?:`?\w+`?\.)?`?(\w+)`?/.exec(view.create_table_query)?.[1];
+      if (target === undefined) throw new Error(`landing check: view ${view.name} has no TO table`);
+      targets.set(target, view.as_select);
+    }
+    const names = { tables: [...targets.keys()] };
+    const columns = await this.rows<{ table: string; name: string }>(
+      `SELECT table, name FROM system.columns WHERE database = currentDatabase() AND table IN {tables:Array(String)}`,
+      names,
+    );
+    const engines = await this.rows<{ name: string; engine_full: string }>(
+      `SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND name IN {tables:Array(String)}`,
+      names,
+    );
+    const tables = [...targets].map(([name, select]): LandingTable => {
+      const own = new Set(columns.filter((column) => column.table === name).map((column) => column.name));
+      const markColumn = markColumnOf(own);
+      if (markColumn === undefined)
+        throw new Error(`landing check: ${name} has no column to hold landing marks`);
+      const engine = engines.find((table) => table.name === name)?.engine_full ?? '';
+      return {
+        name,
+        select,
+        markColumn,
+        hasCustomer: own.has('customer_id'),
+        hasBucket: own.has('bucket'),
+        keepDays: keepDaysOf(engine),
+      };
+    });
+    return { database, tables };
+  }
+
+  /** Per table, the days whose mark it lacks (tables lacking none are left out). One query for all tables. */
+  private async missingDays(
+    database: string,
+    tables: readonly LandingTable[],
+    range: BatchRange,
+    days: readonly number[],
+  ): Promise<Map<string, number[]>> {
+    const marks = days.map((day) => landingMarkTag(range, day));
+    // The customer and the day's first minute bound every lookup to a primary-key range of a few rows.
+    const lookups = tables.map((table, index) => {
+      const column = identifier(table.markColumn, 'column');
+      const where = [`${column} IN {marks:Array(String)}`];
+      if (table.hasCustomer) where.push(`customer_id = {markCustomer:String}`);
+      if (table.hasBucket) where.push(`bucket IN {dayStarts:Array(DateTime('UTC'))}`);
+      return `SELECT ${index} AS table_index, ${column} AS mark
+              FROM ${identifier(database, 'database')}.${identifier(table.name, 'table')}
+              WHERE ${where.join(' AND ')} GROUP BY mark`;
+    });
+    const found = await this.rows<{ table_index: number; mark: string }>(lookups.join('\nUNION ALL\n'), {
+      marks,
+      markCustomer: LANDING_MARK_CUSTOMER,
+      dayStarts: days.map((day) => `${new Date(day * DAY_MS).toISOString().slice(0, 10)} 00:00:00`),
+    });
+    const missing = new Map<string, number[]>();
+    const now = Date.now();
+    tables.forEach((table, index) => {
+      const present = new Set(
+        found.filter((row) => Number(row.table_index) === index).map((row) => row.mark),
+      );
+      const kept = (day: number): boolean =>
+        table.keepDays === undefined || now < (day + table.keepDays) * DAY_MS;
+      const lacking = days.filter((day, dayIndex) => kept(day) && !present.has(marks[dayIndex]));
+      if (lacking.length > 0) missing.set(table.name, lacking);
+    });
+    return missing;
+  }
+
+  /** Writes the rows and marks of `days` into `table` alone. */
+  private async repair(
+    database: string,
+    table: LandingTable,
+    body: RawEventBody,
+    range: BatchRange,
+    days: readonly number[],
+    round: number,
+  ): Promise<void> {
+    const wanted = new Set(days);
+    const rows = keepRows(body, (index) => wanted.has(body.rowDays[index]));
+    const values = Buffer.concat([rows.bytes, landingMarksBody(range, days)]);
+    const db = identifier(database, 'database');
+    const stagingName = stagingNameOf(range);
+    const staging = `${db}.${identifier(stagingName, 'staging table')}`;
+    const stagingView = `${db}.${identifier(`${stagingName}_view`, 'staging view')}`;
+    const dropStaging = async (): Promise<void> => {
+      await this.client.command({ query: `DROP TABLE IF EXISTS ${stagingView}` });
+      await this.client.command({ query: `DROP TABLE IF EXISTS ${staging}` });
+    };
+    await dropStaging(); // left over by a repair that was killed
+    await this.client.command({
+      query: `CREATE TABLE ${staging} AS ${db}.${identifier(RAW_TABLE, 'table')}`,
+    });
+    try {
+      if (table.select === undefined) {
+        await this.insertStaging(stagingName, values, { insert_deduplicate: 0 });
+        const partitions = await this.rows<{ id: string }>(
+          `SELECT DISTINCT _partition_id AS id FROM ${staging}`,
+        );
+        for (const { id } of partitions) {
+          if (!/^\w+$/.test(id))
+            throw new Error(`landing check: unexpected partition id ${JSON.stringify(id)}`);
+          await this.client.command({
+            query: `ALTER TABLE ${db}.${identifier(RAW_TABLE, 'table')} ATTACH PARTITION ID '${id}' FROM ${staging}`,
+          });
+        }
+      } else {
+        const select = table.select.split(`FROM ${database}.${RAW_TABLE}`).join(`FROM ${staging}`);
+        await this.client.command({
+          query: `CREATE MATERIALIZED VIEW ${stagingView} TO ${db}.${identifier(table.name, 'table')} AS ${select}`,
+        });
+        await this.insertStaging(stagingName, values, {
+          insert_deduplicate: 1,
+          insert_deduplication_token: `${deduplicationTokenOf(range)}/landing/${table.name}/${round}`,
+          deduplicate_blocks_in_dependent_materialized_views: 1,
+        });
+      }
+    } finally {
+      await dropStaging();
+    }
+  }
+
+  /** Inserts rows into the staging table (in the client's database, as every table here). */
+  private async insertStaging(
+    staging: string,
+    values: Buffer,
+    settings: Record<string, string | number>,
+  ): Promise<void> {
+    await this.client.insert({
+      table: staging,
+      columns: [...RAW_EVENT_COLUMNS],
+      values: Readable.from([values], { objectMode: false }),
+      format: 'TabSeparated',
+      clickhouse_settings: { ...settings, async_insert: 0 },
+    });
+  }
+
+  private async rows<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+    const result = await this.client.query({ query, query_params: params, format: 'JSONEachRow' });
+    return result.json<T>();
+  }
+}
+
+/** The staging table of a range's repair (a name of its own per range; one repair runs per range at a time). */
+function stagingNameOf(range: BatchRange): string {
+  let hash = 0x811c9dc5;
+  for (const char of range.topic) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
+  return `landing_repair_${hash.toString(16)}_${range.partition}_${range.firstOffset}`;
+}

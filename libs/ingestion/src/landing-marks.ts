@@ -1,0 +1,74 @@
+/*
+ * Landing marks: one extra row per UTC day of a batch, inserted with the batch's rows, so that every table the
+ * insert writes holds a row that says "this batch's rows of this day are here".
+ *
+ * Why: ClickHouse commits an insert table by table, and within a table it records the deduplication token
+ * before the part is renamed into place. A process killed between the two leaves the token without the rows,
+ * and the retry of the batch is then dropped as a duplicate in that table alone (docs/ingestor.md, "Landing
+ * marks"). A mark lands in the same part as the rows it vouches for (every table is partitioned by month or by
+ * day of the event time, or by the insert's day), so a table that holds a batch's mark for a day holds that
+ * day's rows, and one that lacks it lacks them.
+ *
+ * A mark reads as an event no producer can send: customer `~`, and the tag (starting with `~`, which no id,
+ * key, customer or IP address can) as event id, key id and client IP, so each view keeps it under its own
+ * key. It is not billable, has status 0 and outcome `rejected_auth` (the auth-failure view keeps only those).
+ * Readers leave marks out (`NOT_A_LANDING_MARK` and its siblings in @keymeter/clickhouse).
+ */
+import { LANDING_MARK_CUSTOMER } from '@keymeter/clickhouse';
+import type { BatchRange } from './batch-range';
+import { rawEventRowAsTabSeparated } from './raw-event-body';
+import type { RawEventRow } from './raw-event-row';
+
+const DAY_MS = 86_400_000;
+
+/** `20261130` for the day's number (days since 1970-01-01, UTC). */
+export function dayKey(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+/** The tag of a batch's mark for one day: `~<topic>/<partition>/<first>-<last>/<yyyymmdd>`. */
+export function landingMarkTag(range: BatchRange, day: number): string {
+  return `~${range.topic}/${range.partition}/${range.firstOffset}-${range.lastOffset}/${dayKey(day)}`;
+}
+
+/** The distinct days of a body's rows, ascending. */
+export function distinctDays(rowDays: readonly number[]): number[] {
+  return [...new Set(rowDays)].sort((a, b) => a - b);
+}
+
+/** The raw row of a batch's mark for one day; its time is the day's first instant. */
+export function landingMarkRow(range: BatchRange, day: number): RawEventRow {
+  const tag = landingMarkTag(range, day);
+  const start = new Date(day * DAY_MS).toISOString();
+  return {
+    event_id: tag,
+    occurred_at: `${start.slice(0, 10)} ${start.slice(11, 23)}`,
+    gateway_id: LANDING_MARK_CUSTOMER,
+    key_id: tag,
+    customer_id: LANDING_MARK_CUSTOMER,
+    method: LANDING_MARK_CUSTOMER,
+    route: LANDING_MARK_CUSTOMER,
+    status: 0,
+    latency_ms: 0,
+    request_bytes: 0,
+    response_bytes: 0,
+    units: '0',
+    client_ip: tag,
+    user_agent: LANDING_MARK_CUSTOMER,
+    outcome: 'rejected_auth',
+    billable: 0,
+    late: 0,
+    source_topic: range.topic,
+    source_partition: range.partition,
+    source_offset: range.firstOffset.toString(),
+    country: LANDING_MARK_CUSTOMER,
+  };
+}
+
+/** The TabSeparated lines of a batch's marks, one per day. */
+export function landingMarksBody(range: BatchRange, days: readonly number[]): Buffer {
+  return Buffer.from(
+    days.map((day) => rawEventRowAsTabSeparated(landingMarkRow(range, day))).join(''),
+    'utf8',
+  );
+}

@@ -1,0 +1,182 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  IP_NOT_A_LANDING_MARK,
+  KEY_NOT_A_LANDING_MARK,
+  NOT_A_LANDING_MARK,
+  openClickHouse,
+  runClickHouseMigrations,
+  type ClickHouseHandle,
+} from '@keymeter/clickhouse';
+import { ClickHouseIngestStore, landingMarkTag, type BatchRange, type RawEventRow } from '../src';
+import { rawEventBodyOf } from '../src/raw-event-body-writer';
+
+const DAY_MS = 86_400_000;
+const TODAY = Math.floor(Date.now() / DAY_MS);
+
+/** Every table an insert into usage_events_raw writes, with the column its landing mark is found by. */
+const TABLES = [
+  ['usage_events_raw', 'key_id'],
+  ['usage_rollup_minute', 'key_id'],
+  ['usage_rollup_hour', 'key_id'],
+  ['usage_rollup_day', 'key_id'],
+  ['usage_event_ids', 'event_id'],
+  ['key_activity_minute', 'key_id'],
+  ['auth_failures_minute', 'client_ip'],
+  ['key_country_minute', 'key_id'],
+] as const;
+
+/** What a reader sees in each table, landing marks left out. */
+async function tableTotals(handle: ClickHouseHandle): Promise<Record<string, string>> {
+  const result = await handle.client.query({
+    query: `SELECT
+      (SELECT toString(count()) FROM usage_events_raw WHERE ${NOT_A_LANDING_MARK}) AS usage_events_raw,
+      (SELECT toString(sum(events)) FROM usage_rollup_minute WHERE ${NOT_A_LANDING_MARK}) AS usage_rollup_minute,
+      (SELECT toString(sum(credits)) FROM usage_rollup_hour WHERE ${NOT_A_LANDING_MARK}) AS usage_rollup_hour,
+      (SELECT toString(sum(requests)) FROM usage_rollup_day WHERE ${NOT_A_LANDING_MARK}) AS usage_rollup_day,
+      (SELECT toString(count()) FROM usage_event_ids WHERE NOT startsWith(event_id, '~')) AS usage_event_ids,
+      (SELECT toString(sum(events)) FROM key_activity_minute WHERE ${NOT_A_LANDING_MARK}) AS key_activity_minute,
+      (SELECT toString(sum(failures)) FROM auth_failures_minute WHERE ${IP_NOT_A_LANDING_MARK}) AS auth_failures_minute,
+      (SELECT toString(sum(events)) FROM key_country_minute WHERE ${KEY_NOT_A_LANDING_MARK}) AS key_country_minute`,
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<Record<string, string>>();
+  return row;
+}
+
+/** A batch of `count` events of one partition over today and tomorrow (UTC), every fifth a failed login. */
+function batch(
+  partition: number,
+  firstOffset: number,
+  count: number,
+): { rows: RawEventRow[]; range: BatchRange } {
+  const rows = Array.from({ length: count }, (_, index): RawEventRow => {
+    const offset = firstOffset + index;
+    const at = new Date((TODAY + (index % 2)) * DAY_MS + 3_600_000 + index * 1000).toISOString();
+    return {
+      event_id: `01JB${String(partition).padStart(2, '0')}${String(offset).padStart(20, '0')}`,
+      occurred_at: `${at.slice(0, 10)} ${at.slice(11, 23)}`,
+      gateway_id: 'gw-1',
+      key_id: `key_${index % 3}`,
+      customer_id: `cus_${index % 2}`,
+      method: 'GET',
+      route: '/v1/things',
+      status: index % 5 === 0 ? 401 : 200,
+      latency_ms: 12,
+      request_bytes: 100,
+      response_bytes: 2000,
+      units: '1.5',
+      client_ip: `10.0.0.${index % 4}`,
+      user_agent: 'test',
+      outcome: index % 5 === 0 ? 'rejected_auth' : 'forwarded',
+      billable: index % 5 === 0 ? 0 : 1,
+      late: 0,
+      source_topic: 'usage-events',
+      source_partition: partition,
+      source_offset: String(offset),
+      country: 'DE',
+    };
+  });
+  const range = {
+    topic: 'usage-events',
+    partition,
+    firstOffset: BigInt(firstOffset),
+    lastOffset: BigInt(firstOffset + count - 1),
+  };
+  return { rows, range };
+}
+
+describe('landing marks: a table left without a batch by a process killed inside the commit is repaired', () => {
+  const dirs: string[] = [];
+
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each(TABLES)(
+    'a part of %s deleted after its token was recorded: the retry is dropped there, the landing check writes it back',
+    async (table, markColumn) => {
+      const dir = mkdtempSync(join(tmpdir(), 'keymeter-landing-'));
+      dirs.push(dir);
+      const database = 'landing';
+      let handle = await openClickHouse({ chdbPath: dir, database });
+      await runClickHouseMigrations(handle);
+      const lost = batch(0, 0, 40);
+      const kept = batch(1, 0, 30);
+      // Two parts per table that must stay apart, so that deleting one part deletes one batch.
+      await handle.client.command({ query: `SYSTEM STOP MERGES ${table}` });
+      let store = new ClickHouseIngestStore(handle.client);
+      await store.insertEvents(lost.rows, lost.range);
+      await store.insertEvents(kept.rows, kept.range);
+      const complete = await tableTotals(handle);
+      // The part holding the lost batch's rows of tomorrow (and that day's landing mark).
+      const tag = landingMarkTag(lost.range, TODAY + 1);
+      const partResult = await handle.client.query({
+        query: `SELECT DISTINCT _part AS part FROM ${table} WHERE ${markColumn} = {tag:String}`,
+        query_params: { tag },
+        format: 'JSONEachRow',
+      });
+      const [{ part }] = await partResult.json<{ part: string }>();
+      const pathResult = await handle.client.query({
+        query: `SELECT path FROM system.parts WHERE database = {database:String} AND table = {table:String} AND name = {part:String}`,
+        query_params: { database, table, part },
+        format: 'JSONEachRow',
+      });
+      const [{ path }] = await pathResult.json<{ path: string }>();
+      await handle.close();
+      // What a SIGKILL between recording the token and renaming the part leaves: the token without the part.
+      rmSync(path, { recursive: true, force: true });
+      handle = await openClickHouse({ chdbPath: dir, database });
+      store = new ClickHouseIngestStore(handle.client);
+      try {
+        await store.insertEvents(lost.rows, lost.range);
+        const afterRetry = await tableTotals(handle);
+        expect(afterRetry[table]).not.toBe(complete[table]);
+
+        const repairs = await store.completeLanding(rawEventBodyOf(lost.rows), lost.range);
+        const tomorrow = new Date((TODAY + 1) * DAY_MS).toISOString().slice(0, 10).replace(/-/g, '');
+        const today = new Date(TODAY * DAY_MS).toISOString().slice(0, 10).replace(/-/g, '');
+        // Tables partitioned by month lose both days when the two days share a month.
+        const monthly = !['key_activity_minute', 'auth_failures_minute', 'key_country_minute'].includes(
+          table,
+        );
+        const sameMonth = today.slice(0, 6) === tomorrow.slice(0, 6);
+        const lostDays =
+          table === 'usage_event_ids' || (monthly && sameMonth) ? [today, tomorrow] : [tomorrow];
+        expect(repairs).toEqual([{ table, days: lostDays }]);
+        expect(await tableTotals(handle)).toEqual(complete);
+        // Checked again: nothing lacks, nothing is written twice.
+        expect(await store.completeLanding(rawEventBodyOf(lost.rows), lost.range)).toEqual([]);
+        expect(await tableTotals(handle)).toEqual(complete);
+        const leftovers = await handle.client.query({
+          query: `SELECT name FROM system.tables WHERE database = {database:String} AND name LIKE 'landing_repair%'`,
+          query_params: { database },
+          format: 'JSONEachRow',
+        });
+        expect(await leftovers.json()).toEqual([]);
+      } finally {
+        await handle.close();
+      }
+    },
+    60_000,
+  );
+
+  it('a batch every table holds needs no repair', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keymeter-landing-'));
+    dirs.push(dir);
+    const handle = await openClickHouse({ chdbPath: dir, database: 'landing' });
+    try {
+      await runClickHouseMigrations(handle);
+      const store = new ClickHouseIngestStore(handle.client);
+      const whole = batch(2, 100, 25);
+      await store.insertEvents(whole.rows, whole.range);
+      const before = await tableTotals(handle);
+      expect(before.usage_events_raw).toBe('25');
+      expect(await store.completeLanding(rawEventBodyOf(whole.rows), whole.range)).toEqual([]);
+      expect(await tableTotals(handle)).toEqual(before);
+    } finally {
+      await handle.close();
+    }
+  });
+});
