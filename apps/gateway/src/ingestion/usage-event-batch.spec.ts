@@ -88,7 +88,8 @@ const EDITS: readonly [(text: string) => string, boolean][] = [
   [(text) => text.replace(/,/g, ' ,\n '), true],
   [(text) => text.replace(/"status":\d+/, '"status":600'), false],
   [(text) => text.replace(/"id":"([^"]*)"/, (_, id: string) => `"id":"${id.toLowerCase()}"`), false],
-  [(text) => text.replace(/"units":"([^"]*)"/, '"units":"$10"'), false],
+  // A leading zero: a trailing one would leave whole units canonical ("12" → "120").
+  [(text) => text.replace(/"units":"([^"]*)"/, '"units":"0$1"'), false],
   [(text) => text.replace(/}$/, ',"extra":true}'), false],
   [(text) => text.replace(/"userAgent":"/, '"userAgent":"caf\u00e9'), false],
   [(text) => text.replace(/"keyId":"[^"]*"/, '"keyId":7'), false],
