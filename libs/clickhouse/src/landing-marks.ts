@@ -12,5 +12,5 @@ export const NOT_A_LANDING_MARK = `customer_id != '${LANDING_MARK_CUSTOMER}'`;
 /** For tables keyed by client IP without a customer (auth_failures_minute). */
 export const IP_NOT_A_LANDING_MARK = `NOT startsWith(client_ip, '${LANDING_MARK_CUSTOMER}')`;
 
-/** For tables keyed by key without a customer (key_country_minute). */
+/** For tables with a key_id column: a mark's key starts with `~` (also where `customer_id` names an aggregate). */
 export const KEY_NOT_A_LANDING_MARK = `NOT startsWith(key_id, '${LANDING_MARK_CUSTOMER}')`;

@@ -9,8 +9,13 @@ import {
   runClickHouseMigrations,
   type ClickHouseHandle,
 } from '@keymeter/clickhouse';
-import { ClickHouseIngestStore, landingMarkTag, type BatchRange, type RawEventRow } from '../src';
-import { rawEventBodyOf } from '../src/raw-event-body-writer';
+import {
+  ClickHouseIngestStore,
+  landingMarkTag,
+  rawEventBodyOf,
+  type BatchRange,
+  type RawEventRow,
+} from '../src';
 
 const DAY_MS = 86_400_000;
 const TODAY = Math.floor(Date.now() / DAY_MS);

@@ -153,7 +153,8 @@ export class ClickHouseKeyTrafficSource implements KeyTrafficSource {
                        toUInt32(sum(rejected_scope)) AS rejected_scope, toUInt32(sum(rate_limited)) AS rate_limited,
                        toFloat64(sum(credits)) AS credits
                 FROM key_activity_minute
-                WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')} AND ${NOT_A_LANDING_MARK}
+                WHERE bucket >= {from:DateTime('UTC')} AND bucket <= {to:DateTime('UTC')}
+                  AND ${KEY_NOT_A_LANDING_MARK}
                 GROUP BY key_id, minute
               )
               GROUP BY key_id`,
