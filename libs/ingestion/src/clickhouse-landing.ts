@@ -1,15 +1,13 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { LANDING_MARK_CUSTOMER } from '@keymeter/clickhouse';
-import { deduplicationTokenOf, describeRange, type BatchRange } from './batch-range';
+import { describeRange, type BatchRange } from './batch-range';
 import type { LandingRepair } from './ingest-store';
 import { dayKey, distinctDays, landingMarksBody, landingMarkTag } from './landing-marks';
 import { RAW_EVENT_COLUMNS } from './raw-event-body';
 import { keepRows, type RawEventBody } from './raw-event-body-writer';
 
 const RAW_TABLE = 'usage_events_raw';
-/** Rounds of check and repair before giving up (the engine then retries the batch later). */
-const MAX_REPAIR_ROUNDS = 3;
 const DAY_MS = 86_400_000;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -59,44 +57,43 @@ export class LandingRepairer {
     if (body.rowCount === 0) return [];
     const days = distinctDays(body.rowDays);
     const { database, tables } = await this.landingTables();
-    const repaired = new Map<string, Set<string>>();
-    for (let round = 1; ; round++) {
-      const missing = await this.missingDays(database, tables, range, days);
-      if (missing.size === 0) {
-        return [...repaired].map(([table, keys]) => ({ table, days: [...keys].sort() }));
-      }
-      if (round > MAX_REPAIR_ROUNDS) {
-        const lacking = [...missing].map(([table, lack]) => `${table} (${lack.map(dayKey).join(', ')})`);
-        throw new Error(
-          `${describeRange(range)}: ${lacking.join('; ')} still lack the batch after ${MAX_REPAIR_ROUNDS} repairs`,
-        );
-      }
-      for (const [name, lacking] of missing) {
-        const table = tables.find((candidate) => candidate.name === name) as LandingTable;
-        await this.repair(database, table, body, range, lacking, round);
-        const keys = repaired.get(name) ?? new Set<string>();
-        for (const day of lacking) keys.add(dayKey(day));
-        repaired.set(name, keys);
-      }
+    const missing = await this.missingDays(database, tables, range, days);
+    if (missing.size === 0) return [];
+    for (const [name, lacking] of missing) {
+      const table = tables.find((candidate) => candidate.name === name) as LandingTable;
+      await this.repair(database, table, body, range, lacking);
     }
+    // A repair that returned is committed; a table still lacking a mark means something is wrong with it.
+    const still = await this.missingDays(database, tables, range, days);
+    if (still.size > 0) {
+      const lacking = [...still].map(([table, lack]) => `${table} (${lack.map(dayKey).join(', ')})`);
+      throw new Error(`${describeRange(range)}: ${lacking.join('; ')} still lack the batch after its repair`);
+    }
+    return [...missing].map(([table, lacking]) => ({ table, days: lacking.map(dayKey) }));
   }
 
   /** The raw table and the target of every materialized view reading it, with the columns marks are found by. */
   private async landingTables(): Promise<{ database: string; tables: LandingTable[] }> {
-    const [{ database }] = await this.rows<{ database: string }>('SELECT currentDatabase() AS database');
-    const views = await this.rows<{ name: string; as_select: string; create_table_query: string }>(
+    const [{ database, views }] = await this.rows<{ database: string; views: string[] }>(
+      `SELECT currentDatabase() AS database, dependencies_table AS views FROM system.tables
+       WHERE database = currentDatabase() AND name = {raw:String}`,
+      { raw: RAW_TABLE },
+    );
+    const definitions = await this.rows<{ name: string; as_select: string; create_table_query: string }>(
       `SELECT name, as_select, create_table_query FROM system.tables
-       WHERE database = currentDatabase() AND engine = 'MaterializedView'`,
+       WHERE database = currentDatabase() AND name IN {views:Array(String)}`,
+      { views },
     );
     const source = `FROM ${database}.${RAW_TABLE}`;
     const targets = new Map<string, string | undefined>([[RAW_TABLE, undefined]]);
-    for (const view of views) {
-      const pieces = view.as_select.split(source);
-      if (pieces.length === 1) continue;
-      if (pieces.length > 2)
-        throw new Error(`landing check: view ${view.name} reads ${RAW_TABLE} more than once`);
+    for (const name of views) {
+      // Every view on the raw table takes part: one whose text cannot be read stops the check, never skipped.
+      const view = definitions.find((definition) => definition.name === name);
+      if (view?.as_select.split(source).length !== 2) {
+        throw new Error(`landing check: view ${name} does not read ${RAW_TABLE} once as "${source}"`);
+      }
       const target = /\bTO\s+(?:`?\w+`?\.)?`?(\w+)`?/.exec(view.create_table_query)?.[1];
-      if (target === undefined) throw new Error(`landing check: view ${view.name} has no TO table`);
+      if (target === undefined) throw new Error(`landing check: view ${name} has no TO table`);
       targets.set(target, view.as_select);
     }
     const names = { tables: [...targets.keys()] };
@@ -170,7 +167,6 @@ export class LandingRepairer {
     body: RawEventBody,
     range: BatchRange,
     days: readonly number[],
-    round: number,
   ): Promise<void> {
     const wanted = new Set(days);
     const rows = keepRows(body, (index) => wanted.has(body.rowDays[index]));
@@ -180,8 +176,8 @@ export class LandingRepairer {
     const staging = `${db}.${identifier(stagingName, 'staging table')}`;
     const stagingView = `${db}.${identifier(`${stagingName}_view`, 'staging view')}`;
     const dropStaging = async (): Promise<void> => {
-      await this.client.command({ query: `DROP TABLE IF EXISTS ${stagingView}` });
-      await this.client.command({ query: `DROP TABLE IF EXISTS ${staging}` });
+      await this.client.command({ query: `DROP TABLE IF EXISTS ${stagingView} SYNC` });
+      await this.client.command({ query: `DROP TABLE IF EXISTS ${staging} SYNC` });
     };
     await dropStaging(); // left over by a repair that was killed
     await this.client.command({
@@ -189,7 +185,7 @@ export class LandingRepairer {
     });
     try {
       if (table.select === undefined) {
-        await this.insertStaging(stagingName, values, { insert_deduplicate: 0 });
+        await this.insertStaging(stagingName, values);
         const partitions = await this.rows<{ id: string }>(
           `SELECT DISTINCT _partition_id AS id FROM ${staging}`,
         );
@@ -202,32 +198,53 @@ export class LandingRepairer {
         }
       } else {
         const select = table.select.split(`FROM ${database}.${RAW_TABLE}`).join(`FROM ${staging}`);
+        await this.assertViewKeepsMarks(stagingName, select, table, range, days);
         await this.client.command({
           query: `CREATE MATERIALIZED VIEW ${stagingView} TO ${db}.${identifier(table.name, 'table')} AS ${select}`,
         });
-        await this.insertStaging(stagingName, values, {
-          insert_deduplicate: 1,
-          insert_deduplication_token: `${deduplicationTokenOf(range)}/landing/${table.name}/${round}`,
-          deduplicate_blocks_in_dependent_materialized_views: 1,
-        });
+        await this.insertStaging(stagingName, values);
       }
     } finally {
       await dropStaging();
     }
   }
 
-  /** Inserts rows into the staging table (in the client's database, as every table here). */
-  private async insertStaging(
-    staging: string,
-    values: Buffer,
-    settings: Record<string, string | number>,
+  /**
+   * Runs the view's query over the marks alone (in the empty staging table) and refuses to repair a table whose
+   * view drops them: its table would never show the batch as landed, and each retry would write it once more.
+   */
+  private async assertViewKeepsMarks(
+    stagingName: string,
+    select: string,
+    table: LandingTable,
+    range: BatchRange,
+    days: readonly number[],
   ): Promise<void> {
+    await this.insertStaging(stagingName, landingMarksBody(range, days));
+    const column = identifier(table.markColumn, 'column');
+    const [{ kept }] = await this.rows<{ kept: string }>(
+      `SELECT toString(count()) AS kept FROM (${select}) WHERE ${column} IN {marks:Array(String)}`,
+      { marks: days.map((day) => landingMarkTag(range, day)) },
+    );
+    await this.client.command({ query: `TRUNCATE TABLE ${identifier(stagingName, 'staging table')}` });
+    if (Number(kept) !== days.length) {
+      throw new Error(
+        `landing check: the view filling ${table.name} drops landing marks, so it cannot be checked or repaired`,
+      );
+    }
+  }
+
+  /**
+   * Inserts rows into the staging table (in the client's database, as every table here). No token: the marks
+   * were read just before, and only the owner of the partition repairs its ranges.
+   */
+  private async insertStaging(staging: string, values: Buffer): Promise<void> {
     await this.client.insert({
       table: staging,
       columns: [...RAW_EVENT_COLUMNS],
       values: Readable.from([values], { objectMode: false }),
       format: 'TabSeparated',
-      clickhouse_settings: { ...settings, async_insert: 0 },
+      clickhouse_settings: { insert_deduplicate: 0, async_insert: 0 },
     });
   }
 

@@ -167,6 +167,43 @@ describe('landing marks: a table left without a batch by a process killed inside
     60_000,
   );
 
+  it('refuses, naming the table, to repair a table whose view drops the marks, and writes nothing to it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keymeter-landing-'));
+    dirs.push(dir);
+    const handle = await openClickHouse({ chdbPath: dir, database: 'landing' });
+    try {
+      await runClickHouseMigrations(handle);
+      await handle.client.command({
+        query: `CREATE TABLE billable_calls (key_id String, bucket DateTime('UTC'), calls UInt64)
+                ENGINE = SummingMergeTree ORDER BY (key_id, bucket)`,
+      });
+      await handle.client.command({
+        query: `CREATE MATERIALIZED VIEW billable_calls_mv TO billable_calls AS
+                SELECT key_id, toStartOfDay(occurred_at) AS bucket, count() AS calls
+                FROM usage_events_raw WHERE billable = 1 GROUP BY key_id, bucket`,
+      });
+      const store = new ClickHouseIngestStore(handle.client);
+      const { rows, range } = batch(3, 0, 20);
+      await store.insertEvents(rows, range);
+      const calls = async (): Promise<unknown> =>
+        (
+          await (
+            await handle.client.query({
+              query: 'SELECT toString(sum(calls)) AS calls FROM billable_calls',
+              format: 'JSONEachRow',
+            })
+          ).json()
+        )[0];
+      expect(await calls()).toEqual({ calls: '16' });
+      await expect(store.completeLanding(rawEventBodyOf(rows), range)).rejects.toThrow(
+        'the view filling billable_calls drops landing marks',
+      );
+      expect(await calls()).toEqual({ calls: '16' });
+    } finally {
+      await handle.close();
+    }
+  });
+
   it('a batch every table holds needs no repair', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'keymeter-landing-'));
     dirs.push(dir);
