@@ -3,7 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { LANDING_MARK_CUSTOMER } from '@keymeter/clickhouse';
 import { describeRange, type BatchRange } from './batch-range';
 import type { LandingRepair } from './ingest-store';
-import { dayKey, distinctDays, landingMarksBody, landingMarkTag } from './landing-marks';
+import { dayKey, distinctDays, landingMarkKey, landingMarksBody, landingMarkTag } from './landing-marks';
 import { RAW_EVENT_COLUMNS } from './raw-event-body';
 import { keepRows, type RawEventBody } from './raw-event-body-writer';
 
@@ -16,10 +16,18 @@ interface LandingTable {
   readonly name: string;
   /** The view's SELECT (reading `<db>.usage_events_raw`); undefined for the raw table. */
   readonly select: string | undefined;
-  /** The column that holds a mark's tag in this table. */
+  /**
+   * How the table shows a mark. `row`: one row per mark, found by its tag in `event_id` (the raw table, the id
+   * set). `count`: a SummingMergeTree, where a partition's marks of a day add up in one row (`markColumn` is the
+   * partition's mark key, `countColumn` the number of batches).
+   */
+  readonly kind: 'row' | 'count';
   readonly markColumn: string;
+  readonly countColumn: string | undefined;
   readonly hasCustomer: boolean;
   readonly hasBucket: boolean;
+  /** A `row` table with the key and event time too (the raw table): they narrow the lookup further. */
+  readonly hasKeyAndTime: boolean;
   /**
    * Days a row is kept after its bucket (`TTL bucket + INTERVAL n DAY`): a day older than that may have been
    * dropped for good, so it is not checked (nothing would keep a repair either). Undefined: kept for ever.
@@ -39,10 +47,22 @@ function identifier(name: string, what: string): string {
   return `\`${name}\``;
 }
 
-/** The column a table keeps the mark's tag in: the key, else the client IP, else the event id. */
-function markColumnOf(columns: ReadonlySet<string>): string | undefined {
-  return ['key_id', 'client_ip', 'event_id'].find((column) => columns.has(column));
+/** How a table shows marks (see `LandingTable.kind`); undefined when it cannot hold them. */
+function markingOf(
+  columns: ReadonlySet<string>,
+  engineFull: string,
+): Pick<LandingTable, 'kind' | 'markColumn' | 'countColumn'> | undefined {
+  if (!engineFull.startsWith('SummingMergeTree')) {
+    return columns.has('event_id')
+      ? { kind: 'row', markColumn: 'event_id', countColumn: undefined }
+      : undefined;
+  }
+  const markColumn = ['key_id', 'client_ip'].find((column) => columns.has(column));
+  const countColumn = ['events', 'failures'].find((column) => columns.has(column));
+  return markColumn && countColumn ? { kind: 'count', markColumn, countColumn } : undefined;
 }
+
+const dayStart = (day: number): string => `${new Date(day * DAY_MS).toISOString().slice(0, 10)} 00:00:00`;
 
 /**
  * Makes sure a batch that may have been inserted before is in every table exactly once (docs/ingestor.md,
@@ -59,7 +79,9 @@ export class LandingRepairer {
     const { database, tables } = await this.landingTables();
     const missing = await this.missingDays(database, tables, range, days);
     if (missing.size === 0) return [];
-    for (const [name, lacking] of missing) {
+    // The raw table first: the summing tables are compared with its count of the partition's marks.
+    const order = [...missing].sort(([a], [b]) => Number(b === RAW_TABLE) - Number(a === RAW_TABLE));
+    for (const [name, lacking] of order) {
       const table = tables.find((candidate) => candidate.name === name) as LandingTable;
       await this.repair(database, table, body, range, lacking);
     }
@@ -107,54 +129,97 @@ export class LandingRepairer {
     );
     const tables = [...targets].map(([name, select]): LandingTable => {
       const own = new Set(columns.filter((column) => column.table === name).map((column) => column.name));
-      const markColumn = markColumnOf(own);
-      if (markColumn === undefined)
-        throw new Error(`landing check: ${name} has no column to hold landing marks`);
       const engine = engines.find((table) => table.name === name)?.engine_full ?? '';
+      const marking = markingOf(own, engine);
+      if (marking === undefined) {
+        throw new Error(
+          `landing check: ${name} cannot show landing marks (needs event_id, or key_id or client_ip with events or failures)`,
+        );
+      }
       return {
         name,
         select,
-        markColumn,
+        ...marking,
         hasCustomer: own.has('customer_id'),
         hasBucket: own.has('bucket'),
+        hasKeyAndTime: marking.kind === 'row' && own.has('key_id') && own.has('occurred_at'),
         keepDays: keepDaysOf(engine),
       };
     });
     return { database, tables };
   }
 
-  /** Per table, the days whose mark it lacks (tables lacking none are left out). One query for all tables. */
+  /**
+   * Per table, the days of the batch it lacks (tables lacking none are left out), in one query for all tables.
+   * A `row` table lacks a day when the batch's mark of that day is not there. A `count` table lacks it when it
+   * counts one batch fewer of the partition on that day than the raw table holds marks: the batches of a partition
+   * are inserted one after another and each was complete (acknowledged, or checked like this one) before the
+   * next began, so this batch is the only one that can be missing. The raw table is checked by its own rows and
+   * repaired first, so its count includes this batch. Any other difference is refused rather than guessed at.
+   */
   private async missingDays(
     database: string,
     tables: readonly LandingTable[],
     range: BatchRange,
     days: readonly number[],
   ): Promise<Map<string, number[]>> {
-    const marks = days.map((day) => landingMarkTag(range, day));
-    // The customer and the day's first minute bound every lookup to a primary-key range of a few rows.
     const lookups = tables.map((table, index) => {
       const column = identifier(table.markColumn, 'column');
-      const where = [`${column} IN {marks:Array(String)}`];
+      const where = [table.kind === 'row' ? `${column} IN {tags:Array(String)}` : `${column} = {key:String}`];
+      // The customer and the day's first instant bound every lookup to a primary-key range of a few rows.
       if (table.hasCustomer) where.push(`customer_id = {markCustomer:String}`);
       if (table.hasBucket) where.push(`bucket IN {dayStarts:Array(DateTime('UTC'))}`);
-      return `SELECT ${index} AS table_index, ${column} AS mark
-              FROM ${identifier(database, 'database')}.${identifier(table.name, 'table')}
-              WHERE ${where.join(' AND ')} GROUP BY mark`;
+      if (table.hasKeyAndTime) {
+        where.push(`key_id = {key:String}`, `occurred_at IN {dayStarts:Array(DateTime64(3, 'UTC'))}`);
+      }
+      const from = `${identifier(database, 'database')}.${identifier(table.name, 'table')}`;
+      return table.kind === 'row'
+        ? `SELECT ${index} AS table_index, ${column} AS mark, toUInt64(count()) AS n
+           FROM ${from} WHERE ${where.join(' AND ')} GROUP BY mark`
+        : `SELECT ${index} AS table_index, toString(toDate(bucket)) AS mark,
+                  toUInt64(sum(${identifier(table.countColumn as string, 'column')})) AS n
+           FROM ${from} WHERE ${where.join(' AND ')} GROUP BY mark`;
     });
-    const found = await this.rows<{ table_index: number; mark: string }>(lookups.join('\nUNION ALL\n'), {
-      marks,
-      markCustomer: LANDING_MARK_CUSTOMER,
-      dayStarts: days.map((day) => `${new Date(day * DAY_MS).toISOString().slice(0, 10)} 00:00:00`),
-    });
+    const rawIndex = tables.findIndex((table) => table.name === RAW_TABLE);
+    // The raw table's count of the partition's marks per day: what every summing table must count too.
+    lookups.push(`SELECT -1 AS table_index, toString(toDate(occurred_at)) AS mark, toUInt64(count()) AS n
+                  FROM ${identifier(database, 'database')}.${identifier(RAW_TABLE, 'table')}
+                  WHERE customer_id = {markCustomer:String} AND key_id = {key:String}
+                    AND occurred_at IN {dayStarts:Array(DateTime64(3, 'UTC'))} GROUP BY mark`);
+    const tags = days.map((day) => landingMarkTag(range, day));
+    const found = await this.rows<{ table_index: number; mark: string; n: string }>(
+      lookups.join('\nUNION ALL\n'),
+      {
+        tags,
+        key: landingMarkKey(range),
+        markCustomer: LANDING_MARK_CUSTOMER,
+        dayStarts: days.map(dayStart),
+      },
+    );
+    const of = (index: number): Map<string, number> =>
+      new Map(
+        found.filter((row) => Number(row.table_index) === index).map((row) => [row.mark, Number(row.n)]),
+      );
+    const rawCounts = of(-1);
+    const rawTags = of(rawIndex);
     const missing = new Map<string, number[]>();
     const now = Date.now();
     tables.forEach((table, index) => {
-      const present = new Set(
-        found.filter((row) => Number(row.table_index) === index).map((row) => row.mark),
-      );
-      const kept = (day: number): boolean =>
-        table.keepDays === undefined || now < (day + table.keepDays) * DAY_MS;
-      const lacking = days.filter((day, dayIndex) => kept(day) && !present.has(marks[dayIndex]));
+      const present = of(index);
+      const lacking = days.filter((day, dayIndex) => {
+        if (table.keepDays !== undefined && now >= (day + table.keepDays) * DAY_MS) return false;
+        if (table.kind === 'row') return !present.has(tags[dayIndex]);
+        const date = dayStart(day).slice(0, 10);
+        // The raw table's count once its own repair is done: with this batch's mark in it.
+        const expected = (rawCounts.get(date) ?? 0) + (rawTags.has(tags[dayIndex]) ? 0 : 1);
+        const counted = present.get(date) ?? 0;
+        if (counted === expected) return false;
+        if (counted === expected - 1) return true;
+        throw new Error(
+          `landing check: ${table.name} counts ${counted} batches of ${landingMarkKey(range)} on ${date} where ` +
+            `${RAW_TABLE} holds ${expected}; not repaired (only this batch can be missing)`,
+        );
+      });
       if (lacking.length > 0) missing.set(table.name, lacking);
     });
     return missing;
@@ -222,9 +287,11 @@ export class LandingRepairer {
   ): Promise<void> {
     await this.insertStaging(stagingName, landingMarksBody(range, days));
     const column = identifier(table.markColumn, 'column');
+    const marks =
+      table.kind === 'row' ? days.map((day) => landingMarkTag(range, day)) : [landingMarkKey(range)];
     const [{ kept }] = await this.rows<{ kept: string }>(
       `SELECT toString(count()) AS kept FROM (${select}) WHERE ${column} IN {marks:Array(String)}`,
-      { marks: days.map((day) => landingMarkTag(range, day)) },
+      { marks },
     );
     await this.client.command({ query: `TRUNCATE TABLE ${identifier(stagingName, 'staging table')}` });
     if (Number(kept) !== days.length) {

@@ -1,18 +1,20 @@
 /*
  * Landing marks: one extra row per UTC day of a batch, inserted with the batch's rows, so that every table the
- * insert writes holds a row that says "this batch's rows of this day are here".
+ * insert writes can tell whether it holds the batch's rows of that day.
  *
  * Why: ClickHouse commits an insert table by table, and within a table it records the deduplication token
  * before the part is renamed into place. A process killed between the two leaves the token without the rows,
  * and the retry of the batch is then dropped as a duplicate in that table alone (docs/ingestor.md, "Landing
  * marks"). A mark lands in the same part as the rows it vouches for (every table is partitioned by month or by
- * day of the event time, or by the insert's day), so a table that holds a batch's mark for a day holds that
- * day's rows, and one that lacks it lacks them.
+ * day of the event time, or by the insert's day), so a table holding a batch's mark for a day holds that day's
+ * rows, and one lacking it lacks them.
  *
- * A mark reads as an event no producer can send: customer `~`, and the tag (starting with `~`, which no id,
- * key, customer or IP address can) as event id, key id and client IP, so each view keeps it under its own
- * key. It is not billable, has status 0 and outcome `rejected_auth` (the auth-failure view keeps only those).
- * Readers leave marks out (`NOT_A_LANDING_MARK` and its siblings in @keymeter/clickhouse).
+ * A mark reads as an event no producer can send: customer `~`; event id `~<topic>/<partition>/<first>-<last>/<day>`
+ * (one per batch and day, so the raw table and the id set hold one row per mark); key id and client IP
+ * `~<topic>/<partition>` (so in the summing tables the marks of a partition and day add up to one row whose count
+ * is the number of batches). `~` starts no id, key, customer or address the contract accepts. Not billable,
+ * status 0, outcome `rejected_auth` (the auth-failure view keeps only those). Readers leave marks out
+ * (`NOT_A_LANDING_MARK` and its siblings in @keymeter/clickhouse).
  */
 import { LANDING_MARK_CUSTOMER } from '@keymeter/clickhouse';
 import type { BatchRange } from './batch-range';
@@ -24,6 +26,11 @@ const DAY_MS = 86_400_000;
 /** `20261130` for the day's number (days since 1970-01-01, UTC). */
 export function dayKey(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+/** The key of a partition's marks in the summing tables: `~<topic>/<partition>`. */
+export function landingMarkKey(range: BatchRange): string {
+  return `~${range.topic}/${range.partition}`;
 }
 
 /** The tag of a batch's mark for one day: `~<topic>/<partition>/<first>-<last>/<yyyymmdd>`. */
@@ -38,13 +45,13 @@ export function distinctDays(rowDays: readonly number[]): number[] {
 
 /** The raw row of a batch's mark for one day; its time is the day's first instant. */
 export function landingMarkRow(range: BatchRange, day: number): RawEventRow {
-  const tag = landingMarkTag(range, day);
+  const key = landingMarkKey(range);
   const start = new Date(day * DAY_MS).toISOString();
   return {
-    event_id: tag,
+    event_id: landingMarkTag(range, day),
     occurred_at: `${start.slice(0, 10)} ${start.slice(11, 23)}`,
     gateway_id: LANDING_MARK_CUSTOMER,
-    key_id: tag,
+    key_id: key,
     customer_id: LANDING_MARK_CUSTOMER,
     method: LANDING_MARK_CUSTOMER,
     route: LANDING_MARK_CUSTOMER,
@@ -53,7 +60,7 @@ export function landingMarkRow(range: BatchRange, day: number): RawEventRow {
     request_bytes: 0,
     response_bytes: 0,
     units: '0',
-    client_ip: tag,
+    client_ip: key,
     user_agent: LANDING_MARK_CUSTOMER,
     outcome: 'rejected_auth',
     billable: 0,

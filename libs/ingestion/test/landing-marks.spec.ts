@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { parseUsageEvent } from '@keymeter/contracts';
 import { RAW_EVENT_COLUMNS, type BatchRange } from '../src';
-import { distinctDays, landingMarksBody, landingMarkTag } from '../src/landing-marks';
+import { distinctDays, landingMarkKey, landingMarksBody, landingMarkTag } from '../src/landing-marks';
 import { makeEvent } from './usage-stream';
 
 const range: BatchRange = { topic: 'usage-events', partition: 3, firstOffset: 100n, lastOffset: 199n };
@@ -25,13 +25,12 @@ describe('landing marks', () => {
     expect(landingMarkTag(range, APRIL_FIRST)).toBe('~usage-events/3/100-199/20260401');
   });
 
-  it('are rows no reader counts: customer ~, the tag as event, key and client IP, not billable, at the day start', () => {
+  it('are rows no reader counts: customer ~, the tag as event id, the partition as key and client IP, at the day start', () => {
     const [mark] = lines(landingMarksBody(range, [APRIL_FIRST]));
-    const tag = '~usage-events/3/100-199/20260401';
     expect(mark).toMatchObject({
-      event_id: tag,
-      key_id: tag,
-      client_ip: tag,
+      event_id: '~usage-events/3/100-199/20260401',
+      key_id: '~usage-events/3',
+      client_ip: '~usage-events/3',
       customer_id: '~',
       occurred_at: '2026-04-01 00:00:00.000',
       outcome: 'rejected_auth',
@@ -47,7 +46,8 @@ describe('landing marks', () => {
     const event = makeEvent({ keyIndex: 1, occurredAtMs: APRIL_FIRST * 86_400_000 });
     expect(parseUsageEvent(event).ok).toBe(true);
     const tag = landingMarkTag(range, APRIL_FIRST);
-    const marked = parseUsageEvent({ ...event, id: tag, keyId: tag, customerId: '~', clientIp: tag });
+    const key = landingMarkKey(range);
+    const marked = parseUsageEvent({ ...event, id: tag, keyId: key, customerId: '~', clientIp: key });
     expect(marked.ok).toBe(false);
     const fields = marked.ok ? [] : marked.errors.map((error) => error.field).sort();
     expect(fields).toEqual(['clientIp', 'customerId', 'id', 'keyId']);
@@ -63,7 +63,7 @@ describe('landing marks', () => {
         expect(marks).toHaveLength(new Set(rowDays).size);
         marks.forEach((mark, index) => {
           expect(Date.parse(`${mark.occurred_at.replace(' ', 'T')}Z`)).toBe(days[index] * 86_400_000);
-          expect(mark.key_id).toBe(landingMarkTag(range, days[index]));
+          expect(mark.event_id).toBe(landingMarkTag(range, days[index]));
         });
       }),
     );

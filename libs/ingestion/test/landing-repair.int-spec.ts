@@ -20,9 +20,12 @@ import {
 const DAY_MS = 86_400_000;
 const TODAY = Math.floor(Date.now() / DAY_MS);
 
-/** Every table an insert into usage_events_raw writes, with the column its landing mark is found by. */
+/**
+ * Every table an insert into usage_events_raw writes, with how a batch's mark is found in it: by its tag (one row
+ * per mark) or by the partition's mark key (summing tables, where a partition's marks of a day add up).
+ */
 const TABLES = [
-  ['usage_events_raw', 'key_id'],
+  ['usage_events_raw', 'event_id'],
   ['usage_rollup_minute', 'key_id'],
   ['usage_rollup_hour', 'key_id'],
   ['usage_rollup_day', 'key_id'],
@@ -107,19 +110,33 @@ describe('landing marks: a table left without a batch by a process killed inside
       const database = 'landing';
       let handle = await openClickHouse({ chdbPath: dir, database });
       await runClickHouseMigrations(handle);
-      const lost = batch(0, 0, 40);
+      // Partition 0: an earlier batch, then the batch that is lost; partition 1: another batch.
+      const earlier = batch(0, 0, 30);
+      const lost = batch(0, 30, 40);
       const kept = batch(1, 0, 30);
-      // Two parts per table that must stay apart, so that deleting one part deletes one batch.
+      // Parts that must stay apart, so that deleting one part deletes one batch.
       await handle.client.command({ query: `SYSTEM STOP MERGES ${table}` });
       let store = new ClickHouseIngestStore(handle.client);
-      await store.insertEvents(lost.rows, lost.range);
-      await store.insertEvents(kept.rows, kept.range);
+      for (const { rows, range } of [earlier, lost, kept]) await store.insertEvents(rows, range);
       const complete = await tableTotals(handle);
-      // The part holding the lost batch's rows of tomorrow (and that day's landing mark).
-      const tag = landingMarkTag(lost.range, TODAY + 1);
+      // The part holding the lost batch's rows of tomorrow and that day's landing mark: found by the mark's tag,
+      // or in a summing table as the later of the two parts holding partition 0's marks of tomorrow.
+      const markCondition =
+        markColumn === 'event_id'
+          ? `event_id = {tag:String}`
+          : `${markColumn} = {key:String} AND bucket = {tomorrow:DateTime('UTC')}`;
       const partResult = await handle.client.query({
-        query: `SELECT DISTINCT _part AS part FROM ${table} WHERE ${markColumn} = {tag:String}`,
-        query_params: { tag },
+        query: `SELECT name AS part FROM system.parts
+                WHERE database = {database:String} AND table = {table:String} AND active
+                  AND name IN (SELECT _part FROM ${table} WHERE ${markCondition})
+                ORDER BY min_block_number DESC LIMIT 1`,
+        query_params: {
+          database,
+          table,
+          tag: landingMarkTag(lost.range, TODAY + 1),
+          key: `~usage-events/0`,
+          tomorrow: `${new Date((TODAY + 1) * DAY_MS).toISOString().slice(0, 10)} 00:00:00`,
+        },
         format: 'JSONEachRow',
       });
       const [{ part }] = await partResult.json<{ part: string }>();
@@ -174,12 +191,12 @@ describe('landing marks: a table left without a batch by a process killed inside
     try {
       await runClickHouseMigrations(handle);
       await handle.client.command({
-        query: `CREATE TABLE billable_calls (key_id String, bucket DateTime('UTC'), calls UInt64)
+        query: `CREATE TABLE billable_calls (key_id String, bucket DateTime('UTC'), events UInt64)
                 ENGINE = SummingMergeTree ORDER BY (key_id, bucket)`,
       });
       await handle.client.command({
         query: `CREATE MATERIALIZED VIEW billable_calls_mv TO billable_calls AS
-                SELECT key_id, toStartOfDay(occurred_at) AS bucket, count() AS calls
+                SELECT key_id, toStartOfDay(occurred_at) AS bucket, count() AS events
                 FROM usage_events_raw WHERE billable = 1 GROUP BY key_id, bucket`,
       });
       const store = new ClickHouseIngestStore(handle.client);
@@ -189,7 +206,7 @@ describe('landing marks: a table left without a batch by a process killed inside
         (
           await (
             await handle.client.query({
-              query: 'SELECT toString(sum(calls)) AS calls FROM billable_calls',
+              query: 'SELECT toString(sum(events)) AS calls FROM billable_calls',
               format: 'JSONEachRow',
             })
           ).json()
