@@ -103,12 +103,7 @@ function summary(state: Writer): string {
     `  ${name.padEnd(26)} ${COUNTED_TABLES.map(([table]) => String(values[table]).padStart(8)).join(' ')}`;
   return [
     `${state.mode === 'check' ? 'retry + landing check' : 'retry only'}: ${state.kills} kills, ${state.next} batches`,
-    `  ${''.padEnd(28)} ${COUNTED_TABLES.map(([table]) =>
-      table
-        .replace(/^usage_|_minute$/g, '')
-        .slice(0, 6)
-        .padStart(6),
-    ).join(' ')}`,
+    `  ${''.padEnd(26)} ${COUNTED_TABLES.map(([, label]) => label.padStart(8)).join(' ')}`,
     row('batches lost in a kill', state.losses),
     row('days written back', state.repairs),
     row('batches short at the end', state.short),
