@@ -3,12 +3,12 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { LANDING_MARK_CUSTOMER } from '@keymeter/clickhouse';
 import { describeRange, type BatchRange } from './batch-range';
 import type { LandingRepair } from './ingest-store';
-import { dayKey, distinctDays, landingMarkKey, landingMarksBody, landingMarkTag } from './landing-marks';
+import { distinctDays, landingMarkKey, landingMarksBody, landingMarkTag } from './landing-marks';
 import { RAW_EVENT_COLUMNS } from './raw-event-body';
 import { keepRows, type RawEventBody } from './raw-event-body-writer';
+import { DAY_MS, dayKey, dayStartText, utcDate } from './utc-day';
 
 const RAW_TABLE = 'usage_events_raw';
-const DAY_MS = 86_400_000;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A table an insert into usage_events_raw writes: the raw table itself or the target of one of its views. */
@@ -61,8 +61,6 @@ function markingOf(
   const countColumn = ['events', 'failures'].find((column) => columns.has(column));
   return markColumn && countColumn ? { kind: 'count', markColumn, countColumn } : undefined;
 }
-
-const dayStart = (day: number): string => `${new Date(day * DAY_MS).toISOString().slice(0, 10)} 00:00:00`;
 
 /**
  * Makes sure a batch that may have been inserted before is in every table exactly once (docs/ingestor.md,
@@ -193,7 +191,7 @@ export class LandingRepairer {
         tags,
         key: landingMarkKey(range),
         markCustomer: LANDING_MARK_CUSTOMER,
-        dayStarts: days.map(dayStart),
+        dayStarts: days.map(dayStartText),
       },
     );
     const of = (index: number): Map<string, number> =>
@@ -209,7 +207,7 @@ export class LandingRepairer {
       const lacking = days.filter((day, dayIndex) => {
         if (table.keepDays !== undefined && now >= (day + table.keepDays) * DAY_MS) return false;
         if (table.kind === 'row') return !present.has(tags[dayIndex]);
-        const date = dayStart(day).slice(0, 10);
+        const date = utcDate(day);
         // The raw table's count once its own repair is done: with this batch's mark in it.
         const expected = (rawCounts.get(date) ?? 0) + (rawTags.has(tags[dayIndex]) ? 0 : 1);
         const counted = present.get(date) ?? 0;

@@ -20,13 +20,7 @@ import { LANDING_MARK_CUSTOMER } from '@keymeter/clickhouse';
 import type { BatchRange } from './batch-range';
 import { rawEventRowAsTabSeparated } from './raw-event-body';
 import type { RawEventRow } from './raw-event-row';
-
-const DAY_MS = 86_400_000;
-
-/** `20261130` for the day's number (days since 1970-01-01, UTC). */
-export function dayKey(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10).replace(/-/g, '');
-}
+import { dayKey, dayStartText } from './utc-day';
 
 /** The key of a partition's marks in the summing tables: `~<topic>/<partition>`. */
 export function landingMarkKey(range: BatchRange): string {
@@ -46,10 +40,9 @@ export function distinctDays(rowDays: readonly number[]): number[] {
 /** The raw row of a batch's mark for one day; its time is the day's first instant. */
 export function landingMarkRow(range: BatchRange, day: number): RawEventRow {
   const key = landingMarkKey(range);
-  const start = new Date(day * DAY_MS).toISOString();
   return {
     event_id: landingMarkTag(range, day),
-    occurred_at: `${start.slice(0, 10)} ${start.slice(11, 23)}`,
+    occurred_at: `${dayStartText(day)}.000`,
     gateway_id: LANDING_MARK_CUSTOMER,
     key_id: key,
     customer_id: LANDING_MARK_CUSTOMER,

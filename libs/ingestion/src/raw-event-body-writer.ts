@@ -1,6 +1,7 @@
 import { scannedFields, USAGE_EVENT_V1_FIELDS } from '@keymeter/contracts';
 import { rawEventRowAsTabSeparated, tabSeparatedField } from './raw-event-body';
 import type { RawEventRow, RowSource } from './raw-event-row';
+import { utcDayOf } from './utc-day';
 
 /** A batch's rows as the TabSeparated body of the raw insert (`RAW_EVENT_COLUMNS`), one line per row. */
 export interface RawEventBody {
@@ -10,11 +11,9 @@ export interface RawEventBody {
   readonly rowDays: readonly number[];
 }
 
-const DAY_MS = 86_400_000;
-
 /** The UTC day of a raw row's occurred_at text (`2026-03-01 12:00:00.000`). */
 function dayOfRawTime(text: string): number {
-  return Math.floor(Date.parse(`${text.slice(0, 10)}T${text.slice(11)}Z`) / DAY_MS);
+  return utcDayOf(Date.parse(`${text.slice(0, 10)}T${text.slice(11)}Z`));
 }
 
 const field = (name: (typeof USAGE_EVENT_V1_FIELDS)[number]): number => USAGE_EVENT_V1_FIELDS.indexOf(name);
@@ -115,7 +114,7 @@ export class RawEventBodyWriter {
     bytes[at++] = NEWLINE;
     this.length = at;
     this.rows += 1;
-    this.days.push(Math.floor(numbers[OCCURRED_AT] / DAY_MS));
+    this.days.push(utcDayOf(numbers[OCCURRED_AT]));
   }
 
   /** The body written so far (a view of the writer's buffer). */

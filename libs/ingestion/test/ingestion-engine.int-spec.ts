@@ -177,6 +177,43 @@ describe('ingestion engine on Kafka and chDB', () => {
     expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(stream)));
   });
 
+  it('writes a retried batch back into a table that kept its token but lost its rows, and counts it once', async () => {
+    const real = new ClickHouseIngestStore(handle.client);
+    let inserts = 0;
+    // The first insert lands, then the minute rollup loses its rows while its log keeps the token (what a kill
+    // inside ClickHouse's commit leaves), and the attempt fails: the retry is dropped there.
+    const losingMinuteRollup: IngestStore = {
+      loadPlans: (...args) => real.loadPlans(...args),
+      findIdsStoredElsewhere: (ids, range, reformed) => real.findIdsStoredElsewhere(ids, range, reformed),
+      insertRawEvents: async (body, range) => {
+        inserts += 1;
+        await real.insertRawEvents(body, range);
+        if (inserts === 1) {
+          await handle.client.command({
+            query: 'ALTER TABLE usage_rollup_minute DELETE WHERE 1',
+            clickhouse_settings: { mutations_sync: '2' },
+          });
+          throw new Error('killed inside the commit');
+        }
+      },
+      completeLanding: (body, range) => real.completeLanding(body, range),
+      recordWatermarks: (watermarks) => real.recordWatermarks(watermarks),
+    };
+    const stream = Array.from({ length: 120 }, (_, i) =>
+      eventMessage(makeEvent({ keyIndex: 1, occurredAtMs: Date.UTC(2026, 3, 3) + i })),
+    );
+    const metrics = new IngestMetrics();
+    await startEngine(losingMinuteRollup, { maxBatchEvents: 1000, maxBatchWaitMs: 300, metrics }).start();
+    await produce(log, topic, stream);
+
+    await waitFor('everything committed', async () => (await uncommitted(log, topic, groupId)) === 0);
+    expect(inserts).toBeGreaterThan(1);
+    expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(stream)));
+    expect(await metrics.text()).toContain(
+      'keymeter_ingest_landing_repairs_total{table="usage_rollup_minute"} 1',
+    );
+  });
+
   /** A store on chDB whose event inserts always fail (ClickHouse down), after the plan was made. */
   function failingInserts(): IngestStore {
     const real = new ClickHouseIngestStore(handle.client);
