@@ -148,13 +148,23 @@ describe('ingestion engine on Kafka and chDB', () => {
     expect(await allTotals(handle.client)).toEqual(expectedForEveryTable(groundTruth(stream)));
   });
 
+  /** The store `real` with some of its calls replaced. */
+  function storeOver(real: IngestStore, overrides: Partial<IngestStore>): IngestStore {
+    return {
+      loadPlans: (...args) => real.loadPlans(...args),
+      findIdsStoredElsewhere: (ids, range, reformed) => real.findIdsStoredElsewhere(ids, range, reformed),
+      insertRawEvents: (body, range) => real.insertRawEvents(body, range),
+      completeLanding: (body, range) => real.completeLanding(body, range),
+      recordWatermarks: (watermarks) => real.recordWatermarks(watermarks),
+      ...overrides,
+    };
+  }
+
   it('re-inserts a batch that failed after its insert under the same token and counts it once', async () => {
     const real = new ClickHouseIngestStore(handle.client);
     let failAfterInsert = 2;
     let inserts = 0;
-    const failingAfterInsert: IngestStore = {
-      loadPlans: (...args) => real.loadPlans(...args),
-      findIdsStoredElsewhere: (ids, range, reformed) => real.findIdsStoredElsewhere(ids, range, reformed),
+    const failingAfterInsert = storeOver(real, {
       insertRawEvents: async (body, range) => {
         inserts += 1;
         await real.insertRawEvents(body, range);
@@ -163,9 +173,7 @@ describe('ingestion engine on Kafka and chDB', () => {
           throw new Error('connection reset after the insert was acknowledged');
         }
       },
-      completeLanding: (body, range) => real.completeLanding(body, range),
-      recordWatermarks: (watermarks) => real.recordWatermarks(watermarks),
-    };
+    });
     const stream = Array.from({ length: 120 }, (_, i) =>
       eventMessage(makeEvent({ keyIndex: 1, occurredAtMs: Date.UTC(2026, 3, 3) + i })),
     );
@@ -182,9 +190,7 @@ describe('ingestion engine on Kafka and chDB', () => {
     let inserts = 0;
     // The first insert lands, then the minute rollup loses its rows while its log keeps the token (what a kill
     // inside ClickHouse's commit leaves), and the attempt fails: the retry is dropped there.
-    const losingMinuteRollup: IngestStore = {
-      loadPlans: (...args) => real.loadPlans(...args),
-      findIdsStoredElsewhere: (ids, range, reformed) => real.findIdsStoredElsewhere(ids, range, reformed),
+    const losingMinuteRollup = storeOver(real, {
       insertRawEvents: async (body, range) => {
         inserts += 1;
         await real.insertRawEvents(body, range);
@@ -196,9 +202,7 @@ describe('ingestion engine on Kafka and chDB', () => {
           throw new Error('killed inside the commit');
         }
       },
-      completeLanding: (body, range) => real.completeLanding(body, range),
-      recordWatermarks: (watermarks) => real.recordWatermarks(watermarks),
-    };
+    });
     const stream = Array.from({ length: 120 }, (_, i) =>
       eventMessage(makeEvent({ keyIndex: 1, occurredAtMs: Date.UTC(2026, 3, 3) + i })),
     );
@@ -216,14 +220,9 @@ describe('ingestion engine on Kafka and chDB', () => {
 
   /** A store on chDB whose event inserts always fail (ClickHouse down), after the plan was made. */
   function failingInserts(): IngestStore {
-    const real = new ClickHouseIngestStore(handle.client);
-    return {
-      loadPlans: (...args) => real.loadPlans(...args),
-      findIdsStoredElsewhere: (ids, range, reformed) => real.findIdsStoredElsewhere(ids, range, reformed),
+    return storeOver(new ClickHouseIngestStore(handle.client), {
       insertRawEvents: () => Promise.reject(new Error('ClickHouse is down')),
-      completeLanding: (body, range) => real.completeLanding(body, range),
-      recordWatermarks: (watermarks) => real.recordWatermarks(watermarks),
-    };
+    });
   }
 
   /** Partitions of the topic holding records, with their high watermark. */
@@ -371,16 +370,12 @@ describe('ingestion engine on Kafka and chDB', () => {
   it('under a backlog writes the watermarks when a partition catches up and at stop, not once per batch', async () => {
     const real = new ClickHouseIngestStore(handle.client);
     const writes: number[][] = [];
-    const counting: IngestStore = {
-      loadPlans: (...args) => real.loadPlans(...args),
-      findIdsStoredElsewhere: (ids, range, reformed) => real.findIdsStoredElsewhere(ids, range, reformed),
-      insertRawEvents: (body, range) => real.insertRawEvents(body, range),
-      completeLanding: (body, range) => real.completeLanding(body, range),
+    const counting = storeOver(real, {
       recordWatermarks: async (watermarks) => {
         writes.push(watermarks.map((w) => w.partition));
         await real.recordWatermarks(watermarks);
       },
-    };
+    });
     const stream = timestamps(300, Date.UTC(2026, 3, 8));
     await produce(log, topic, stream);
     let batches = 0;
