@@ -26,8 +26,9 @@
  * Phase 2, latency: per variant, events are produced at BENCH_RATE events/s (default 5 000) for 15 s to a
  *   fresh topic while its ingestor runs; each produced chunk's latency is the time from its send until the
  *   committed batches cover it (checked every 10 ms, in memory: polling ClickHouse would queue behind the
- *   inserts on chDB). Prints p50/p99, then checks the rollup total.
- * Every variant prints the wall time its batches spent per store step (TimedIngestStore).
+ *   inserts on chDB). Prints p50/p99, then checks the rollup total. BENCH_RATE=0 skips this phase.
+ * Every variant prints the wall time its batches spent per store step (TimedIngestStore), and a timeline of
+ *   the throughput phase (events/s, chDB queue and main thread busy, cores) per BENCH_TIMELINE_MS (1000).
  * BENCH_WAIT_MS (default 200) is the batch wait of every variant. `uptime` is printed at start and end.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -45,6 +46,7 @@ import { encodeUsageEvent } from '@keymeter/contracts';
 import { createKafkaEventLog, type EventLog, type OutgoingMessage } from '@keymeter/event-log';
 import { ClickHouseIngestStore, IngestionEngine } from '@keymeter/ingestion';
 import { pipelineBenchEvent } from './pipeline-bench-event';
+import { PipelineTimeline } from './pipeline-timeline';
 import { TimedIngestStore } from './timed-ingest-store';
 
 const PARTITIONS = 6;
@@ -213,8 +215,11 @@ async function runVariant(
     const faultsBefore = process.resourceUsage().minorPageFault;
     const loopBefore = performance.eventLoopUtilization();
     const engineBefore = chdbEngineUse();
+    const timeline = new PipelineTimeline(() => committed, Number(process.env.BENCH_TIMELINE_MS ?? 1_000));
+    timeline.start();
     await engine.start();
     while (committed < total) await sleep(10);
+    timeline.stop();
     const ingestSeconds = (Date.now() - ingestStart) / 1000;
     // CPU of the whole process (main thread, chDB's threads, libuv) per event: what one event costs
     // whatever the load; and how busy the main thread (kafkajs, decoding) was.
@@ -235,9 +240,11 @@ async function runVariant(
         `${(faults / total).toFixed(2)} page faults/event), ` +
         `main thread busy ${(loop.utilization * 100).toFixed(0)} %, chDB busy ${engineBusy.toFixed(1)} s ` +
         `(${((engineBusy / ingestSeconds) * 100).toFixed(0)} %) in ${engineAfter.statements - engineBefore.statements} statements\n` +
-        `[${variant.name}]   ${store.summary()}\n`,
+        `[${variant.name}]   ${store.summary()}\n` +
+        timeline.render(variant.name),
     );
 
+    if (rate <= 0) return;
     // Phase 2: latency at a steady rate, on a fresh topic.
     const topic = `bench-usage-events-${variant.name}-${suffix}`;
     await log.ensureTopics([

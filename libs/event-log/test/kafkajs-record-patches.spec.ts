@@ -35,6 +35,13 @@ const decodeRecordBatch = jest.requireActual<(decoder: object) => Promise<{ reco
   'kafkajs/src/protocol/recordBatch/v0/decoder',
 );
 const Decoder = jest.requireActual<new (buffer: Buffer) => object>('kafkajs/src/protocol/decoder');
+const Batch = jest.requireActual<
+  new (
+    topic: string,
+    fetchedOffset: string,
+    partitionData: Record<string, unknown>,
+  ) => { messages: { offset: string }[] }
+>('kafkajs/src/consumer/batch');
 const Long = jest.requireActual<{ fromString: (value: string) => object }>('kafkajs/src/utils/long');
 
 const bytes = (): fc.Arbitrary<Bytes> =>
@@ -125,11 +132,39 @@ describe('kafkajs record encoding and decoding (patched)', () => {
             })),
           );
           decoded.records.forEach((record, index) => {
-            expect(Object.keys(record.headers).sort()).toEqual(Object.keys(records[index].headers).sort());
+            expect(record.headers).toEqual(
+              Object.fromEntries(
+                Object.entries(records[index].headers).map(([name, value]) => [name, asBuffer(value)]),
+              ),
+            );
           });
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it('keeps the fetched records from the fetched offset on, beyond 2^53 too', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 40n }), fc.bigInt({ min: 2n ** 53n - 20n, max: 2n ** 62n })),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 0, max: 40 }),
+        (firstOffset, count, skip) => {
+          const offsets = Array.from({ length: count }, (_, index) =>
+            (firstOffset + BigInt(index)).toString(),
+          );
+          const fetchedOffset = (firstOffset + BigInt(skip)).toString();
+          const batch = new Batch('t', fetchedOffset, {
+            partition: 0,
+            highWatermark: '0',
+            abortedTransactions: [],
+            messages: offsets.map((offset) => ({ offset, isControlRecord: false })),
+          });
+          expect(batch.messages.map((message) => message.offset)).toEqual(offsets.slice(skip));
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

@@ -159,13 +159,17 @@ export class ChdbSessionConnection implements ClientConnection {
 /** The process-wide queue of chDB statements: each starts when the previous one, of any session, settled. */
 let engineTail: Promise<unknown> = Promise.resolve();
 const engineUse = { statements: 0, busyMs: 0 };
+/** When the statement running now started (performance.now()), or null while the engine is idle. */
+let runningSince: number | null = null;
 
 function runOnEngine<T>(operation: () => Promise<T>): Promise<T> {
   const result = engineTail.then(async () => {
     const started = performance.now();
+    runningSince = started;
     try {
       return await operation();
     } finally {
+      runningSince = null;
       engineUse.statements += 1;
       engineUse.busyMs += performance.now() - started;
     }
@@ -175,15 +179,19 @@ function runOnEngine<T>(operation: () => Promise<T>): Promise<T> {
 }
 
 export interface ChdbEngineUse {
-  /** Calls run on the engine since the process started. */
+  /** Calls run on the engine since the process started (finished ones). */
   readonly statements: number;
-  /** Wall time the engine spent running them (the queue lets one run at a time), in milliseconds. */
+  /**
+   * Wall time the engine spent running them (the queue lets one run at a time), in milliseconds, including
+   * the part of the statement running now.
+   */
   readonly busyMs: number;
 }
 
 /** How much the process's chDB engine has been used: with wall time, how saturated its one queue is. */
 export function chdbEngineUse(): ChdbEngineUse {
-  return { ...engineUse };
+  const running = runningSince === null ? 0 : performance.now() - runningSince;
+  return { statements: engineUse.statements, busyMs: engineUse.busyMs + running };
 }
 
 function withServerDateParams(params: Record<string, unknown>): Record<string, unknown> {

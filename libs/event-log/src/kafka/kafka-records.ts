@@ -15,9 +15,12 @@ export function toLogRecord(topic: string, partition: number, message: KafkaMess
   };
 }
 
-function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+/** The headers of every record that has none (most): one frozen object instead of one per record. */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+function decodeHeaders(headers: IHeaders | undefined): Readonly<Record<string, string>> {
+  if (!headers || !hasOwnKey(headers)) return NO_HEADERS;
   const decoded: Record<string, string> = {};
-  if (!headers) return decoded;
   for (const [name, raw] of Object.entries(headers)) {
     // Kafka allows a header name to repeat; like Java's lastHeader(), the last value wins.
     const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
@@ -44,4 +47,9 @@ export function toKafkaMessage(message: OutgoingMessage, index: number): Message
     headers[name] = value;
   }
   return { key: message.key, value: message.value, headers };
+}
+
+function hasOwnKey(headers: IHeaders): boolean {
+  for (const name in headers) if (Object.prototype.hasOwnProperty.call(headers, name)) return true;
+  return false;
 }
