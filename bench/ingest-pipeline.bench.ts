@@ -17,19 +17,22 @@
  *   tsv-50k-2s - tsv-2s with batches of 50 000;
  *   tsv-20k-bw - tsv-20k where a partial batch waits up to 4 × BENCH_WAIT_MS while the log holds more
  *                records of its partition (the engine's default now, and the default batch size);
- *   tsv-50k-bw - the same with batches of 50 000.
+ *   tsv-50k-bw - the same with batches of 50 000;
+ *   tsv-100k-bw - the same with batches of 100 000 (give it a backlog of several batches per partition).
  *   Only the -bw variants wait longer under a backlog; the others close a partial batch after BENCH_WAIT_MS.
  * Phase 1, throughput: BENCH_EVENTS events (default 200 000) are produced once to a backlog topic; each
- *   variant's ingestor (its own consumer group) starts on it; sustained events/s = events / time until the
- *   last batch is committed (after its insert was acknowledged, so queryable); then the total in
- *   usage_rollup_minute is checked.
+ *   variant's ingestor (its own consumer group) starts on it; events/s = events / time until the last batch
+ *   is committed (after its insert was acknowledged, so queryable), and the steady state: the rate from 20 %
+ *   to 80 % of the events committed; then the total in usage_rollup_minute is checked. CPU per event is
+ *   printed for the process and per lane (main thread, V8/libuv helpers, chDB statements, chDB merges).
  * Phase 2, latency: per variant, events are produced at BENCH_RATE events/s (default 5 000) for 15 s to a
  *   fresh topic while its ingestor runs; each produced chunk's latency is the time from its send until the
  *   committed batches cover it (checked every 10 ms, in memory: polling ClickHouse would queue behind the
  *   inserts on chDB). Prints p50/p99, then checks the rollup total. BENCH_RATE=0 skips this phase.
  * Every variant prints the wall time its batches spent per store step (TimedIngestStore), and a timeline of
  *   the throughput phase (events/s, chDB queue and main thread busy, cores) per BENCH_TIMELINE_MS (1000).
- * BENCH_WAIT_MS (default 200) is the batch wait of every variant. `uptime` is printed at start and end.
+ * BENCH_WAIT_MS (default 200) is the batch wait of every variant; BENCH_MAX_BUFFERED, if set, the records a
+ *   partition may buffer before a delivery waits for its inserts (the engine's maxBufferedEvents). `uptime` is printed at start and end.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -47,6 +50,7 @@ import { createKafkaEventLog, type EventLog, type OutgoingMessage } from '@keyme
 import { ClickHouseIngestStore, IngestionEngine } from '@keymeter/ingestion';
 import { pipelineBenchEvent } from './pipeline-bench-event';
 import { PipelineTimeline } from './pipeline-timeline';
+import { threadCpu, threadCpuPerEvent } from './thread-cpu';
 import { TimedIngestStore } from './timed-ingest-store';
 
 const PARTITIONS = 6;
@@ -120,6 +124,13 @@ const VARIANTS: readonly Variant[] = [
     store: ([h]) => new ClickHouseIngestStore(h.client, { idLookupChunk: 100_000 }),
   },
   {
+    name: 'tsv-100k-bw',
+    batch: 100_000,
+    sessions: 1,
+    backlogWait: true,
+    store: ([h]) => new ClickHouseIngestStore(h.client, { idLookupChunk: 100_000 }),
+  },
+  {
     name: 'tsv-50k-2s',
     batch: 50_000,
     sessions: 2,
@@ -148,8 +159,19 @@ function startEngine(
     // Off: a partial batch closes after waitMs whatever the log holds (the ingestor before the backlog rule).
     ...(variant.backlogWait === true ? {} : { maxBacklogWaitMs: waitMs }),
     lateGraceMs: 3_600_000,
-    ...(variant.maxBufferedEvents === undefined ? {} : { maxBufferedEvents: variant.maxBufferedEvents }),
+    ...(maxBufferedEvents(variant) === undefined ? {} : { maxBufferedEvents: maxBufferedEvents(variant) }),
   });
+}
+
+function steadyRate(steady: { fromMs: number; toMs: number }, total: number): string {
+  if (steady.toMs <= steady.fromMs) return 'n/a (a batch covered the whole 20-80 % span)';
+  return `${Math.round((0.6 * total * 1000) / (steady.toMs - steady.fromMs))} events/s`;
+}
+
+/** BENCH_MAX_BUFFERED overrides every variant's buffer bound (the engine's default: twice the batch). */
+function maxBufferedEvents(variant: Variant): number | undefined {
+  const override = process.env.BENCH_MAX_BUFFERED;
+  return override === undefined || override === '' ? variant.maxBufferedEvents : Number(override);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -207,10 +229,17 @@ async function runVariant(
     // insert, so its events are queryable), not from polling ClickHouse: on chDB every query waits in
     // the same statement queue as the inserts and would slow down what it measures.
     let committed = 0;
+    // When the committed count first reached 20 % and 80 % of the backlog: the rate between them is the
+    // steady state, without the start (the first batches fill while nothing can be inserted yet) and the
+    // tail (the last batches insert while the consumer has nothing left to read).
+    const steady = { fromMs: 0, toMs: 0 };
     const engine = startEngine(log, variant, store, backlogTopic, `bench-${variant.name}-${suffix}`, (n) => {
       committed += n;
+      if (steady.fromMs === 0 && committed >= 0.2 * total) steady.fromMs = performance.now();
+      if (steady.toMs === 0 && committed >= 0.8 * total) steady.toMs = performance.now();
     });
     const ingestStart = Date.now();
+    const threadsBefore = threadCpu();
     const cpuBefore = process.cpuUsage();
     const faultsBefore = process.resourceUsage().minorPageFault;
     const loopBefore = performance.eventLoopUtilization();
@@ -224,6 +253,7 @@ async function runVariant(
     // CPU of the whole process (main thread, chDB's threads, libuv) per event: what one event costs
     // whatever the load; and how busy the main thread (kafkajs, decoding) was.
     const cpu = process.cpuUsage(cpuBefore);
+    const threadsAfter = threadCpu();
     // Pages touched for the first time (fresh buffers): each is a fault, and faults are dear in a VM.
     const faults = process.resourceUsage().minorPageFault - faultsBefore;
     const loop = performance.eventLoopUtilization(loopBefore);
@@ -235,11 +265,13 @@ async function runVariant(
       throw new Error(`[${variant.name}] rollup holds ${inRollup} events, expected ${total}`);
     process.stdout.write(
       `[${variant.name}] throughput: ${total} events counted in ${ingestSeconds.toFixed(1)} s = ${Math.round(total / ingestSeconds)} events/s\n` +
+        `[${variant.name}]   steady state (20 % to 80 % of the events committed): ${steadyRate(steady, total)}\n` +
         `[${variant.name}]   process CPU ${((cpu.user + cpu.system) / total).toFixed(1)} µs/event ` +
         `(user ${(cpu.user / 1e6).toFixed(1)} s, system ${(cpu.system / 1e6).toFixed(1)} s; ` +
         `${(faults / total).toFixed(2)} page faults/event), ` +
         `main thread busy ${(loop.utilization * 100).toFixed(0)} %, chDB busy ${engineBusy.toFixed(1)} s ` +
         `(${((engineBusy / ingestSeconds) * 100).toFixed(0)} %) in ${engineAfter.statements - engineBefore.statements} statements\n` +
+        `[${variant.name}]   CPU by thread, µs/event: ${threadCpuPerEvent(threadsBefore, threadsAfter, total)}\n` +
         `[${variant.name}]   ${store.summary()}\n` +
         timeline.render(variant.name),
     );

@@ -1,0 +1,58 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** CPU seconds per group of this process's threads. */
+export type ThreadCpu = Readonly<Record<string, number>>;
+
+/** Kernel clock ticks per second for /proc's utime and stime (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * Which lane a thread works for, by its name. Node leaves V8's platform workers (garbage collection,
+ * compilation) and libuv's pool (zlib, file system) named after the process; ClickHouse names its own threads,
+ * MergeMutate being the background merges.
+ */
+function laneOf(thread: string, name: string): string {
+  if (thread === String(process.pid)) return 'main thread';
+  if (name === 'node') return 'V8 and libuv helpers';
+  if (name === 'MergeMutate') return 'chDB merges';
+  return 'chDB statements';
+}
+
+/**
+ * CPU time of this process's threads by lane, read from /proc (Linux); an empty record elsewhere. Threads
+ * that ended between two reads drop out, so compare reads taken while the same threads run.
+ */
+export function threadCpu(): ThreadCpu {
+  const lanes: Record<string, number> = {};
+  let threads: string[];
+  try {
+    threads = readdirSync('/proc/self/task');
+  } catch {
+    return lanes;
+  }
+  for (const thread of threads) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${thread}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    // The name sits in parentheses and may hold spaces; the fields after it are space-separated.
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const lane = laneOf(thread, name);
+    lanes[lane] = (lanes[lane] ?? 0) + ticks / TICKS_PER_SECOND;
+  }
+  return lanes;
+}
+
+/** `after - before` per lane as µs per event, largest first: "main thread 8.1, chDB statements 9.7, ...". */
+export function threadCpuPerEvent(before: ThreadCpu, after: ThreadCpu, events: number): string {
+  return Object.entries(after)
+    .map(([lane, seconds]) => [lane, ((seconds - (before[lane] ?? 0)) * 1e6) / events] as const)
+    .filter(([, micros]) => micros >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([lane, micros]) => `${lane} ${micros.toFixed(1)}`)
+    .join(', ');
+}
