@@ -32,7 +32,8 @@
  * Every variant prints the wall time its batches spent per store step (TimedIngestStore), and a timeline of
  *   the throughput phase (events/s, chDB queue and main thread busy, cores) per BENCH_TIMELINE_MS (1000).
  * BENCH_WAIT_MS (default 200) is the batch wait of every variant; BENCH_MAX_BUFFERED, if set, the records a
- *   partition may buffer before a delivery waits for its inserts (the engine's maxBufferedEvents). `uptime` is printed at start and end.
+ *   partition may buffer before a delivery waits for its inserts (the engine's maxBufferedEvents).
+ * `uptime` is printed at start and end.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
