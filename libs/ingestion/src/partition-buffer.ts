@@ -139,11 +139,20 @@ export class PartitionBuffer {
     if (this.records.length > 0) this.oldestArrivalMs = nowMs;
   }
 
-  /** How many buffered records have an offset <= `offset`. */
+  /**
+   * How many buffered records have an offset <= `offset`. Offsets ascend (with gaps where the log has
+   * none), so a binary search finds it: a planned batch of 50,000 records otherwise parsed 50,000 offsets
+   * each time the next cut was looked for.
+   */
   private countThrough(offset: bigint): number {
-    let count = 0;
-    while (count < this.records.length && BigInt(this.records[count].offset) <= offset) count += 1;
-    return count;
+    let low = 0;
+    let high = this.records.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (BigInt(this.records[middle].offset) <= offset) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   private lastBufferedOffset(): bigint {

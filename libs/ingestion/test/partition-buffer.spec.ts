@@ -1,4 +1,5 @@
 import type { LogRecord } from '@keymeter/event-log';
+import fc from 'fast-check';
 import { deduplicationTokenOf, PartitionBuffer } from '../src';
 
 const rules = { maxBatchEvents: 3, maxBatchWaitMs: 100 };
@@ -90,6 +91,49 @@ describe('PartitionBuffer', () => {
     expect(range(cut)).toBe('10-11');
     buffer.consumed(cut!, 0);
     expect(range(buffer.nextCut(rules, 0))).toBe('12-13');
+  });
+
+  it('re-forms a plan and stops a new batch before a later plan, over offsets with gaps', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 60 }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 250 }),
+        fc.nat(),
+        (gaps, planStart, planLength, laterStart) => {
+          const offsets: number[] = [];
+          let offset = 1_000;
+          for (const gap of gaps) {
+            offset += gap;
+            offsets.push(offset);
+          }
+          const first = offsets[planStart % offsets.length];
+          // A plan may end in a gap of the log (compaction, transaction markers) or past the buffer.
+          const last = first + planLength;
+          const buffer = new PartitionBuffer();
+          buffer.setPlans([{ firstOffset: BigInt(first), lastOffset: BigInt(last) }]);
+          buffer.append(recordsAt(...offsets.filter((at) => at >= first)), 0);
+          const cut = buffer.nextCut(rules, 0, true);
+          const inPlan = offsets.filter((at) => at >= first && at <= last);
+          if (last > offsets[offsets.length - 1]) {
+            expect(cut).toBeUndefined(); // the plan's records are not all buffered yet
+            return;
+          }
+          expect(cut?.records.map((record) => Number(record.offset))).toEqual(inPlan);
+          expect(cut?.replanned).toBe(true);
+
+          const later = offsets[laterStart % offsets.length];
+          const fresh = new PartitionBuffer();
+          fresh.setPlans([{ firstOffset: BigInt(later), lastOffset: BigInt(later) }]);
+          fresh.append(recordsAt(...offsets), 0);
+          const before = fresh.nextCut({ maxBatchEvents: 1_000, maxBatchWaitMs: 1_000 }, 0, true);
+          const expected = offsets.filter((at) => at < later);
+          if (expected.length === 0) expect(before?.replanned).toBe(true);
+          else expect(before?.records.map((record) => Number(record.offset))).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('takes the first recorded of two plans for the same offset', () => {
