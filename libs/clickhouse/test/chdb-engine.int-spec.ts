@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openClickHouse, type ClickHouseHandle } from '../src';
+import { chdbEngineUse, openClickHouse, type ClickHouseHandle } from '../src';
 
 // chDB-specific behaviour of the factory: one data directory per process, shared by every handle on it.
 describe('chDB engine sharing', () => {
@@ -112,6 +112,21 @@ describe('chDB engine sharing', () => {
     await Promise.all([slow, quick]);
     // Two sessions running statements at once could hang the engine; the second waits for the first.
     expect(finished).toEqual(['slow, issued first', 'quick, issued second']);
+  });
+
+  it('counts the statement still running in the engine busy time', async () => {
+    const handle = await open(newDir());
+    const before = chdbEngineUse();
+    const slow = handle.client.query({ query: 'SELECT sleep(1) AS s', format: 'JSONEachRow' });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const during = chdbEngineUse();
+    await slow;
+    const after = chdbEngineUse();
+    // While it runs the statement is not finished, yet its time so far already counts as busy.
+    expect(during.statements).toBe(before.statements);
+    expect(during.busyMs - before.busyMs).toBeGreaterThan(100);
+    expect(after.statements).toBe(before.statements + 1);
+    expect(after.busyMs - before.busyMs).toBeGreaterThanOrEqual(1000);
   });
 
   it('requires a data directory when no URL is given, and a plain database name', async () => {

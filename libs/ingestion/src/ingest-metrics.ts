@@ -85,7 +85,7 @@ export class IngestMetrics {
     });
     new Gauge({
       name: 'keymeter_chdb_busy_seconds',
-      help: 'Wall time the chDB engine spent running statements (one at a time) since the process started',
+      help: 'Wall time the chDB engine spent running statements (one at a time, the running one included) since the process started',
       registers: [this.registry],
       collect() {
         this.set(read().busyMs / 1000);

@@ -102,6 +102,19 @@ describe('landing marks: a table left without a batch by a process killed inside
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Runs `work` on a fresh chDB database with every migration applied. */
+  const withMigratedDatabase = async (work: (handle: ClickHouseHandle) => Promise<void>): Promise<void> => {
+    const dir = mkdtempSync(join(tmpdir(), 'keymeter-landing-'));
+    dirs.push(dir);
+    const handle = await openClickHouse({ chdbPath: dir, database: 'landing' });
+    try {
+      await runClickHouseMigrations(handle);
+      await work(handle);
+    } finally {
+      await handle.close();
+    }
+  };
+
   it.each(TABLES)(
     'a part of %s deleted after its token was recorded: the retry is dropped there, the landing check writes it back',
     async (table, markColumn) => {
@@ -185,11 +198,7 @@ describe('landing marks: a table left without a batch by a process killed inside
   );
 
   it('refuses, naming the table, to repair a table whose view drops the marks, and writes nothing to it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'keymeter-landing-'));
-    dirs.push(dir);
-    const handle = await openClickHouse({ chdbPath: dir, database: 'landing' });
-    try {
-      await runClickHouseMigrations(handle);
+    await withMigratedDatabase(async (handle) => {
       await handle.client.command({
         query: `CREATE TABLE billable_calls (key_id String, bucket DateTime('UTC'), events UInt64)
                 ENGINE = SummingMergeTree ORDER BY (key_id, bucket)`,
@@ -216,17 +225,11 @@ describe('landing marks: a table left without a batch by a process killed inside
         'the view filling billable_calls drops landing marks',
       );
       expect(await calls()).toEqual({ calls: '16' });
-    } finally {
-      await handle.close();
-    }
+    });
   });
 
   it('a batch every table holds needs no repair', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'keymeter-landing-'));
-    dirs.push(dir);
-    const handle = await openClickHouse({ chdbPath: dir, database: 'landing' });
-    try {
-      await runClickHouseMigrations(handle);
+    await withMigratedDatabase(async (handle) => {
       const store = new ClickHouseIngestStore(handle.client);
       const whole = batch(2, 100, 25);
       await store.insertEvents(whole.rows, whole.range);
@@ -234,8 +237,6 @@ describe('landing marks: a table left without a batch by a process killed inside
       expect(before.usage_events_raw).toBe('25');
       expect(await store.completeLanding(rawEventBodyOf(whole.rows), whole.range)).toEqual([]);
       expect(await tableTotals(handle)).toEqual(before);
-    } finally {
-      await handle.close();
-    }
+    });
   });
 });
