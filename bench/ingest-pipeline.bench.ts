@@ -16,15 +16,16 @@
  *   tsv-50k    - tsv with batches of 50 000 (one id lookup per batch);
  *   tsv-50k-2s - tsv-2s with batches of 50 000;
  *   tsv-20k-bw - tsv-20k where a partial batch waits up to 4 × BENCH_WAIT_MS while the log holds more
- *                records of its partition (the engine's default now, and the default batch size);
- *   tsv-50k-bw - the same with batches of 50 000;
+ *                records of its partition (the engine's default now; the default batch size until 2026-11-30);
+ *   tsv-50k-bw - the same with batches of 50 000 (the ingestor app's default batch size);
  *   tsv-100k-bw - the same with batches of 100 000 (give it a backlog of several batches per partition).
  *   Only the -bw variants wait longer under a backlog; the others close a partial batch after BENCH_WAIT_MS.
  * Phase 1, throughput: BENCH_EVENTS events (default 200 000) are produced once to a backlog topic; each
  *   variant's ingestor (its own consumer group) starts on it; events/s = events / time until the last batch
  *   is committed (after its insert was acknowledged, so queryable), and the steady state: the rate from 20 %
  *   to 80 % of the events committed; then the total in usage_rollup_minute is checked. CPU per event is
- *   printed for the process and per lane (main thread, V8/libuv helpers, chDB statements, chDB merges).
+ *   printed for the process and per lane (main thread, V8/libuv helpers, chDB statements, chDB merges), and
+ *   the process's resident memory at the start and at its highest while the backlog drains.
  * Phase 2, latency: per variant, events are produced at BENCH_RATE events/s (default 5 000) for 15 s to a
  *   fresh topic while its ingestor runs; each produced chunk's latency is the time from its send until the
  *   committed batches cover it (checked every 10 ms, in memory: polling ClickHouse would queue behind the
@@ -175,6 +176,8 @@ function maxBufferedEvents(variant: Variant): number | undefined {
   return override === undefined || override === '' ? variant.maxBufferedEvents : Number(override);
 }
 
+const megabytes = (bytes: number): number => Math.round(bytes / 1024 / 1024);
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -247,8 +250,14 @@ async function runVariant(
     const engineBefore = chdbEngineUse();
     const timeline = new PipelineTimeline(() => committed, Number(process.env.BENCH_TIMELINE_MS ?? 1_000));
     timeline.start();
+    // Resident memory (the JS heap, buffered records and chDB's own) at its highest while the backlog drains.
+    const rssBefore = process.memoryUsage.rss();
+    let peakRss = rssBefore;
     await engine.start();
-    while (committed < total) await sleep(10);
+    while (committed < total) {
+      await sleep(10);
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    }
     timeline.stop();
     const ingestSeconds = (Date.now() - ingestStart) / 1000;
     // CPU of the whole process (main thread, chDB's threads, libuv) per event: what one event costs
@@ -273,6 +282,7 @@ async function runVariant(
         `main thread busy ${(loop.utilization * 100).toFixed(0)} %, chDB busy ${engineBusy.toFixed(1)} s ` +
         `(${((engineBusy / ingestSeconds) * 100).toFixed(0)} %) in ${engineAfter.statements - engineBefore.statements} statements\n` +
         `[${variant.name}]   CPU by thread, µs/event: ${threadCpuPerEvent(threadsBefore, threadsAfter, total)}\n` +
+        `[${variant.name}]   resident memory ${megabytes(rssBefore)} MB at the start, ${megabytes(peakRss)} MB at most\n` +
         `[${variant.name}]   ${store.summary()}\n` +
         timeline.render(variant.name),
     );

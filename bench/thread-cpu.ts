@@ -1,7 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** CPU seconds per group of this process's threads. */
-export type ThreadCpu = Readonly<Record<string, number>>;
+/** CPU seconds of one group of threads: in all, and the part spent in the kernel. */
+export interface LaneCpu {
+  readonly seconds: number;
+  readonly kernelSeconds: number;
+}
+
+/** CPU per group of this process's threads. */
+export type ThreadCpu = Readonly<Record<string, LaneCpu>>;
 
 /** Kernel clock ticks per second for /proc's utime and stime (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -23,7 +29,7 @@ function laneOf(thread: string, name: string): string {
  * that ended between two reads drop out, so compare reads taken while the same threads run.
  */
 export function threadCpu(): ThreadCpu {
-  const lanes: Record<string, number> = {};
+  const lanes: Record<string, LaneCpu> = {};
   let threads: string[];
   try {
     threads = readdirSync('/proc/self/task');
@@ -40,19 +46,37 @@ export function threadCpu(): ThreadCpu {
     // The name sits in parentheses and may hold spaces; the fields after it are space-separated.
     const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
+    const userTicks = Number(fields[11]);
+    const kernelTicks = Number(fields[12]);
     const lane = laneOf(thread, name);
-    lanes[lane] = (lanes[lane] ?? 0) + ticks / TICKS_PER_SECOND;
+    const sum = lanes[lane] ?? { seconds: 0, kernelSeconds: 0 };
+    lanes[lane] = {
+      seconds: sum.seconds + (userTicks + kernelTicks) / TICKS_PER_SECOND,
+      kernelSeconds: sum.kernelSeconds + kernelTicks / TICKS_PER_SECOND,
+    };
   }
   return lanes;
 }
 
-/** `after - before` per lane as µs per event, largest first: "main thread 8.1, chDB statements 9.7, ...". */
+/**
+ * `after - before` per lane as µs per event, largest first, with the kernel's part:
+ * "chDB statements 9.7 (kernel 2.1), main thread 8.1 (kernel 0.4), ...".
+ */
 export function threadCpuPerEvent(before: ThreadCpu, after: ThreadCpu, events: number): string {
+  const perEvent = (seconds: number): number => (seconds * 1e6) / events;
   return Object.entries(after)
-    .map(([lane, seconds]) => [lane, ((seconds - (before[lane] ?? 0)) * 1e6) / events] as const)
-    .filter(([, micros]) => micros >= 0.05)
-    .sort((a, b) => b[1] - a[1])
-    .map(([lane, micros]) => `${lane} ${micros.toFixed(1)}`)
+    .map(([lane, cpu]) => {
+      const earlier = before[lane] ?? { seconds: 0, kernelSeconds: 0 };
+      return {
+        lane,
+        micros: perEvent(cpu.seconds - earlier.seconds),
+        kernelMicros: perEvent(cpu.kernelSeconds - earlier.kernelSeconds),
+      };
+    })
+    .filter(({ micros }) => micros >= 0.05)
+    .sort((a, b) => b.micros - a.micros)
+    .map(
+      ({ lane, micros, kernelMicros }) => `${lane} ${micros.toFixed(1)} (kernel ${kernelMicros.toFixed(1)})`,
+    )
     .join(', ');
 }

@@ -159,7 +159,7 @@ export const envSchema = z.object({
   /** Events reaching the log more than this after they occurred are stored flagged late. */
   INGEST_LATE_GRACE_SECONDS: wholeNumber(3600, 0, 31 * 24 * 3600),
   /** The ingestor inserts a partition's events in batches of at most this many... */
-  INGEST_BATCH_MAX_EVENTS: positiveInt(20_000, 100_000),
+  INGEST_BATCH_MAX_EVENTS: positiveInt(50_000, 100_000),
   /** ...or of whatever arrived once the oldest buffered event has waited this long. */
   INGEST_BATCH_MAX_WAIT_MS: wholeNumber(500, 0, 60_000),
   /** The anomaly evaluator runs this often (0 = not on its own; docs/anomaly-detection.md). */

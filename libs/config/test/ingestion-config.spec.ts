@@ -1,9 +1,9 @@
 import { ConfigError, loadConfig } from '@keymeter/config';
 
 describe('ingestion configuration', () => {
-  it('defaults to a one-hour grace, batches of 20 000 events or 500 ms, and a dead-letter topic', () => {
+  it('defaults to a one-hour grace, batches of 50 000 events or 500 ms, and a dead-letter topic', () => {
     const config = loadConfig({ USAGE_EVENTS_PARTITIONS: '12' });
-    expect(config.ingestion).toEqual({ lateGraceMs: 3_600_000, batchMaxEvents: 20_000, batchMaxWaitMs: 500 });
+    expect(config.ingestion).toEqual({ lateGraceMs: 3_600_000, batchMaxEvents: 50_000, batchMaxWaitMs: 500 });
     expect(config.topics.usageEventsDeadLetter).toEqual({ name: 'usage-events-dlq', partitions: 12 });
   });
 
