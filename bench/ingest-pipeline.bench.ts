@@ -34,6 +34,8 @@
  *   the throughput phase (events/s, chDB queue and main thread busy, cores) per BENCH_TIMELINE_MS (1000).
  * BENCH_WAIT_MS (default 200) is the batch wait of every variant; BENCH_MAX_BUFFERED, if set, the records a
  *   partition may buffer before a delivery waits for its inserts (the engine's maxBufferedEvents).
+ * BENCH_BROKER_PID, if set (e.g. `$(cat /tmp/km-shared-kafka/broker.pid)`), adds the broker's CPU per event while
+ *   the backlog is produced and while each variant drains it: the broker's share of the two cores.
  * `uptime` is printed at start and end.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -52,7 +54,7 @@ import { createKafkaEventLog, type EventLog, type OutgoingMessage } from '@keyme
 import { ClickHouseIngestStore, IngestionEngine } from '@keymeter/ingestion';
 import { pipelineBenchEvent } from './pipeline-bench-event';
 import { PipelineTimeline } from './pipeline-timeline';
-import { threadCpu, threadCpuPerEvent } from './thread-cpu';
+import { processCpuSeconds, threadCpu, threadCpuPerEvent } from './thread-cpu';
 import { TimedIngestStore } from './timed-ingest-store';
 
 const PARTITIONS = 6;
@@ -176,6 +178,19 @@ function maxBufferedEvents(variant: Variant): number | undefined {
   return override === undefined || override === '' ? variant.maxBufferedEvents : Number(override);
 }
 
+/** The broker's process (BENCH_BROKER_PID), whose CPU the bench reports beside its own. */
+const brokerPid = process.env.BENCH_BROKER_PID ? Number(process.env.BENCH_BROKER_PID) : undefined;
+
+/** The broker's CPU seconds so far, when BENCH_BROKER_PID names a readable process. */
+const brokerCpu = (): number | undefined =>
+  brokerPid === undefined ? undefined : processCpuSeconds(brokerPid);
+
+/** ", broker CPU 3.1 µs/event" between two reads of `brokerCpu`, or nothing without them. */
+function brokerCpuText(before: number | undefined, after: number | undefined, events: number): string {
+  if (before === undefined || after === undefined) return '';
+  return `, broker CPU ${(((after - before) * 1e6) / events).toFixed(1)} µs/event`;
+}
+
 const megabytes = (bytes: number): number => Math.round(bytes / 1024 / 1024);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -244,6 +259,7 @@ async function runVariant(
     });
     const ingestStart = Date.now();
     const threadsBefore = threadCpu();
+    const brokerBefore = brokerCpu();
     const cpuBefore = process.cpuUsage();
     const faultsBefore = process.resourceUsage().minorPageFault;
     const loopBefore = performance.eventLoopUtilization();
@@ -264,6 +280,7 @@ async function runVariant(
     // whatever the load; and how busy the main thread (kafkajs, decoding) was.
     const cpu = process.cpuUsage(cpuBefore);
     const threadsAfter = threadCpu();
+    const brokerAfter = brokerCpu();
     // Pages touched for the first time (fresh buffers): each is a fault, and faults are dear in a VM.
     const faults = process.resourceUsage().minorPageFault - faultsBefore;
     const loop = performance.eventLoopUtilization(loopBefore);
@@ -281,7 +298,8 @@ async function runVariant(
         `${(faults / total).toFixed(2)} page faults/event), ` +
         `main thread busy ${(loop.utilization * 100).toFixed(0)} %, chDB busy ${engineBusy.toFixed(1)} s ` +
         `(${((engineBusy / ingestSeconds) * 100).toFixed(0)} %) in ${engineAfter.statements - engineBefore.statements} statements\n` +
-        `[${variant.name}]   CPU by thread, µs/event: ${threadCpuPerEvent(threadsBefore, threadsAfter, total)}\n` +
+        `[${variant.name}]   CPU by thread, µs/event: ${threadCpuPerEvent(threadsBefore, threadsAfter, total)}` +
+        `${brokerCpuText(brokerBefore, brokerAfter, total)}\n` +
         `[${variant.name}]   resident memory ${megabytes(rssBefore)} MB at the start, ${megabytes(peakRss)} MB at most\n` +
         `[${variant.name}]   ${store.summary()}\n` +
         timeline.render(variant.name),
@@ -373,9 +391,11 @@ async function main(): Promise<void> {
       { name: backlogTopic, partitions: PARTITIONS },
       { name: `${backlogTopic}-dlq`, partitions: PARTITIONS },
     ]);
+    const brokerBefore = brokerCpu();
     const producedIn = await produceBacklog(log, backlogTopic, total);
     process.stdout.write(
-      `produced ${total} events in ${producedIn.toFixed(1)} s (${Math.round(total / producedIn)}/s)\n`,
+      `produced ${total} events in ${producedIn.toFixed(1)} s (${Math.round(total / producedIn)}/s)` +
+        `${brokerCpuText(brokerBefore, brokerCpu(), total)}\n`,
     );
     for (const [index, variant] of variants.entries()) {
       await runVariant(log, dir, variant, backlogTopic, total, rate, `${suffix}-${index}`);

@@ -59,6 +59,20 @@ export function threadCpu(): ThreadCpu {
 }
 
 /**
+ * CPU seconds another process has used so far (`/proc/<pid>/stat`), e.g. the broker's; undefined when it cannot
+ * be read (not Linux, no such process).
+ */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * `after - before` per lane as µs per event, largest first, with the kernel's part:
  * "chDB statements 9.7 (kernel 2.1), main thread 8.1 (kernel 0.4), ...".
  */

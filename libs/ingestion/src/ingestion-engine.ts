@@ -4,7 +4,7 @@ import type { BatchWatermark, IngestStore } from './ingest-store';
 import { IngestMetrics } from './ingest-metrics';
 import { PartitionBuffer, type BatchCut, type CutRules, type PlannedRange } from './partition-buffer';
 import { parsePlanMetadata, planMetadata } from './plan-metadata';
-import { prepareInSlices, type DeadLetter } from './prepare-batch';
+import type { DeadLetter } from './prepared-records';
 import { keepRows } from './raw-event-body-writer';
 
 export type IngestLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -77,7 +77,7 @@ export interface IngestionStatus {
 class OwnershipLostError extends Error {}
 
 class PartitionState {
-  readonly buffer = new PartitionBuffer();
+  readonly buffer: PartitionBuffer;
   /** Next offset expected from the consumer; undefined until the first delivery after a reset. */
   nextOffset: bigint | undefined;
   plansLoaded = false;
@@ -98,7 +98,12 @@ class PartitionState {
   /** A drain is queued on the chain and has not started yet (it will see every record appended until then). */
   drainQueued = false;
 
-  constructor(readonly partition: number) {}
+  constructor(
+    readonly partition: number,
+    lateGraceMs: number,
+  ) {
+    this.buffer = new PartitionBuffer(lateGraceMs);
+  }
 
   reset(): void {
     this.buffer.clear();
@@ -272,7 +277,7 @@ export class IngestionEngine {
   private partition(partition: number): PartitionState {
     let part = this.partitions.get(partition);
     if (!part) {
-      part = new PartitionState(partition);
+      part = new PartitionState(partition, this.options.lateGraceMs);
       this.partitions.set(partition, part);
     }
     return part;
@@ -413,7 +418,7 @@ export class IngestionEngine {
 
   private async insertBatch(part: PartitionState, cut: BatchCut, force: boolean): Promise<void> {
     const startedAt = process.hrtime.bigint();
-    const { store, topic, lateGraceMs } = this.options;
+    const { store, topic } = this.options;
     const range: BatchRange = {
       topic,
       partition: part.partition,
@@ -428,7 +433,7 @@ export class IngestionEngine {
       await this.commit(range, range.firstOffset, plan);
       part.buffer.addPlan(plan);
     }
-    const prepared = await prepareInSlices(cut.records, lateGraceMs);
+    const prepared = part.buffer.prepared(cut);
     const ids = prepared.ids;
     // A range planned by an earlier process or member, or attempted before, may have landed (partly): its
     // own rows are not duplicates. A range this process planned and never attempted was never inserted by
@@ -444,12 +449,12 @@ export class IngestionEngine {
     // A range inserted before may have left a table with its token but without its rows (a process killed
     // inside ClickHouse's commit): the retry is dropped there, so check every table and fill in what lacks.
     const repairs = reformed ? await store.completeLanding(body, range) : [];
-    const last = cut.records[cut.records.length - 1];
     this.noteWatermark({
       topic,
       partition: part.partition,
       lastOffset: range.lastOffset,
-      lastLogTimeMs: last.timestamp,
+      // A cut holds at least one record, so its last log time is known.
+      lastLogTimeMs: prepared.lastLogTimeMs as number,
       maxOccurredAtMs: prepared.maxOccurredAtMs,
     });
     // Caught up (nothing after this batch buffered or in the log): write the watermarks now, so an invoice
@@ -469,7 +474,7 @@ export class IngestionEngine {
     part.mayHaveLanded.delete(range.firstOffset);
 
     const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
-    this.metrics.recordBatch(body.rowCount, seconds, cut.records.length, Date.now());
+    this.metrics.recordBatch(body.rowCount, seconds, cut.count, Date.now());
     this.metrics.deadLettered.inc(prepared.deadLetters.length);
     this.metrics.duplicatesDropped.inc({ where: 'batch' }, prepared.duplicatesInBatch);
     this.metrics.duplicatesDropped.inc({ where: 'stored' }, elsewhere.size);
@@ -487,7 +492,7 @@ export class IngestionEngine {
     this.log('debug', `committed ${describeRange(range)}`, { inserted: body.rowCount });
     this.options.onBatchCommitted?.({
       ...range,
-      records: cut.records.length,
+      records: cut.count,
       inserted: body.rowCount,
       deadLettered: prepared.deadLetters.length,
       duplicatesDropped: prepared.duplicatesInBatch + elsewhere.size,

@@ -48,40 +48,66 @@ const INITIAL_BYTES_PER_ROW = 192;
 const FIXED_ROW_BYTES = 64;
 
 /**
- * Builds a batch's body in one growing buffer: rows of the full path (`appendRow`) and rows of the fast path
- * (`appendScanned`, copied from the record's bytes) give the same line for the same event. Writing each line
- * straight into the buffer is ~5x cheaper than appending lines to a string and encoding it at the end (a rope
- * of 10 000 pieces flattened, then copied; docs/benchmarks.md, ingestion pipeline).
+ * Writes TabSeparated rows of `usage_events_raw` into one growing buffer: rows of the full path (`appendRow`) and
+ * rows of the fast path (`appendScanned`, copied from the record's bytes) give the same line for the same event.
+ * Writing each line straight into the buffer is ~5x cheaper than appending lines to a string and encoding it at
+ * the end (a rope of 10 000 pieces flattened, then copied; docs/benchmarks.md, ingestion pipeline).
+ *
+ * Positions are absolute (bytes written since the writer began), so a reader can keep them while the writer
+ * moves to a larger buffer; once told that the bytes before a position are no longer needed (`release`), a move
+ * copies only what follows. Views (`bytes`) stay valid: the writer never writes over bytes it wrote, it moves to
+ * a fresh buffer instead.
  */
-export class RawEventBodyWriter {
-  private bytes: Buffer;
+export class TabSeparatedRowWriter {
+  private buffer: Buffer;
+  /** Absolute position of buffer[0]. */
+  private base = 0;
+  /** Bytes of the buffer in use. */
   private length = 0;
-  private rows = 0;
-  private readonly days: number[] = [];
+  /** Absolute position before which nothing is needed any more. */
+  private releasedTo = 0;
   private topic: string | undefined;
   private partition = -1;
   private sourceBytes = Buffer.alloc(0);
 
-  /** `initialBytes`: room for the expected body (it grows when the rows need more). */
+  /** `initialBytes`: room for the expected rows (the buffer grows when they need more). */
   constructor(initialBytes = 0) {
-    this.bytes = Buffer.allocUnsafe(Math.max(1024, initialBytes));
+    this.buffer = Buffer.allocUnsafe(Math.max(1024, initialBytes));
   }
 
-  /** A row built by the full path (`toRawEventRow`). */
-  appendRow(row: RawEventRow): void {
+  /** Absolute position after the last row written. */
+  get end(): number {
+    return this.base + this.length;
+  }
+
+  /** The bytes between two absolute positions, neither before the released position (a view, not a copy). */
+  bytes(from: number, to: number): Buffer {
+    if (from < this.base || to > this.end || from > to) {
+      throw new RangeError(`bytes ${from}..${to} are not held (held: ${this.base}..${this.end})`);
+    }
+    return this.buffer.subarray(from - this.base, to - this.base);
+  }
+
+  /** The bytes before `position` are no longer needed: the next move leaves them behind. */
+  release(position: number): void {
+    this.releasedTo = Math.min(this.end, Math.max(this.releasedTo, position));
+  }
+
+  /** A row built by the full path (`toRawEventRow`); returns its UTC day. */
+  appendRow(row: RawEventRow): number {
     const line = rawEventRowAsTabSeparated(row);
     // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
     this.reserve(line.length * 3);
-    this.length += this.bytes.write(line, this.length, 'utf8');
-    this.rows += 1;
-    this.days.push(dayOfRawTime(row.occurred_at));
+    this.length += this.buffer.write(line, this.length, 'utf8');
+    return dayOfRawTime(row.occurred_at);
   }
 
   /**
-   * The event `scanCompactUsageEvent` has just read from `input` (its fields' places are in `scannedFields`).
-   * Its strings are printable ASCII without backslashes, so their text needs no TabSeparated escaping.
+   * The event `scanCompactUsageEvent` has just read from `input` (its fields' places are in `scannedFields`);
+   * returns its UTC day. Its strings are printable ASCII without backslashes, so their text needs no TabSeparated
+   * escaping.
    */
-  appendScanned(input: Uint8Array, source: RowSource, lateGraceMs: number): void {
+  appendScanned(input: Uint8Array, source: RowSource, lateGraceMs: number): number {
     const { starts, ends, numbers } = scannedFields;
     const hasCountry = starts[COUNTRY] >= 0;
     const sourceColumns = this.sourceColumnsOf(source);
@@ -89,7 +115,7 @@ export class RawEventBodyWriter {
     for (let index = ID; index <= OUTCOME; index++) size += ends[index] - starts[index];
     if (hasCountry) size += ends[COUNTRY] - starts[COUNTRY];
     this.reserve(size);
-    const bytes = this.bytes;
+    const bytes = this.buffer;
     let at = copy(input, starts[ID], ends[ID], bytes, this.length);
     bytes[at++] = TAB;
     // 2026-03-01T12:00:00.000Z → 2026-03-01 12:00:00.000 (ClickHouse's basic parser wants the space form).
@@ -113,25 +139,26 @@ export class RawEventBodyWriter {
     if (hasCountry) at = copy(input, starts[COUNTRY], ends[COUNTRY], bytes, at);
     bytes[at++] = NEWLINE;
     this.length = at;
-    this.rows += 1;
-    this.days.push(utcDayOf(numbers[OCCURRED_AT]));
-  }
-
-  /** The body written so far (a view of the writer's buffer). */
-  finish(): RawEventBody {
-    return { bytes: this.bytes.subarray(0, this.length), rowCount: this.rows, rowDays: this.days };
-  }
-
-  private reserve(count: number): void {
-    const needed = this.length + count;
-    if (needed <= this.bytes.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, needed));
-    this.bytes.copy(grown, 0, 0, this.length);
-    this.bytes = grown;
+    return utcDayOf(numbers[OCCURRED_AT]);
   }
 
   /**
-   * The source_topic and source_partition columns with the tab between them, encoded once per batch (every
+   * Room for `count` more bytes. A move copies what is still needed into a buffer twice its size (with the
+   * room), so moves get rarer as the held bytes grow and a buffer that keeps releasing stays the same size.
+   */
+  private reserve(count: number): void {
+    if (this.length + count <= this.buffer.length) return;
+    const keepFrom = this.releasedTo - this.base;
+    const kept = this.length - keepFrom;
+    const moved = Buffer.allocUnsafe(Math.max(this.buffer.length, 2 * (kept + count)));
+    this.buffer.copy(moved, 0, keepFrom, this.length);
+    this.buffer = moved;
+    this.base = this.releasedTo;
+    this.length = kept;
+  }
+
+  /**
+   * The source_topic and source_partition columns with the tab between them, encoded once per partition (every
    * record of a batch comes from one partition of one topic).
    */
   private sourceColumnsOf(source: RowSource): Buffer {
@@ -168,9 +195,9 @@ export function keepRows(body: RawEventBody, keep: (index: number) => boolean): 
  * TabSeparated`: several times cheaper for ClickHouse to parse than keyed JSON (docs/benchmarks.md, insert formats).
  */
 export function rawEventBodyOf(rows: readonly RawEventRow[]): RawEventBody {
-  const writer = new RawEventBodyWriter(rows.length * INITIAL_BYTES_PER_ROW);
-  for (const row of rows) writer.appendRow(row);
-  return writer.finish();
+  const writer = new TabSeparatedRowWriter(rows.length * INITIAL_BYTES_PER_ROW);
+  const rowDays = rows.map((row) => writer.appendRow(row));
+  return { bytes: writer.bytes(0, writer.end), rowCount: rows.length, rowDays };
 }
 
 /** The same body as a string. */

@@ -9,7 +9,7 @@ import {
 import type { LogRecord } from '@keymeter/event-log';
 import { ALL_CORRUPTIONS, corrupt, validUsageEventArb } from '../../contracts/test/usage-event.arbitraries';
 import { prepareBatch, RAW_EVENT_COLUMNS, rawEventBodyOf, toRawEventRow, type RawEventRow } from '../src';
-import { BatchPreparer, prepareInSlices } from '../src/prepare-batch';
+import { PreparedRecords, type PreparedBatch } from '../src/prepared-records';
 
 const GRACE_MS = 3_600_000;
 
@@ -43,7 +43,11 @@ function fullPath(records: readonly LogRecord[]) {
 }
 
 function prepared(records: readonly LogRecord[]) {
-  const batch = prepareBatch(records, GRACE_MS);
+  return summaryOf(prepareBatch(records, GRACE_MS));
+}
+
+/** A batch in the form `fullPath` gives. */
+function summaryOf(batch: PreparedBatch) {
   expect(batch.body.rowCount).toBe(batch.ids.length);
   return {
     body: batch.body.bytes.toString('utf8'),
@@ -172,12 +176,44 @@ describe('prepareBatch', () => {
     );
   });
 
-  it('prepares a batch a slice at a time with the same result, copies of an id across slices included', async () => {
+  it('holds records as they arrive and takes batches of any size as prepareBatch would give them', () => {
+    fc.assert(
+      fc.property(
+        fc.array(itemArb, { maxLength: 60 }),
+        fc.array(fc.tuple(fc.boolean(), fc.nat({ max: 12 })), { maxLength: 30 }),
+        (items, steps) => {
+          const records = recordsOf(items);
+          const held = new PreparedRecords(GRACE_MS);
+          let delivered = 0;
+          let taken = 0;
+          // Each step delivers up to 12 more records or takes up to 12 of those held as a batch.
+          for (const [deliver, count] of [...steps, [false, records.length] as const]) {
+            if (deliver) {
+              for (const record of records.slice(delivered, delivered + count)) held.append(record);
+              delivered = Math.min(records.length, delivered + count);
+            } else {
+              const size = Math.min(count, delivered - taken);
+              expect(held.size).toBe(delivered - taken);
+              const batch = held.batch(size);
+              const alone = prepareBatch(records.slice(taken, taken + size), GRACE_MS);
+              expect(summaryOf(batch)).toEqual(summaryOf(alone));
+              expect(batch.lastLogTimeMs).toBe(size === 0 ? undefined : records[taken + size - 1].timestamp);
+              held.drop(size);
+              taken += size;
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps a batch taken while more records arrive and the held rows move to other buffers', () => {
     const events = fc.sample(plainEventArb, { numRuns: 3_000, seed: 5 });
     const items: BatchItem[] = [];
     for (let index = 0; index < 12_000; index++) {
       // Each event comes four times, 3,000 records apart, and every seventh record re-sends the id of one
-      // 5,000 records before: copies across slice boundaries.
+      // 5,000 records before: copies within and across batches.
       const event = events[index % events.length];
       items.push({
         payload: encodeUsageEventJson(event),
@@ -186,30 +222,27 @@ describe('prepareBatch', () => {
       });
     }
     const records = recordsOf(items);
-    const whole = prepareBatch(records, GRACE_MS);
-    const sliced = await prepareInSlices(records, GRACE_MS);
-    expect(sliced.body.bytes.equals(whole.body.bytes)).toBe(true);
-    expect(sliced.ids).toEqual(whole.ids);
-    expect(sliced.duplicatesInBatch).toBe(whole.duplicatesInBatch);
-    expect(sliced.duplicatesInBatch).toBeGreaterThanOrEqual(9_000);
-    expect(sliced.lateEvents).toBe(whole.lateEvents);
-
-    // Between slices other callbacks run: a chain of immediates advances while the batch is prepared (in one
-    // piece, the promise would settle before the first of them).
-    let turns = 0;
-    let preparing = true;
-    const turn = (): void => {
-      if (!preparing) return;
-      turns += 1;
-      setImmediate(turn);
-    };
-    setImmediate(turn);
-    await prepareInSlices(records, GRACE_MS);
-    preparing = false;
-    expect(turns).toBeGreaterThanOrEqual(2);
-
-    const preparer = new BatchPreparer(records, GRACE_MS);
-    preparer.prepareNext(100);
-    expect(() => preparer.result()).toThrow('11900 records are not prepared yet');
+    const expected = (from: number, to: number) => summaryOf(prepareBatch(records.slice(from, to), GRACE_MS));
+    const held = new PreparedRecords(GRACE_MS);
+    for (const record of records.slice(0, 3_000)) held.append(record);
+    expect(summaryOf(held.batch(2_900))).toEqual(expected(0, 2_900));
+    held.drop(2_900);
+    // Taken, then 9,000 more records arrive before it is dropped, as while a batch is being inserted: the rows
+    // move to another buffer (most of the held bytes released, so one of the same size) and the columns grow.
+    const taken = held.batch(100);
+    const takenBody = taken.body.bytes.toString('utf8');
+    for (const record of records.slice(3_000)) held.append(record);
+    expect(taken.body.bytes.toString('utf8')).toBe(takenBody);
+    expect(summaryOf(taken)).toEqual(expected(2_900, 3_000));
+    held.drop(100);
+    for (let from = 3_000; from < 12_000; from += 5_000) {
+      const count = Math.min(5_000, 12_000 - from);
+      const batch = held.batch(count);
+      expect(summaryOf(batch)).toEqual(expected(from, from + count));
+      expect(batch.duplicatesInBatch).toBeGreaterThan(0);
+      held.drop(count);
+    }
+    expect(held.size).toBe(0);
+    expect(() => held.batch(1)).toThrow('cannot take 1 of 0 records');
   });
 });
