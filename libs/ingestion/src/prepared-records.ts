@@ -78,6 +78,20 @@ export class PreparedRecords {
     return this.next - this.first;
   }
 
+  /** Bytes the held records' buffers take, room included (rows and columns; not the ids and dead letters). */
+  get capacityBytes(): number {
+    const columns = [
+      this.offsets,
+      this.logTimes,
+      this.occurredAts,
+      this.rowStarts,
+      this.rowEnds,
+      this.days,
+      this.late,
+    ];
+    return this.rows.capacity + columns.reduce((sum, column) => sum + column.byteLength, 0);
+  }
+
   /** Offset of the `index`-th record held (0 = the oldest). */
   offsetAt(index: number): bigint {
     if (index < 0 || index >= this.size) throw new RangeError(`record ${index} of ${this.size} is not held`);
@@ -174,6 +188,8 @@ export class PreparedRecords {
     for (let index = this.first; index < this.first + count; index++) this.deadLetters.delete(index);
     this.first += count;
     this.rows.release(this.size === 0 ? this.rows.end : this.rowStarts[this.first - this.base]);
+    // Emptied after a backlog: back to the first size rather than keeping columns for 100,000 records.
+    if (this.size === 0 && this.offsets.length > INITIAL_RECORDS) this.moveTo(INITIAL_RECORDS);
   }
 
   clear(): void {
@@ -209,9 +225,14 @@ export class PreparedRecords {
 
   /** Moves the held records to the start of the columns, doubling them when more than half are in use. */
   private makeRoom(): void {
+    const held = this.next - this.first;
+    this.moveTo(held * 2 > this.offsets.length ? this.offsets.length * 2 : this.offsets.length);
+  }
+
+  /** Moves the held records to the start of fresh columns with room for `capacity` records. */
+  private moveTo(capacity: number): void {
     const from = this.first - this.base;
     const held = this.next - this.first;
-    const capacity = held * 2 > this.offsets.length ? this.offsets.length * 2 : this.offsets.length;
     const move = <T extends Column<T>>(column: T, fresh: T): T => {
       fresh.set(column.subarray(from, from + held));
       return fresh;

@@ -59,6 +59,7 @@ const FIXED_ROW_BYTES = 64;
  * a fresh buffer instead.
  */
 export class TabSeparatedRowWriter {
+  private readonly initialBytes: number;
   private buffer: Buffer;
   /** Absolute position of buffer[0]. */
   private base = 0;
@@ -72,7 +73,13 @@ export class TabSeparatedRowWriter {
 
   /** `initialBytes`: room for the expected rows (the buffer grows when they need more). */
   constructor(initialBytes = 0) {
-    this.buffer = Buffer.allocUnsafe(Math.max(1024, initialBytes));
+    this.initialBytes = Math.max(1024, initialBytes);
+    this.buffer = Buffer.allocUnsafe(this.initialBytes);
+  }
+
+  /** Bytes the writer's buffer takes (what it holds and its room). */
+  get capacity(): number {
+    return this.buffer.length;
   }
 
   /** Absolute position after the last row written. */
@@ -88,9 +95,18 @@ export class TabSeparatedRowWriter {
     return this.buffer.subarray(from - this.base, to - this.base);
   }
 
-  /** The bytes before `position` are no longer needed: the next move leaves them behind. */
+  /**
+   * The bytes before `position` are no longer needed: the next move leaves them behind. Once nothing is needed, a
+   * buffer grown beyond its first size is let go at once (a partition that caught up does not keep a backlog's
+   * buffer); views of it stay valid.
+   */
   release(position: number): void {
     this.releasedTo = Math.min(this.end, Math.max(this.releasedTo, position));
+    if (this.releasedTo === this.end && this.buffer.length > this.initialBytes) {
+      this.buffer = Buffer.allocUnsafe(this.initialBytes);
+      this.base = this.end;
+      this.length = 0;
+    }
   }
 
   /** A row built by the full path (`toRawEventRow`); returns its UTC day. */

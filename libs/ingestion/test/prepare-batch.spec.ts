@@ -235,14 +235,22 @@ describe('prepareBatch', () => {
     expect(taken.body.bytes.toString('utf8')).toBe(takenBody);
     expect(summaryOf(taken)).toEqual(expected(2_900, 3_000));
     held.drop(100);
+    const grown = held.capacityBytes;
+    let last: PreparedBatch | undefined;
     for (let from = 3_000; from < 12_000; from += 5_000) {
       const count = Math.min(5_000, 12_000 - from);
-      const batch = held.batch(count);
-      expect(summaryOf(batch)).toEqual(expected(from, from + count));
-      expect(batch.duplicatesInBatch).toBeGreaterThan(0);
+      last = held.batch(count);
+      expect(summaryOf(last)).toEqual(expected(from, from + count));
+      expect(last.duplicatesInBatch).toBeGreaterThan(0);
       held.drop(count);
     }
     expect(held.size).toBe(0);
     expect(() => held.batch(1)).toThrow('cannot take 1 of 0 records');
+    // Emptied, it lets go of the grown buffers (back to the size of a fresh one); the last batch keeps its bytes.
+    expect(grown).toBeGreaterThan(3 * new PreparedRecords(GRACE_MS).capacityBytes);
+    expect(held.capacityBytes).toBe(new PreparedRecords(GRACE_MS).capacityBytes);
+    expect(summaryOf(last as PreparedBatch)).toEqual(expected(8_000, 12_000));
+    held.append(records[0]);
+    expect(summaryOf(held.batch(1))).toEqual(expected(0, 1));
   });
 });
