@@ -12,6 +12,17 @@ export type ThreadCpu = Readonly<Record<string, LaneCpu>>;
 /** Kernel clock ticks per second for /proc's utime and stime (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
 
+/** A thread's or process's name and CPU ticks from its `/proc/.../stat` line. */
+function parseStat(stat: string): { name: string; userTicks: number; kernelTicks: number } {
+  // The name sits in parentheses and may hold spaces; the fields after it are space-separated.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    userTicks: Number(fields[11]),
+    kernelTicks: Number(fields[12]),
+  };
+}
+
 /**
  * Which lane a thread works for, by its name. Node leaves V8's platform workers (garbage collection,
  * compilation) and libuv's pool (zlib, file system) named after the process; ClickHouse names its own threads,
@@ -43,11 +54,7 @@ export function threadCpu(): ThreadCpu {
     } catch {
       continue; // ended meanwhile
     }
-    // The name sits in parentheses and may hold spaces; the fields after it are space-separated.
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const userTicks = Number(fields[11]);
-    const kernelTicks = Number(fields[12]);
+    const { name, userTicks, kernelTicks } = parseStat(stat);
     const lane = laneOf(thread, name);
     const sum = lanes[lane] ?? { seconds: 0, kernelSeconds: 0 };
     lanes[lane] = {
@@ -64,9 +71,8 @@ export function threadCpu(): ThreadCpu {
  */
 export function processCpuSeconds(pid: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    const { userTicks, kernelTicks } = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return (userTicks + kernelTicks) / TICKS_PER_SECOND;
   } catch {
     return undefined;
   }

@@ -151,12 +151,17 @@ export class PreparedRecords {
     let duplicatesInBatch = 0;
     let lateEvents = 0;
     let maxOccurredAtMs = Number.NEGATIVE_INFINITY;
+    // Rows lie back to back (a dead letter's is empty), so the rows kept are runs between repeated copies.
+    const runs: Buffer[] = [];
+    let runStart = count === 0 ? this.rows.end : this.rowStarts[from];
     for (let slot = from; slot < to; slot++) {
       const id = this.ids[slot];
       if (id === NO_ROW) {
         deadLetters.push(this.deadLetters.get(this.base + slot) as DeadLetter);
       } else if (seen.has(id)) {
         duplicatesInBatch += 1;
+        if (this.rowStarts[slot] > runStart) runs.push(this.rows.bytes(runStart, this.rowStarts[slot]));
+        runStart = this.rowEnds[slot];
       } else {
         seen.add(id);
         ids.push(id);
@@ -165,12 +170,10 @@ export class PreparedRecords {
         if (this.occurredAts[slot] > maxOccurredAtMs) maxOccurredAtMs = this.occurredAts[slot];
       }
     }
-    const bytes =
-      count === 0
-        ? Buffer.alloc(0)
-        : duplicatesInBatch === 0
-          ? this.rows.bytes(this.rowStarts[from], this.rowEnds[to - 1])
-          : this.firstCopies(from, to);
+    const runEnd = count === 0 ? runStart : this.rowEnds[to - 1];
+    const lastRun = this.rows.bytes(runStart, runEnd);
+    // No repeated copy: the body is a view of the held rows; otherwise the kept runs, copied together.
+    const bytes = runs.length === 0 ? lastRun : Buffer.concat([...runs, lastRun]);
     return {
       body: { bytes, rowCount: ids.length, rowDays },
       ids,
@@ -194,33 +197,6 @@ export class PreparedRecords {
 
   clear(): void {
     this.drop(this.size);
-  }
-
-  /** The rows of slots from..to whose id has not come earlier in that range, copied into one buffer. */
-  private firstCopies(from: number, to: number): Buffer {
-    const seen = new Set<string>();
-    const runs: Buffer[] = [];
-    let runStart = this.rowStarts[from];
-    let runEnd = runStart;
-    for (let slot = from; slot < to; slot++) {
-      const id = this.ids[slot];
-      if (id === NO_ROW) continue;
-      if (seen.has(id)) {
-        // A repeated copy ends the run of rows kept so far; the next kept row starts a new one.
-        if (runEnd > runStart) runs.push(this.rows.bytes(runStart, runEnd));
-        runStart = this.rowEnds[slot];
-        runEnd = runStart;
-        continue;
-      }
-      seen.add(id);
-      if (this.rowStarts[slot] !== runEnd) {
-        if (runEnd > runStart) runs.push(this.rows.bytes(runStart, runEnd));
-        runStart = this.rowStarts[slot];
-      }
-      runEnd = this.rowEnds[slot];
-    }
-    if (runEnd > runStart) runs.push(this.rows.bytes(runStart, runEnd));
-    return Buffer.concat(runs);
   }
 
   /** Moves the held records to the start of the columns, doubling them when more than half are in use. */

@@ -250,6 +250,7 @@ describe('prepareBatch', () => {
     expect(grown).toBeGreaterThan(3 * new PreparedRecords(GRACE_MS).capacityBytes);
     expect(held.capacityBytes).toBe(new PreparedRecords(GRACE_MS).capacityBytes);
     expect(summaryOf(last as PreparedBatch)).toEqual(expected(8_000, 12_000));
+    expect(summaryOf(held.batch(0))).toEqual(expected(0, 0));
     held.append(records[0]);
     expect(summaryOf(held.batch(1))).toEqual(expected(0, 1));
   });
